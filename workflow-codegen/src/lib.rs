@@ -1,0 +1,1 @@
+//! Workflow IR and its lowering to Amazon States Language.

@@ -1,0 +1,1 @@
+//! `#[task]` and `#[workflow]` procedural macros (thin shims).
