@@ -4,5 +4,10 @@
 
 pub mod asl;
 pub mod error;
+pub mod load;
+pub mod source;
+pub mod validate;
 
 pub use error::StatesError;
+pub use load::load;
+pub use validate::{validate, Diagnostic};
