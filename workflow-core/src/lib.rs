@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod asl;
+pub mod choice;
 pub mod error;
+pub mod timestamp;
 
 pub use error::StatesError;
