@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 
 pub mod asl;
+pub mod choice;
 pub mod error;
 pub mod intrinsics;
+pub mod timestamp;
 
 pub use error::StatesError;
