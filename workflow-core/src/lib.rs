@@ -3,9 +3,12 @@
 #![forbid(unsafe_code)]
 
 pub mod asl;
+pub mod choice;
 pub mod error;
+pub mod intrinsics;
 pub mod load;
 pub mod source;
+pub mod timestamp;
 pub mod validate;
 
 pub use error::StatesError;
