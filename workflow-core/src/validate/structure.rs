@@ -38,7 +38,19 @@ pub(super) fn check_scope(cx: &mut Checker, scope: &Scope<'_>) {
             );
         }
     }
-    if !scope.states.values().any(is_terminal) {
+    // A missing target is reported on its own; it would also make this check cascade.
+    let targets_exist = scope.states.iter().all(|(name, state)| {
+        let st = StateCx {
+            pointer: String::new(),
+            name,
+            state,
+            language: scope.language,
+        };
+        targets(&st)
+            .iter()
+            .all(|(_, t)| scope.states.contains_key(*t))
+    });
+    if targets_exist && !scope.states.values().any(is_terminal) {
         cx.error(
             &states_at,
             format!(
