@@ -38,7 +38,13 @@ pub(super) fn check_scope(cx: &mut Checker, scope: &Scope<'_>) {
             );
         }
     }
-    // A missing target is reported on its own; it would also make this check cascade.
+    // A missing target or a state without `Next`/`End` is reported on its own; either would
+    // also make this check cascade.
+    let transitions_complete = scope.states.values().all(|state| {
+        state
+            .transition()
+            .is_none_or(|(next, end)| next.is_some() || end == Some(true))
+    });
     let targets_exist = scope.states.iter().all(|(name, state)| {
         let st = StateCx {
             pointer: String::new(),
@@ -50,7 +56,7 @@ pub(super) fn check_scope(cx: &mut Checker, scope: &Scope<'_>) {
             .iter()
             .all(|(_, t)| scope.states.contains_key(*t))
     });
-    if targets_exist && !scope.states.values().any(is_terminal) {
+    if transitions_complete && targets_exist && !scope.states.values().any(is_terminal) {
         cx.error(
             &states_at,
             format!(
