@@ -24,6 +24,26 @@
 //!   timestamp makes the comparison false.
 //! - `IsNull`, `IsNumeric`, `IsString`, `IsBoolean`, `IsTimestamp` test the JSON type (and for
 //!   `IsTimestamp`, that the string parses); `false` as operand negates the test.
+//!
+//! ```
+//! use std::borrow::Cow;
+//! use serde_json::{json, Value};
+//! use workflow_core::asl::ChoiceRule;
+//! use workflow_core::choice::Rule;
+//!
+//! let rule: ChoiceRule = serde_json::from_value(json!({
+//!     "And": [
+//!         {"Variable": "$.value", "IsPresent": true},
+//!         {"Variable": "$.value", "NumericGreaterThanEquals": 20}
+//!     ]
+//! }))?;
+//! // Here a path is its key; the interpreter compiles real JSONPath.
+//! let rule = Rule::compile(&rule, &mut |path| Ok(path.trim_start_matches("$.").to_owned()))?;
+//! let input = json!({"value": 22});
+//! let resolve = |key: &String| Ok(input.get(key).map(Cow::Borrowed));
+//! assert!(rule.evaluate(&resolve)?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod compile;
 mod pattern;
