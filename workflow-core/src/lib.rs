@@ -5,6 +5,7 @@
 pub mod asl;
 pub mod choice;
 pub mod error;
+pub mod intrinsics;
 pub mod timestamp;
 
 pub use error::StatesError;

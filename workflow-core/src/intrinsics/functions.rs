@@ -1,0 +1,424 @@
+//! What each intrinsic function does with its evaluated arguments.
+//!
+//! Behaviour follows the service as recorded in the conformance corpus and its documentation:
+//! numbers that must be integers are rounded the way Java's `Math.round` rounds (half up:
+//! 1.5 -> 2, -1.5 -> -1) and must lie in Java's `int` range; `States.StringSplit` splits at any
+//! of the delimiter characters and drops empty pieces (Java's `StringTokenizer`).
+
+use std::borrow::Cow;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash as _, Hasher};
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use super::random::JavaRandom;
+use super::text;
+use super::Function;
+use crate::error::StatesError;
+
+/// `States.ArrayRange` produces at most this many items.
+const MAX_RANGE_ITEMS: i64 = 1000;
+/// Strings given to Base64Encode, Base64Decode and Hash hold at most this many characters.
+const MAX_TEXT_CHARS: usize = 10_000;
+
+type Result<T> = std::result::Result<T, StatesError>;
+
+/// Applies `function` to evaluated arguments (their count was checked when parsing).
+pub(super) fn apply(
+    function: Function,
+    template: Option<&[String]>,
+    args: Vec<Cow<'_, Value>>,
+) -> Result<Value> {
+    let f = Func(function);
+    match function {
+        Function::Format => format(f, template, &args),
+        Function::StringToJson => string_to_json(f, &args[0]),
+        Function::JsonToString => {
+            let mut out = String::new();
+            text::write_json(&mut out, &args[0]);
+            Ok(Value::String(out))
+        }
+        Function::Array => Ok(Value::Array(
+            args.into_iter().map(Cow::into_owned).collect(),
+        )),
+        Function::ArrayPartition => array_partition(f, args),
+        Function::ArrayContains => {
+            let items = f.array(&args[0], "first")?;
+            Ok(Value::Bool(items.contains(&args[1])))
+        }
+        Function::ArrayRange => array_range(f, &args),
+        Function::ArrayGetItem => array_get_item(f, args),
+        Function::ArrayLength => Ok(Value::from(f.array(&args[0], "only")?.len())),
+        Function::ArrayUnique => array_unique(f, args),
+        Function::Base64Encode => {
+            let s = f.bounded_string(&args[0], "only")?;
+            Ok(Value::String(
+                base64::engine::general_purpose::STANDARD.encode(s),
+            ))
+        }
+        Function::Base64Decode => base64_decode(f, &args[0]),
+        Function::Hash => hash(f, &args),
+        Function::JsonMerge => json_merge(f, args),
+        Function::MathRandom => math_random(f, &args),
+        Function::MathAdd => {
+            let a = f.integer(&args[0], "first")?;
+            let b = f.integer(&args[1], "second")?;
+            Ok(Value::from(a + b))
+        }
+        Function::StringSplit => string_split(f, &args),
+        Function::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+    }
+}
+
+/// The function being applied, for error messages and argument checks.
+#[derive(Clone, Copy)]
+struct Func(Function);
+
+impl Func {
+    fn fail(self, detail: impl std::fmt::Display) -> StatesError {
+        StatesError::intrinsic(format!("Invalid arguments in {}: {detail}", self.0.name()))
+    }
+
+    fn wrong_type(self, value: &Value, which: &str, wanted: &str) -> StatesError {
+        self.fail(format_args!(
+            "the {which} argument must be {wanted}, but it is {}",
+            describe(value)
+        ))
+    }
+
+    fn array<'v>(self, value: &'v Value, which: &str) -> Result<&'v Vec<Value>> {
+        value
+            .as_array()
+            .ok_or_else(|| self.wrong_type(value, which, "an array"))
+    }
+
+    fn string<'v>(self, value: &'v Value, which: &str) -> Result<&'v str> {
+        value
+            .as_str()
+            .ok_or_else(|| self.wrong_type(value, which, "a string"))
+    }
+
+    /// A string of at most [`MAX_TEXT_CHARS`] characters.
+    fn bounded_string<'v>(self, value: &'v Value, which: &str) -> Result<&'v str> {
+        let s = self.string(value, which)?;
+        let chars = s.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(self.fail(format_args!(
+                "the {which} argument has {chars} characters; at most {MAX_TEXT_CHARS} are allowed"
+            )));
+        }
+        Ok(s)
+    }
+
+    /// A number rounded to an integer as Java's `Math.round` does, within Java's `int` range.
+    fn integer(self, value: &Value, which: &str) -> Result<i64> {
+        let Value::Number(n) = value else {
+            return Err(self.wrong_type(value, which, "a number"));
+        };
+        let rounded = match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Some(i),
+            (None, Some(x)) => java_round(x),
+            (None, None) => None,
+        };
+        match rounded {
+            Some(i) if i32::try_from(i).is_ok() => Ok(i),
+            _ => Err(self.fail(format_args!(
+                "the {which} argument {n} is outside the integer range {} to {}",
+                i32::MIN,
+                i32::MAX
+            ))),
+        }
+    }
+}
+
+/// Java's `Math.round(double)`: the nearest integer, halves rounded up (towards +infinity).
+fn java_round(x: f64) -> Option<i64> {
+    if !x.is_finite() {
+        return None;
+    }
+    let floor = x.floor();
+    let rounded = if x - floor >= 0.5 { floor + 1.0 } else { floor };
+    (rounded >= i64::MIN as f64 && rounded < i64::MAX as f64).then_some(rounded as i64)
+}
+
+/// "a string (\"abc\")", "an object", ... for error messages; long values are cut short.
+fn describe(value: &Value) -> String {
+    let kind = match value {
+        Value::Null => return "null".to_owned(),
+        Value::Bool(b) => return format!("the boolean {b}"),
+        Value::Number(n) => return format!("the number {n}"),
+        Value::String(_) => "the string",
+        Value::Array(_) => "the array",
+        Value::Object(_) => "the object",
+    };
+    let mut shown = String::new();
+    text::write_json(&mut shown, value);
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(57).collect::<String>() + "...";
+    }
+    format!("{kind} {shown}")
+}
+
+fn ordinal(index: usize) -> &'static str {
+    match index {
+        0 => "first",
+        1 => "second",
+        2 => "third",
+        3 => "fourth",
+        4 => "fifth",
+        _ => "next",
+    }
+}
+
+fn format(f: Func, template: Option<&[String]>, args: &[Cow<'_, Value>]) -> Result<Value> {
+    let owned_pieces;
+    let pieces: Vec<&str> = match template {
+        Some(pieces) => pieces.iter().map(String::as_str).collect(),
+        None => {
+            owned_pieces = f.string(&args[0], "first")?;
+            owned_pieces.split("{}").collect()
+        }
+    };
+    let values = &args[1..];
+    if pieces.len() - 1 != values.len() {
+        return Err(f.fail(format_args!(
+            "the template has {} `{{}}` placeholders but {} values follow it",
+            pieces.len() - 1,
+            values.len()
+        )));
+    }
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum::<usize>() + 16);
+    for (i, piece) in pieces.iter().enumerate() {
+        out.push_str(piece);
+        if let Some(value) = values.get(i) {
+            text::write_display(&mut out, value);
+        }
+    }
+    Ok(Value::String(out))
+}
+
+fn string_to_json(f: Func, value: &Value) -> Result<Value> {
+    let s = f.string(value, "only")?.trim();
+    if s.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(s).map_err(|e| f.fail(format_args!("the string is not JSON: {e}")))
+}
+
+fn array_partition(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+    f.array(&args[0], "first")?;
+    let size = f.integer(&args[1], "second")?;
+    if size <= 0 {
+        return Err(f.fail(format_args!(
+            "the chunk size must be a positive integer, but it is {size}"
+        )));
+    }
+    let size = size as usize;
+    let chunks = match args.into_iter().next().map(Cow::into_owned) {
+        Some(Value::Array(items)) => {
+            let mut chunks = Vec::with_capacity(items.len().div_ceil(size));
+            let mut items = items.into_iter();
+            loop {
+                let chunk: Vec<Value> = items.by_ref().take(size).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                chunks.push(Value::Array(chunk));
+            }
+            chunks
+        }
+        _ => Vec::new(),
+    };
+    Ok(Value::Array(chunks))
+}
+
+fn array_range(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+    let start = f.integer(&args[0], "first")?;
+    let end = f.integer(&args[1], "second")?;
+    let step = f.integer(&args[2], "third")?;
+    if step == 0 {
+        return Err(f.fail("the step (third argument) must not be 0"));
+    }
+    let count = if (step > 0 && end < start) || (step < 0 && end > start) {
+        0
+    } else {
+        (end - start) / step + 1
+    };
+    if count > MAX_RANGE_ITEMS {
+        return Err(f.fail(format_args!(
+            "the range would hold {count} items; at most {MAX_RANGE_ITEMS} are allowed"
+        )));
+    }
+    Ok(Value::Array(
+        (0..count).map(|i| Value::from(start + i * step)).collect(),
+    ))
+}
+
+fn array_get_item(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+    let len = f.array(&args[0], "first")?.len();
+    let index = match &*args[1] {
+        Value::Number(n) => n.as_u64(),
+        other => return Err(f.wrong_type(other, "second", "a non-negative integer")),
+    };
+    let index = match index {
+        Some(i) if (i as usize) < len && i <= usize::MAX as u64 => i as usize,
+        _ => {
+            return Err(f.fail(format_args!(
+                "the index {} is not a valid index of an array of {len} items",
+                args[1]
+            )))
+        }
+    };
+    Ok(match args.into_iter().next() {
+        Some(Cow::Owned(Value::Array(mut items))) => items.swap_remove(index),
+        Some(Cow::Borrowed(Value::Array(items))) => items[index].clone(),
+        _ => Value::Null,
+    })
+}
+
+fn array_unique(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+    f.array(&args[0], "only")?;
+    let items = match args.into_iter().next().map(Cow::into_owned) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    // Equal values hash equally (object key order ignored, as JSON equality ignores it), so
+    // each item is compared only with the kept items of its bucket.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::with_capacity(items.len());
+    let mut kept: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        let bucket = seen.entry(value_hash(&item)).or_default();
+        if bucket.iter().any(|&k| kept[k] == item) {
+            continue;
+        }
+        bucket.push(kept.len());
+        kept.push(item);
+    }
+    Ok(Value::Array(kept))
+}
+
+/// A hash consistent with `Value`'s equality: object entries are combined order-independently.
+fn value_hash(value: &Value) -> u64 {
+    let mut h = DefaultHasher::new();
+    match value {
+        Value::Null => 0u8.hash(&mut h),
+        Value::Bool(b) => (1u8, b).hash(&mut h),
+        Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
+        Value::String(s) => (3u8, s).hash(&mut h),
+        Value::Array(items) => {
+            4u8.hash(&mut h);
+            for item in items {
+                value_hash(item).hash(&mut h);
+            }
+        }
+        Value::Object(map) => {
+            let mut sum = 0u64;
+            for (key, item) in map {
+                let mut e = DefaultHasher::new();
+                (key, value_hash(item)).hash(&mut e);
+                sum = sum.wrapping_add(e.finish());
+            }
+            (5u8, sum).hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+fn base64_decode(f: Func, value: &Value) -> Result<Value> {
+    let s = f.bounded_string(value, "only")?;
+    // MIME decoding: line breaks and other whitespace are ignored; padding is optional.
+    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let bytes = engine
+        .decode(compact.as_bytes())
+        .map_err(|e| f.fail(format_args!("the string is not Base64: {e}")))?;
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| f.fail("the decoded bytes are not UTF-8 text"))
+}
+
+fn hash(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+    use sha2::Digest as _;
+    let data = f.bounded_string(&args[0], "first")?.as_bytes();
+    let algorithm = f.string(&args[1], "second")?;
+    let digest: Vec<u8> = match algorithm {
+        "MD5" => md5::Md5::digest(data).to_vec(),
+        "SHA-1" => sha1::Sha1::digest(data).to_vec(),
+        "SHA-256" => sha2::Sha256::digest(data).to_vec(),
+        "SHA-384" => sha2::Sha384::digest(data).to_vec(),
+        "SHA-512" => sha2::Sha512::digest(data).to_vec(),
+        other => {
+            return Err(f.fail(format_args!(
+                "the algorithm {other:?} is not one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"
+            )))
+        }
+    };
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{byte:02x}");
+    }
+    Ok(Value::String(hex))
+}
+
+fn json_merge(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+    for (i, arg) in args[..2].iter().enumerate() {
+        if !arg.is_object() {
+            return Err(f.wrong_type(arg, ordinal(i), "an object"));
+        }
+    }
+    match &*args[2] {
+        Value::Bool(false) => {}
+        Value::Bool(true) => return Err(f.fail(
+            "deep merging (third argument true) is not supported; the third argument must be false",
+        )),
+        other => return Err(f.wrong_type(other, "third", "the boolean false")),
+    }
+    let mut args = args.into_iter();
+    let (Some(Value::Object(mut merged)), Some(second)) =
+        (args.next().map(Cow::into_owned), args.next())
+    else {
+        return Ok(Value::Object(Map::new()));
+    };
+    // Shallow: a key of the second object replaces the first's value, keeping its position.
+    match second {
+        Cow::Owned(Value::Object(second)) => merged.extend(second),
+        Cow::Borrowed(Value::Object(second)) => {
+            merged.extend(second.iter().map(|(k, v)| (k.clone(), v.clone())))
+        }
+        _ => {}
+    }
+    Ok(Value::Object(merged))
+}
+
+fn math_random(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+    let start = f.integer(&args[0], "first")?;
+    let end = f.integer(&args[1], "second")?;
+    if start >= end {
+        return Err(f.fail(format_args!(
+            "the start {start} must be less than the end {end}"
+        )));
+    }
+    let mut rng = match args.get(2) {
+        Some(seed) => JavaRandom::new(f.integer(seed, "third")?),
+        None => JavaRandom::from_entropy(),
+    };
+    Ok(Value::from(rng.in_range(start, end)))
+}
+
+fn string_split(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+    let s = f.string(&args[0], "first")?;
+    let delimiters = f.string(&args[1], "second")?;
+    let pieces = s
+        .split(|c| delimiters.contains(c))
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| Value::String(piece.to_owned()))
+        .collect();
+    Ok(Value::Array(pieces))
+}
