@@ -6,6 +6,7 @@ pub mod asl;
 pub mod choice;
 pub mod error;
 pub mod intrinsics;
+pub mod path;
 pub mod timestamp;
 
 pub use error::StatesError;
