@@ -173,24 +173,37 @@ fn ordinal(index: usize) -> &'static str {
 }
 
 fn format(f: Func, template: Option<&[String]>, args: &[Cow<'_, Value>]) -> Result<Value> {
-    let owned_pieces;
-    let pieces: Vec<&str> = match template {
-        Some(pieces) => pieces.iter().map(String::as_str).collect(),
-        None => {
-            owned_pieces = f.string(&args[0], "first")?;
-            owned_pieces.split("{}").collect()
-        }
-    };
     let values = &args[1..];
-    if pieces.len() - 1 != values.len() {
-        return Err(f.fail(format_args!(
-            "the template has {} `{{}}` placeholders but {} values follow it",
+    match template {
+        Some(pieces) => fill(
+            f,
+            pieces.iter().map(String::as_str),
             pieces.len() - 1,
+            values,
+        ),
+        None => {
+            let template = f.string(&args[0], "first")?;
+            let holes = template.matches("{}").count();
+            fill(f, template.split("{}"), holes, values)
+        }
+    }
+}
+
+/// Joins the template's pieces with the values' text; `holes` is the number of pieces - 1.
+fn fill<'t>(
+    f: Func,
+    pieces: impl Iterator<Item = &'t str>,
+    holes: usize,
+    values: &[Cow<'_, Value>],
+) -> Result<Value> {
+    if holes != values.len() {
+        return Err(f.fail(format_args!(
+            "the template has {holes} `{{}}` placeholders but {} values follow it",
             values.len()
         )));
     }
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum::<usize>() + 16);
-    for (i, piece) in pieces.iter().enumerate() {
+    let mut out = String::new();
+    for (i, piece) in pieces.enumerate() {
         out.push_str(piece);
         if let Some(value) = values.get(i) {
             text::write_display(&mut out, value);
@@ -305,10 +318,16 @@ fn value_hash(value: &Value) -> u64 {
     match value {
         Value::Null => 0u8.hash(&mut h),
         Value::Bool(b) => (1u8, b).hash(&mut h),
-        Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
-        Value::String(s) => (3u8, s).hash(&mut h),
+        // serde_json keeps integers and floats apart (1 != 1.0), and 0.0 == -0.0.
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => (2u8, u).hash(&mut h),
+            (None, Some(i), _) => (3u8, i).hash(&mut h),
+            (None, None, Some(x)) => (4u8, if x == 0.0 { 0 } else { x.to_bits() }).hash(&mut h),
+            (None, None, None) => 5u8.hash(&mut h),
+        },
+        Value::String(s) => (6u8, s).hash(&mut h),
         Value::Array(items) => {
-            4u8.hash(&mut h);
+            7u8.hash(&mut h);
             for item in items {
                 value_hash(item).hash(&mut h);
             }
@@ -320,7 +339,7 @@ fn value_hash(value: &Value) -> u64 {
                 (key, value_hash(item)).hash(&mut e);
                 sum = sum.wrapping_add(e.finish());
             }
-            (5u8, sum).hash(&mut h);
+            (8u8, sum).hash(&mut h);
         }
     }
     h.finish()

@@ -105,11 +105,8 @@ impl<'t, P> Parser<'t, '_, P> {
                     return Err(self.error(
                         start,
                         format!(
-                            "the `States.Format` template has {holes} `{{}}` placeholder{} but {} value{} follow{}",
-                            plural(holes),
-                            args.len() - 1,
-                            plural(args.len() - 1),
-                            if args.len() == 2 { "s" } else { "" },
+                            "the `States.Format` template has {holes} `{{}}` placeholders but {} values follow it",
+                            args.len() - 1
                         ),
                     ));
                 }

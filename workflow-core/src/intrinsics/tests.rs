@@ -390,6 +390,11 @@ fn array_unique_keeps_first_occurrences() {
         eval("States.ArrayUnique($.a)", &input).unwrap(),
         json!([1, 2, {"x": 1, "y": 2}, 1.0, "1", null])
     );
+    let zeros = json!({"a": [0.0, -0.0, 0]});
+    assert_eq!(
+        eval("States.ArrayUnique($.a)", &zeros).unwrap(),
+        json!([0.0, 0])
+    );
 }
 
 // ---- encoding and hashing ----
