@@ -280,3 +280,51 @@ fn intrinsic_functions_corpus() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(passed >= 120, "only {passed} cases ran");
 }
+
+/// Every `.$` string that looks like an intrinsic call, anywhere in `value`.
+fn calls_in<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match item {
+                    Value::String(text) if key.ends_with(".$") && looks_like_call(text) => {
+                        out.push(text)
+                    }
+                    _ => calls_in(item, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| calls_in(item, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_intrinsic_call_in_the_corpus_parses() {
+    let Some(dir) = corpus_dir() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the conformance corpus (../shared/conformance) is missing"
+        );
+        eprintln!("skipped: ../shared/conformance is absent");
+        return;
+    };
+    let mut count = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(dir.join("cases")).expect("cases") {
+        let case = entry.expect("case").path();
+        let definition = read_json(&case.join("definition.asl.json"));
+        let mut calls = Vec::new();
+        calls_in(&definition, &mut calls);
+        for text in calls {
+            count += 1;
+            let mut any_path = |p: &str| Ok::<_, String>(p.to_owned());
+            if let Err(e) = Call::parse(text, &mut any_path) {
+                failures.push(format!("{}: {text}: {e}", case.display()));
+            }
+        }
+    }
+    eprintln!("{count} intrinsic calls parsed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(count >= 140, "only {count} calls found");
+}
