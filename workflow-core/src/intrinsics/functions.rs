@@ -373,21 +373,35 @@ fn value_hash(value: &Value) -> u64 {
     h.finish()
 }
 
+/// Decodes as the service does (observed): characters outside the Base64 alphabet are skipped,
+/// decoding stops at the first `=`, a short last group is decoded as far as it goes, and bytes
+/// that are not UTF-8 become U+FFFD.
 fn base64_decode(f: Func, value: &Value) -> Result<Value> {
     let s = f.bounded_string(value, "only")?;
-    // MIME decoding: line breaks and other whitespace are ignored; padding is optional.
-    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut symbols: Vec<u8> = s
+        .bytes()
+        .take_while(|&b| b != b'=')
+        .filter_map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => Some(b),
+            b'-' => Some(b'+'),
+            b'_' => Some(b'/'),
+            _ => None,
+        })
+        .collect();
+    if symbols.len() % 4 == 1 {
+        // A single symbol holds less than a byte.
+        symbols.pop();
+    }
     let engine = base64::engine::GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
     );
     let bytes = engine
-        .decode(compact.as_bytes())
+        .decode(&symbols)
         .map_err(|e| f.fail(format_args!("the string is not Base64: {e}")))?;
-    String::from_utf8(bytes)
-        .map(Value::String)
-        .map_err(|_| f.fail("the decoded bytes are not UTF-8 text"))
+    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn hash(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {

@@ -63,7 +63,7 @@ pub struct Call<P> {
 
 impl<P> Call<P> {
     /// Parses `States.Name(arg, ...)`. Arguments are literals (`'text'` with the escapes `\'`,
-    /// `\{`, `\}`, `\\`; numbers; `true`; `false`; `null`), paths (their text is handed to
+    /// `\{`, `\}`, `\\` and no others; numbers; `true`; `false`; `null`), paths (their text is handed to
     /// `compile_path`) and nested calls. An unknown function, a wrong number of arguments, or a
     /// literal `States.Format` template whose `{}` placeholders do not match the arguments or
     /// that holds an unescaped `{` or `}` outside a placeholder is an error that says what and

@@ -195,13 +195,14 @@ impl<'t, P> Parser<'t, '_, P> {
                         value.push(e);
                         piece.push(e);
                     }
-                    // Any other escape is kept as written, so `\"` and `\n` reach the function
-                    // (e.g. States.StringToJson) unchanged.
+                    // The service refuses any other escape when the definition is created.
                     Some((_, e)) => {
-                        value.push('\\');
-                        value.push(e);
-                        piece.push('\\');
-                        piece.push(e);
+                        return Err(self.error(
+                            self.pos + offset,
+                            format!(
+                                "invalid escape `\\{e}` in a string literal: only \\', \\{{, \\}} and \\\\ are allowed"
+                            ),
+                        ));
                     }
                     None => break,
                 },

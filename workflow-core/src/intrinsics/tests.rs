@@ -108,10 +108,13 @@ fn string_escapes_follow_the_spec() {
         ok(r"States.Array('it\'s', 'a\\b', '\{\}')"),
         json!(["it's", r"a\b", "{}"])
     );
-    // Other backslashes reach the function unchanged.
-    assert_eq!(
-        ok(r#"States.StringToJson('{"a": "x\"y"}')"#),
-        json!({"a": "x\"y"})
+    // The service refuses any other escape when the definition is created.
+    let e = parse_error(r"States.Base64Decode('YWJj\nZA==')");
+    assert_eq!(e.position, 26);
+    assert!(
+        e.message.starts_with(r"invalid escape `\n`"),
+        "{}",
+        e.message
     );
 }
 
@@ -459,8 +462,15 @@ fn base64_round_trip() {
         ok("States.Base64Decode('RGF0YSB0byBlbmNvZGU')"),
         json!("Data to encode")
     );
-    assert!(fails("States.Base64Decode('***')", Value::Null).contains("not Base64"));
-    assert!(fails("States.Base64Decode('/w==')", Value::Null).contains("not UTF-8"));
+    // Decoding is lenient, as observed on the service: foreign characters are skipped, decoding
+    // stops at `=`, short groups decode as far as they go, and bytes that are not UTF-8 become
+    // U+FFFD.
+    assert_eq!(ok("States.Base64Decode(' YWJj ZA== ')"), json!("abcd"));
+    assert_eq!(ok("States.Base64Decode('YWJjZA==YWJj')"), json!("abcd"));
+    assert_eq!(ok("States.Base64Decode('YWJ')"), json!("ab"));
+    assert_eq!(ok("States.Base64Decode('YWJjZ')"), json!("abc"));
+    assert_eq!(ok("States.Base64Decode('/w==')"), json!("\u{FFFD}"));
+    assert_eq!(ok("States.Base64Decode('!!!')"), json!(""));
     assert!(fails("States.Base64Encode(1)", Value::Null).contains("must be a string"));
 }
 
