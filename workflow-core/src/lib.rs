@@ -7,6 +7,7 @@ pub mod choice;
 pub mod error;
 pub mod intrinsics;
 pub mod load;
+pub mod path;
 pub mod source;
 pub mod timestamp;
 pub mod validate;
