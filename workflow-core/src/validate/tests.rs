@@ -791,6 +791,87 @@ fn intrinsic_calls_must_name_a_known_function_with_the_right_arity() {
 }
 
 #[test]
+fn path_fields_must_parse() {
+    rejects(
+        one(json!({"Type": "Pass", "End": true, "InputPath": "$.items["})),
+        "/States/S/InputPath",
+        "invalid JSONPath",
+    );
+    rejects(
+        one(json!({"Type": "Pass", "End": true, "Parameters": {"x.$": "$.a["}})),
+        "/States/S/Parameters/x.$",
+        "invalid JSONPath",
+    );
+    rejects(
+        choice(json!([{"Variable": "a.b", "IsNull": true, "Next": "D"}])),
+        "/States/C/Choices/0/Variable",
+        "invalid JSONPath",
+    );
+    rejects(
+        choice(json!([{"Variable": "$.a", "StringEqualsPath": "$.b[", "Next": "D"}])),
+        "/States/C/Choices/0/StringEqualsPath",
+        "invalid JSONPath",
+    );
+    rejects(
+        one(json!({"Type": "Fail", "ErrorPath": "$$.[", "Cause": "c"})),
+        "/States/S/ErrorPath",
+        "invalid JSONPath",
+    );
+    accepts(one(
+        json!({"Type": "Pass", "End": true, "InputPath": "$.items[?(@.price < 10)]",
+                       "OutputPath": null, "Parameters": {"a.$": "$$.Execution.Input", "b.$": "$x.y"}}),
+    ));
+}
+
+#[test]
+fn reference_paths_are_required_where_the_spec_says() {
+    rejects(
+        one(json!({"Type": "Pass", "End": true, "ResultPath": "$.a[*]"})),
+        "/States/S/ResultPath",
+        "must be a reference path",
+    );
+    rejects(
+        one(json!({"Type": "Wait", "End": true, "SecondsPath": "$..s"})),
+        "/States/S/SecondsPath",
+        "must be a reference path",
+    );
+    let p = json!({"StartAt": "I", "States": {"I": {"Type": "Succeed"}}});
+    rejects(
+        one(json!({"Type": "Map", "End": true, "ItemProcessor": p, "ItemsPath": "$.a[1:2]"})),
+        "/States/S/ItemsPath",
+        "must be a reference path",
+    );
+    rejects(
+        task_with(
+            json!([]),
+            json!([{"ErrorEquals": ["X"], "Next": "H", "ResultPath": "$.e[?(@.x)]"}]),
+        ),
+        "/States/T/Catch/0/ResultPath",
+        "must be a reference path",
+    );
+}
+
+#[test]
+fn intrinsic_path_arguments_must_parse() {
+    rejects(
+        one(
+            json!({"Type": "Pass", "End": true, "Parameters": {"x.$": "States.Format('{}', $.a[)"}}),
+        ),
+        "/States/S/Parameters/x.$",
+        "invalid intrinsic function call",
+    );
+}
+
+#[test]
+fn a_path_key_and_a_plain_key_cannot_name_the_same_field() {
+    rejects(
+        one(json!({"Type": "Pass", "End": true, "Parameters": {"x": 1, "x.$": "$.a"}})),
+        "/States/S/Parameters/x.$",
+        "both define the field `x`",
+    );
+}
+
+#[test]
 fn path_keys_hold_strings() {
     rejects(
         one(json!({"Type": "Pass", "End": true, "Parameters": {"x.$": 1}})),
