@@ -5,8 +5,8 @@
 //! forms of numbers and timestamps) it is one. Every `key.$` of a payload template
 //! (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`, ...) holds a path or an intrinsic
 //! call; a call must parse, name a known function and have the right number of arguments.
-//! `ResultPath` cannot write into the context object (`$$`). Literal timestamps (Wait
-//! `Timestamp`, Choice `Timestamp...` operands) must be ones the service parses.
+//! `ResultPath` cannot write into the context object (`$$`). Literal `Timestamp...` operands
+//! of Choice rules must be timestamps the service parses.
 
 use super::{Checker, StateCx};
 use crate::asl::{ChoiceRule, State};
@@ -39,16 +39,6 @@ pub(super) fn check_state(cx: &mut Checker, st: &StateCx<'_>) {
         check_template(cx, &st.at(field), template);
     }
     match st.state {
-        State::Wait(w) => {
-            if let Some(t) = &w.timestamp {
-                if Timestamp::parse(t).is_none() {
-                    cx.error(
-                        st.at("Timestamp"),
-                        format!("`Timestamp` must be an ISO-8601 date-time such as `2030-01-01T00:00:00Z`, not {t:?}"),
-                    );
-                }
-            }
-        }
         State::Choice(c) => {
             for (i, rule) in c.choices.iter().enumerate() {
                 check_rule(cx, &st.at(&format!("Choices/{i}")), rule);

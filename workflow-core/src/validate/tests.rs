@@ -678,6 +678,17 @@ fn wait_timestamp_must_parse() {
         "/States/S/Timestamp",
         "ISO-8601",
     );
+    rejects(
+        one_jsonata(json!({"Type": "Wait", "End": true, "Timestamp": "tomorrow"})),
+        "/States/S/Timestamp",
+        "or a JSONata expression",
+    );
+    accepts(one_jsonata(
+        json!({"Type": "Wait", "End": true, "Timestamp": "{% $now() %}"}),
+    ));
+    accepts(one(
+        json!({"Type": "Wait", "End": true, "Timestamp": "2030-01-01T00:00:00Z"}),
+    ));
 }
 
 // --- retry and catch -------------------------------------------------------------------------
