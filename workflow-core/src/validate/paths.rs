@@ -38,13 +38,10 @@ pub(super) fn check_state(cx: &mut Checker, st: &StateCx<'_>) {
     for (field, template) in templates(st.state) {
         check_template(cx, &st.at(field), template);
     }
-    match st.state {
-        State::Choice(c) => {
-            for (i, rule) in c.choices.iter().enumerate() {
-                check_rule(cx, &st.at(&format!("Choices/{i}")), rule);
-            }
+    if let State::Choice(c) = st.state {
+        for (i, rule) in c.choices.iter().enumerate() {
+            check_rule(cx, &st.at(&format!("Choices/{i}")), rule);
         }
-        _ => {}
     }
 }
 
