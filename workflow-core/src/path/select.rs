@@ -4,7 +4,6 @@
 use super::{Body, JsonPath, Root, Segment, Slice, Step};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::fmt::Write;
 
 /// Why a definite path selected nothing (indefinite paths never fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,40 +40,36 @@ impl JsonPath {
                 Root::Variable(name) => format!("${name}"),
                 Root::Current => "@".to_owned(),
             };
-            for step in &steps[..end.min(steps.len())] {
-                match step {
-                    Step::Name(name) => write!(out, "['{name}']"),
-                    Step::Index(index) => write!(out, "[{index}]"),
-                    Step::Merge(names) => write!(out, "['{}']", names.join("', '")),
-                    Step::Function(name) => write!(out, ".{name}()"),
-                }
-                .ok();
+            for step in steps.iter().take(end) {
+                out.push_str(&normalized(step));
             }
             out
         };
+        let step = |at: usize| steps.get(at).map(normalized).unwrap_or_default();
         match *miss {
             Miss::NoResults => format!("No results for path: {}", prefix(steps.len())),
             Miss::MissingProperty(at) => format!("Missing property in path {}", prefix(at + 1)),
-            Miss::NotAnObject(at, found) => {
-                let name = match &steps[at] {
-                    Step::Name(name) => format!("['{name}']"),
-                    Step::Merge(names) => format!("['{}']", names.join("', '")),
-                    _ => String::new(),
-                };
-                format!(
-                    "Expected to find an object with property {name} in path {} but found {found}",
-                    prefix(at)
-                )
-            }
+            Miss::NotAnObject(at, found) => format!(
+                "Expected to find an object with property {} in path {} but found {found}",
+                step(at),
+                prefix(at)
+            ),
             Miss::NotAnArray(at, found) => format!(
-                "Expected to find an array for index [{}] in path {} but found {found}",
-                match &steps[at] {
-                    Step::Index(index) => *index,
-                    _ => 0,
-                },
+                "Expected to find an array for index {} in path {} but found {found}",
+                step(at),
                 prefix(at)
             ),
         }
+    }
+}
+
+/// A step as Jayway prints it: `['name']`, `[0]`, `['a', 'b']`, `.length()`.
+fn normalized(step: &Step) -> String {
+    match step {
+        Step::Name(name) => format!("['{name}']"),
+        Step::Index(index) => format!("[{index}]"),
+        Step::Merge(names) => format!("['{}']", names.join("', '")),
+        Step::Function(name) => format!(".{name}()"),
     }
 }
 
