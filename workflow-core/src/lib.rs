@@ -6,7 +6,12 @@ pub mod asl;
 pub mod choice;
 pub mod error;
 pub mod intrinsics;
+pub mod load;
 pub mod path;
+pub mod source;
 pub mod timestamp;
+pub mod validate;
 
 pub use error::StatesError;
+pub use load::load;
+pub use validate::{validate, Diagnostic};

@@ -17,6 +17,17 @@
 //! (`2016-12-05T21:29:29`), a space instead of `T`, or more than nine fraction digits are
 //! rejected. Two timestamps compare as instants: `2012-10-09T20:00:55+01:00` equals
 //! `2012-10-09T19:00:55Z`.
+//!
+//! ```
+//! use workflow_core::timestamp::Timestamp;
+//!
+//! let a = Timestamp::parse("2012-10-09T20:00:55.5+01:00").unwrap();
+//! let b = Timestamp::parse("2012-10-09T19:00:55Z").unwrap();
+//! assert!(a > b);
+//! assert_eq!(a.to_unix_nanos() - b.to_unix_nanos(), 500_000_000);
+//! assert_eq!(a.format(), "2012-10-09T19:00:55.500Z");
+//! assert!(Timestamp::parse("2012-10-09T19:00:55").is_none()); // no offset
+//! ```
 
 use std::fmt;
 
@@ -442,6 +453,26 @@ mod tests {
         let t = Timestamp::parse("2026-11-25T13:41:53Z").unwrap();
         assert_eq!(Timestamp::from_unix_nanos(t.to_unix_nanos()), Some(t));
         assert_eq!(Timestamp::from_unix_nanos(i128::MAX), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,40}") {
+            let _ = Timestamp::parse(&text);
+        }
+
+        #[test]
+        fn near_misses_never_panic(text in "[+-]?[0-9]{0,6}-[0-9]{1,3}-[0-9]{1,3}[Tt ][0-9:]{0,9}(\\.[0-9]{0,11})?([Zz]|[+-][0-9:]{0,9})?") {
+            if let Some(t) = Timestamp::parse(&text) {
+                proptest::prop_assert_eq!(Timestamp::from_unix_nanos(t.to_unix_nanos()), Some(t));
+            }
+        }
+
+        #[test]
+        fn format_parses_back_to_the_millisecond(millis in -62_000_000_000_000i64..250_000_000_000_000) {
+            let t = Timestamp::from_unix_nanos(i128::from(millis) * 1_000_000).unwrap();
+            proptest::prop_assert_eq!(Timestamp::parse(&t.format()), Some(t));
+        }
     }
 
     #[test]

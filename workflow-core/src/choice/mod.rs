@@ -13,14 +13,37 @@
 //! - A Variable that does not exist is a `States.Runtime` error for every operator except
 //!   `IsPresent`, which is then false; guard with `IsPresent` inside an `And`, which stops at its
 //!   first false rule (`Or` stops at its first true one).
-//! - A `...Path` operand that does not exist is a `States.Runtime` error; one of the wrong type
-//!   makes the comparison false.
+//! - A `...Path` operand that does not exist is a `States.Runtime` error. One of the wrong type
+//!   makes an `...EqualsPath` comparison false but is a `States.Runtime` error ("Invalid value
+//!   provided at path") for the ordering ones (`LessThan`, `GreaterThanEquals`, ...), whatever
+//!   the Variable holds. The corpus has no such case; this follows the behaviour that
+//!   ManageIQ/floe recorded from the service in its `Choice` failure fixture.
 //! - Numbers compare as IEEE doubles, so `1` equals `1.0`.
 //! - Strings compare like Java's `String.compareTo`: by UTF-16 code units.
 //! - Timestamps compare as instants (see [`crate::timestamp`]); a string that is not a valid
 //!   timestamp makes the comparison false.
 //! - `IsNull`, `IsNumeric`, `IsString`, `IsBoolean`, `IsTimestamp` test the JSON type (and for
 //!   `IsTimestamp`, that the string parses); `false` as operand negates the test.
+//!
+//! ```
+//! use std::borrow::Cow;
+//! use serde_json::{json, Value};
+//! use workflow_core::asl::ChoiceRule;
+//! use workflow_core::choice::Rule;
+//!
+//! let rule: ChoiceRule = serde_json::from_value(json!({
+//!     "And": [
+//!         {"Variable": "$.value", "IsPresent": true},
+//!         {"Variable": "$.value", "NumericGreaterThanEquals": 20}
+//!     ]
+//! }))?;
+//! // Here a path is its key; the interpreter compiles real JSONPath.
+//! let rule = Rule::compile(&rule, &mut |path| Ok(path.trim_start_matches("$.").to_owned()))?;
+//! let input = json!({"value": 22});
+//! let resolve = |key: &String| Ok(input.get(key).map(Cow::Borrowed));
+//! assert!(rule.evaluate(&resolve)?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod compile;
 mod pattern;
@@ -178,21 +201,25 @@ impl<P> Comparison<P> {
                 let other = reference.resolve(resolve)?;
                 match (value.as_str(), other.as_str()) {
                     (Some(s), Some(other)) => cmp.holds(java_compare(s, other)),
+                    (_, None) if cmp.is_ordering() => return Err(invalid_value(&reference.text)),
                     _ => false,
                 }
             }
             Test::Numeric(cmp, operand) => {
-                match (value.as_f64(), operand.value(resolve, Value::as_f64)?) {
+                match (value.as_f64(), operand.value(resolve, *cmp, Value::as_f64)?) {
                     (Some(n), Some(other)) => n.partial_cmp(&other).is_some_and(|o| cmp.holds(o)),
                     _ => false,
                 }
             }
             Test::Boolean(operand) => {
-                let other = operand.value(resolve, Value::as_bool)?;
+                let other = operand.value(resolve, Cmp::Eq, Value::as_bool)?;
                 value.as_bool().is_some_and(|b| Some(b) == other)
             }
             Test::Timestamp(cmp, operand) => {
-                match (as_timestamp(value), operand.value(resolve, as_timestamp)?) {
+                match (
+                    as_timestamp(value),
+                    operand.value(resolve, *cmp, as_timestamp)?,
+                ) {
                     (Some(t), Some(other)) => cmp.holds(t.cmp(&other)),
                     _ => false,
                 }
@@ -222,15 +249,20 @@ impl<P> Reference<P> {
 }
 
 impl<P, T: Copy> Operand<P, T> {
-    /// The literal, or the referenced value read by `read` (`None` when it has the wrong type).
+    /// The literal, or the referenced value read by `read`. A referenced value of the wrong type
+    /// is `None` for an equality, and an error for an ordering comparison.
     fn value(
         &self,
         resolve: Resolver<'_, '_, P>,
+        cmp: Cmp,
         read: fn(&Value) -> Option<T>,
     ) -> Result<Option<T>, StatesError> {
         match self {
             Operand::Literal(literal) => Ok(Some(*literal)),
-            Operand::Path(reference) => Ok(read(&*reference.resolve(resolve)?)),
+            Operand::Path(reference) => match read(&*reference.resolve(resolve)?) {
+                None if cmp.is_ordering() => Err(invalid_value(&reference.text)),
+                read => Ok(read),
+            },
         }
     }
 }
@@ -248,6 +280,10 @@ impl TypeTest {
 }
 
 impl Cmp {
+    fn is_ordering(self) -> bool {
+        self != Cmp::Eq
+    }
+
     fn holds(self, ordering: Ordering) -> bool {
         match self {
             Cmp::Eq => ordering == Ordering::Equal,
@@ -267,6 +303,10 @@ fn invalid_path(text: &str) -> StatesError {
     StatesError::runtime(format!(
         "Invalid path '{text}': The choice state's condition path references an invalid value."
     ))
+}
+
+fn invalid_value(text: &str) -> StatesError {
+    StatesError::runtime(format!("Invalid value provided at path '{text}'"))
 }
 
 /// Java's `String.compareTo`: lexicographic by UTF-16 code unit. UTF-8 byte order is code point

@@ -109,6 +109,24 @@ mod tests {
         assert!(matches("a\\", "a\\"));
     }
 
+    /// Backtracking reference matcher over the compiled pieces' source pattern (no escapes).
+    fn reference(pattern: &[char], text: &[char]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some(('*', rest)) => (0..=text.len()).any(|skip| reference(rest, &text[skip..])),
+            Some((c, rest)) => text.first() == Some(c) && reference(rest, &text[1..]),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_backtracking(pattern in "[ab*]{0,8}", text in "[ab]{0,10}") {
+            let p: Vec<char> = pattern.chars().collect();
+            let t: Vec<char> = text.chars().collect();
+            proptest::prop_assert_eq!(matches(&pattern, &text), reference(&p, &t));
+        }
+    }
+
     #[test]
     fn multibyte_text() {
         assert!(matches("é*ü", "éaü"));

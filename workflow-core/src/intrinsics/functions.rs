@@ -1,9 +1,17 @@
 //! What each intrinsic function does with its evaluated arguments.
 //!
-//! Behaviour follows the service as recorded in the conformance corpus and its documentation:
-//! numbers that must be integers are rounded the way Java's `Math.round` rounds (half up:
-//! 1.5 -> 2, -1.5 -> -1) and must lie in Java's `int` range; `States.StringSplit` splits at any
-//! of the delimiter characters and drops empty pieces (Java's `StringTokenizer`).
+//! Behaviour follows the service as recorded in the conformance corpus and as observed by
+//! executions against it, where that differs from the documentation:
+//! - Bad arguments fail with `States.Runtime` and a cause starting `Invalid arguments in
+//!   States.Xxx` (the States Language specification names `States.IntrinsicFailure`, but the
+//!   service does not use it).
+//! - `States.MathAdd` rounds its arguments as Java's `Math.round` does (half up: 1.5 -> 2,
+//!   -1.5 -> -1; recorded in the corpus). ArrayRange, ArrayPartition, ArrayGetItem and
+//!   MathRandom truncate fractions towards zero (observed: `ArrayRange(1.6, 1.4, 1)` gives `[1]`).
+//!   Integers must lie in Java's `int` range.
+//! - String limits count UTF-16 code units, as Java's `String.length()` does.
+//! - `States.StringSplit` splits at any of the delimiter characters and drops empty pieces
+//!   (Java's `StringTokenizer`; recorded in the corpus).
 
 use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
@@ -63,8 +71,8 @@ pub(super) fn apply(
         Function::JsonMerge => json_merge(f, args),
         Function::MathRandom => math_random(f, &args),
         Function::MathAdd => {
-            let a = f.integer(&args[0], "first")?;
-            let b = f.integer(&args[1], "second")?;
+            let a = f.rounded(&args[0], "first")?;
+            let b = f.rounded(&args[1], "second")?;
             Ok(Value::from(a + b))
         }
         Function::StringSplit => string_split(f, &args),
@@ -78,7 +86,7 @@ struct Func(Function);
 
 impl Func {
     fn fail(self, detail: impl std::fmt::Display) -> StatesError {
-        StatesError::intrinsic(format!("Invalid arguments in {}: {detail}", self.0.name()))
+        StatesError::runtime(format!("Invalid arguments in {}: {detail}", self.0.name()))
     }
 
     fn wrong_type(self, value: &Value, which: &str, wanted: &str) -> StatesError {
@@ -103,26 +111,43 @@ impl Func {
     /// A string of at most [`MAX_TEXT_CHARS`] characters.
     fn bounded_string<'v>(self, value: &'v Value, which: &str) -> Result<&'v str> {
         let s = self.string(value, which)?;
-        let chars = s.chars().count();
+        self.check_length(s, which)?;
+        Ok(s)
+    }
+
+    fn check_length(self, s: &str, which: &str) -> Result<()> {
+        let chars = s.encode_utf16().count();
         if chars > MAX_TEXT_CHARS {
             return Err(self.fail(format_args!(
                 "the {which} argument has {chars} characters; at most {MAX_TEXT_CHARS} are allowed"
             )));
         }
-        Ok(s)
+        Ok(())
     }
 
     /// A number rounded to an integer as Java's `Math.round` does, within Java's `int` range.
-    fn integer(self, value: &Value, which: &str) -> Result<i64> {
+    fn rounded(self, value: &Value, which: &str) -> Result<i64> {
+        self.int_with(value, which, java_round)
+    }
+
+    /// A number with its fraction dropped (towards zero), within Java's `int` range.
+    fn truncated(self, value: &Value, which: &str) -> Result<i64> {
+        self.int_with(value, which, |x| {
+            let t = x.trunc();
+            (x.is_finite() && t >= i64::MIN as f64 && t < i64::MAX as f64).then_some(t as i64)
+        })
+    }
+
+    fn int_with(self, value: &Value, which: &str, convert: fn(f64) -> Option<i64>) -> Result<i64> {
         let Value::Number(n) = value else {
             return Err(self.wrong_type(value, which, "a number"));
         };
-        let rounded = match (n.as_i64(), n.as_f64()) {
+        let integer = match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => Some(i),
-            (None, Some(x)) => java_round(x),
+            (None, Some(x)) => convert(x),
             (None, None) => None,
         };
-        match rounded {
+        match integer {
             Some(i) if i32::try_from(i).is_ok() => Ok(i),
             _ => Err(self.fail(format_args!(
                 "the {which} argument {n} is outside the integer range {} to {}",
@@ -173,24 +198,40 @@ fn ordinal(index: usize) -> &'static str {
 }
 
 fn format(f: Func, template: Option<&[String]>, args: &[Cow<'_, Value>]) -> Result<Value> {
-    let owned_pieces;
-    let pieces: Vec<&str> = match template {
-        Some(pieces) => pieces.iter().map(String::as_str).collect(),
-        None => {
-            owned_pieces = f.string(&args[0], "first")?;
-            owned_pieces.split("{}").collect()
-        }
-    };
     let values = &args[1..];
-    if pieces.len() - 1 != values.len() {
-        return Err(f.fail(format_args!(
-            "the template has {} `{{}}` placeholders but {} values follow it",
+    match template {
+        Some(pieces) => fill(
+            f,
+            pieces.iter().map(String::as_str),
             pieces.len() - 1,
+            values,
+        ),
+        None => {
+            let template = f.string(&args[0], "first")?;
+            if template.split("{}").any(|piece| piece.contains(['{', '}'])) {
+                return Err(f.fail("the template may hold `{` and `}` only as `{}` placeholders"));
+            }
+            let holes = template.matches("{}").count();
+            fill(f, template.split("{}"), holes, values)
+        }
+    }
+}
+
+/// Joins the template's pieces with the values' text; `holes` is the number of pieces - 1.
+fn fill<'t>(
+    f: Func,
+    pieces: impl Iterator<Item = &'t str>,
+    holes: usize,
+    values: &[Cow<'_, Value>],
+) -> Result<Value> {
+    if holes != values.len() {
+        return Err(f.fail(format_args!(
+            "the template has {holes} `{{}}` placeholders but {} values follow it",
             values.len()
         )));
     }
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum::<usize>() + 16);
-    for (i, piece) in pieces.iter().enumerate() {
+    let mut out = String::new();
+    for (i, piece) in pieces.enumerate() {
         out.push_str(piece);
         if let Some(value) = values.get(i) {
             text::write_display(&mut out, value);
@@ -209,7 +250,7 @@ fn string_to_json(f: Func, value: &Value) -> Result<Value> {
 
 fn array_partition(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
     f.array(&args[0], "first")?;
-    let size = f.integer(&args[1], "second")?;
+    let size = f.truncated(&args[1], "second")?;
     if size <= 0 {
         return Err(f.fail(format_args!(
             "the chunk size must be a positive integer, but it is {size}"
@@ -235,9 +276,9 @@ fn array_partition(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
 }
 
 fn array_range(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
-    let start = f.integer(&args[0], "first")?;
-    let end = f.integer(&args[1], "second")?;
-    let step = f.integer(&args[2], "third")?;
+    let start = f.truncated(&args[0], "first")?;
+    let end = f.truncated(&args[1], "second")?;
+    let step = f.truncated(&args[2], "third")?;
     if step == 0 {
         return Err(f.fail("the step (third argument) must not be 0"));
     }
@@ -258,16 +299,16 @@ fn array_range(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
 
 fn array_get_item(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
     let len = f.array(&args[0], "first")?.len();
-    let index = match &*args[1] {
-        Value::Number(n) => n.as_u64(),
-        other => return Err(f.wrong_type(other, "second", "a non-negative integer")),
-    };
-    let index = match index {
-        Some(i) if (i as usize) < len && i <= usize::MAX as u64 => i as usize,
+    let index = f.truncated(&args[1], "second")?;
+    if len == 0 && index >= 0 {
+        // Observed: the service gives null for any index into an empty array.
+        return Ok(Value::Null);
+    }
+    let index = match usize::try_from(index) {
+        Ok(i) if i < len => i,
         _ => {
             return Err(f.fail(format_args!(
-                "the index {} is not a valid index of an array of {len} items",
-                args[1]
+                "the index {index} is not a valid index of an array of {len} items"
             )))
         }
     };
@@ -305,10 +346,16 @@ fn value_hash(value: &Value) -> u64 {
     match value {
         Value::Null => 0u8.hash(&mut h),
         Value::Bool(b) => (1u8, b).hash(&mut h),
-        Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
-        Value::String(s) => (3u8, s).hash(&mut h),
+        // serde_json keeps integers and floats apart (1 != 1.0), and 0.0 == -0.0.
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => (2u8, u).hash(&mut h),
+            (None, Some(i), _) => (3u8, i).hash(&mut h),
+            (None, None, Some(x)) => (4u8, if x == 0.0 { 0 } else { x.to_bits() }).hash(&mut h),
+            (None, None, None) => 5u8.hash(&mut h),
+        },
+        Value::String(s) => (6u8, s).hash(&mut h),
         Value::Array(items) => {
-            4u8.hash(&mut h);
+            7u8.hash(&mut h);
             for item in items {
                 value_hash(item).hash(&mut h);
             }
@@ -320,32 +367,58 @@ fn value_hash(value: &Value) -> u64 {
                 (key, value_hash(item)).hash(&mut e);
                 sum = sum.wrapping_add(e.finish());
             }
-            (5u8, sum).hash(&mut h);
+            (8u8, sum).hash(&mut h);
         }
     }
     h.finish()
 }
 
+/// Decodes as the service does (observed): characters outside the Base64 alphabet are skipped,
+/// decoding stops at the first `=`, a short last group is decoded as far as it goes, and bytes
+/// that are not UTF-8 become U+FFFD.
 fn base64_decode(f: Func, value: &Value) -> Result<Value> {
     let s = f.bounded_string(value, "only")?;
-    // MIME decoding: line breaks and other whitespace are ignored; padding is optional.
-    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut symbols: Vec<u8> = s
+        .bytes()
+        .take_while(|&b| b != b'=')
+        .filter_map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => Some(b),
+            b'-' => Some(b'+'),
+            b'_' => Some(b'/'),
+            _ => None,
+        })
+        .collect();
+    if symbols.len() % 4 == 1 {
+        // A single symbol holds less than a byte.
+        symbols.pop();
+    }
     let engine = base64::engine::GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
     );
     let bytes = engine
-        .decode(compact.as_bytes())
+        .decode(&symbols)
         .map_err(|e| f.fail(format_args!("the string is not Base64: {e}")))?;
-    String::from_utf8(bytes)
-        .map(Value::String)
-        .map_err(|_| f.fail("the decoded bytes are not UTF-8 text"))
+    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn hash(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
     use sha2::Digest as _;
-    let data = f.bounded_string(&args[0], "first")?.as_bytes();
+    // Observed: data that is not a string is hashed as its JSON text.
+    let json_text;
+    let data = match &*args[0] {
+        Value::String(s) => s.as_str(),
+        other => {
+            let mut out = String::new();
+            text::write_json(&mut out, other);
+            json_text = out;
+            json_text.as_str()
+        }
+    };
+    f.check_length(data, "first")?;
+    let data = data.as_bytes();
     let algorithm = f.string(&args[1], "second")?;
     let digest: Vec<u8> = match algorithm {
         "MD5" => md5::Md5::digest(data).to_vec(),
@@ -398,15 +471,15 @@ fn json_merge(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
 }
 
 fn math_random(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
-    let start = f.integer(&args[0], "first")?;
-    let end = f.integer(&args[1], "second")?;
+    let start = f.truncated(&args[0], "first")?;
+    let end = f.truncated(&args[1], "second")?;
     if start >= end {
         return Err(f.fail(format_args!(
             "the start {start} must be less than the end {end}"
         )));
     }
     let mut rng = match args.get(2) {
-        Some(seed) => JavaRandom::new(f.integer(seed, "third")?),
+        Some(seed) => JavaRandom::new(f.truncated(seed, "third")?),
         None => JavaRandom::from_entropy(),
     };
     Ok(Value::from(rng.in_range(start, end)))

@@ -63,10 +63,11 @@ pub struct Call<P> {
 
 impl<P> Call<P> {
     /// Parses `States.Name(arg, ...)`. Arguments are literals (`'text'` with the escapes `\'`,
-    /// `\{`, `\}`, `\\`; numbers; `true`; `false`; `null`), paths (their text is handed to
+    /// `\{`, `\}`, `\\` and no others; numbers; `true`; `false`; `null`), paths (their text is handed to
     /// `compile_path`) and nested calls. An unknown function, a wrong number of arguments, or a
-    /// literal `States.Format` template whose placeholders do not match the arguments is an
-    /// error that says what and at which character.
+    /// literal `States.Format` template whose `{}` placeholders do not match the arguments or
+    /// that holds an unescaped `{` or `}` outside a placeholder is an error that says what and
+    /// at which character.
     pub fn parse(
         text: &str,
         compile_path: &mut dyn FnMut(&str) -> Result<P, String>,
@@ -75,7 +76,9 @@ impl<P> Call<P> {
     }
 
     /// Evaluates the call; `resolve` gives the value of each path argument. Bad argument types
-    /// or values give `States.IntrinsicFailure`; errors from `resolve` pass through unchanged.
+    /// or values give `States.Runtime` with a cause starting `Invalid arguments in States.Xxx`,
+    /// as the service reports them (the specification's `States.IntrinsicFailure` is not what
+    /// executions show); errors from `resolve` pass through unchanged.
     pub fn evaluate(
         &self,
         resolve: &dyn Fn(&P) -> Result<Value, StatesError>,

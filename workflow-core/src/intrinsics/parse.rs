@@ -42,8 +42,16 @@ struct Parser<'t, 'c, P> {
     compile_path: &'c mut dyn FnMut(&str) -> std::result::Result<P, String>,
 }
 
-/// A parsed argument, and for a string literal, its text split at unescaped `{}`.
-type ParsedArg<P> = (Arg<P>, Option<Vec<String>>);
+/// A parsed argument, and for a string literal, its form as a `States.Format` template.
+type ParsedArg<P> = (Arg<P>, Option<Template>);
+
+/// A string literal read as a `States.Format` template.
+struct Template {
+    /// The text between unescaped `{}` placeholders.
+    pieces: Vec<String>,
+    /// Byte offset of the first unescaped `{` or `}` that is not part of a `{}` placeholder.
+    lone_brace: Option<usize>,
+}
 
 impl<'t, P> Parser<'t, '_, P> {
     fn call(&mut self, depth: usize) -> Result<Call<P>> {
@@ -68,16 +76,16 @@ impl<'t, P> Parser<'t, '_, P> {
         self.pos += 1;
 
         let mut args = Vec::new();
-        let mut first_pieces = None;
+        let mut first_template = None;
         self.skip_ws();
         if self.peek() == Some(')') {
             self.pos += 1;
         } else {
             loop {
                 self.skip_ws();
-                let (arg, pieces) = self.arg(depth)?;
+                let (arg, template) = self.arg(depth)?;
                 if args.is_empty() {
-                    first_pieces = pieces;
+                    first_template = template;
                 }
                 args.push(arg);
                 self.skip_ws();
@@ -98,22 +106,25 @@ impl<'t, P> Parser<'t, '_, P> {
         }
 
         check_arity(function, args.len()).map_err(|message| self.error(start, message))?;
-        let template = match (function, first_pieces) {
-            (Function::Format, Some(pieces)) => {
-                let holes = pieces.len() - 1;
+        let template = match (function, first_template) {
+            (Function::Format, Some(template)) => {
+                if let Some(at) = template.lone_brace {
+                    return Err(self.error(
+                        at,
+                        "a `States.Format` template may hold `{` and `}` only as a `{}` placeholder or escaped as `\\{` and `\\}`",
+                    ));
+                }
+                let holes = template.pieces.len() - 1;
                 if holes != args.len() - 1 {
                     return Err(self.error(
                         start,
                         format!(
-                            "the `States.Format` template has {holes} `{{}}` placeholder{} but {} value{} follow{}",
-                            plural(holes),
-                            args.len() - 1,
-                            plural(args.len() - 1),
-                            if args.len() == 2 { "s" } else { "" },
+                            "the `States.Format` template has {holes} `{{}}` placeholders but {} values follow it",
+                            args.len() - 1
                         ),
                     ));
                 }
-                Some(pieces)
+                Some(template.pieces)
             }
             _ => None,
         };
@@ -128,8 +139,8 @@ impl<'t, P> Parser<'t, '_, P> {
         let start = self.pos;
         match self.peek() {
             Some('\'') => {
-                let (value, pieces) = self.string()?;
-                Ok((Arg::Literal(Value::String(value)), Some(pieces)))
+                let (value, template) = self.string()?;
+                Ok((Arg::Literal(Value::String(value)), Some(template)))
             }
             Some('$') => Ok((self.path()?, None)),
             Some(c) if c == '-' || c.is_ascii_digit() => Ok((self.number()?, None)),
@@ -161,34 +172,37 @@ impl<'t, P> Parser<'t, '_, P> {
         }
     }
 
-    /// A single-quoted literal. Returns its value and its text split at unescaped `{}` (the
-    /// pieces `States.Format` uses when this literal is its template).
-    fn string(&mut self) -> Result<(String, Vec<String>)> {
+    /// A single-quoted literal: its value, and its form as a `States.Format` template.
+    fn string(&mut self) -> Result<(String, Template)> {
         let start = self.pos;
         self.pos += 1; // the opening quote
         let mut value = String::new();
         let mut pieces = Vec::new();
         let mut piece = String::new();
+        let mut lone_brace = None;
         let mut chars = self.text[self.pos..].char_indices().peekable();
         while let Some((offset, c)) = chars.next() {
             match c {
                 '\'' => {
+                    let body = self.pos;
                     self.pos += offset + 1;
                     pieces.push(piece);
-                    return Ok((value, pieces));
+                    let lone_brace = lone_brace.map(|at| body + at);
+                    return Ok((value, Template { pieces, lone_brace }));
                 }
                 '\\' => match chars.next() {
                     Some((_, e @ ('\'' | '{' | '}' | '\\'))) => {
                         value.push(e);
                         piece.push(e);
                     }
-                    // Any other escape is kept as written, so `\"` and `\n` reach the function
-                    // (e.g. States.StringToJson) unchanged.
+                    // The service refuses any other escape when the definition is created.
                     Some((_, e)) => {
-                        value.push('\\');
-                        value.push(e);
-                        piece.push('\\');
-                        piece.push(e);
+                        return Err(self.error(
+                            self.pos + offset,
+                            format!(
+                                "invalid escape `\\{e}` in a string literal: only \\', \\{{, \\}} and \\\\ are allowed"
+                            ),
+                        ));
                     }
                     None => break,
                 },
@@ -196,6 +210,11 @@ impl<'t, P> Parser<'t, '_, P> {
                     chars.next();
                     value.push_str("{}");
                     pieces.push(std::mem::take(&mut piece));
+                }
+                '{' | '}' => {
+                    lone_brace.get_or_insert(offset);
+                    value.push(c);
+                    piece.push(c);
                 }
                 _ => {
                     value.push(c);

@@ -35,11 +35,17 @@ fn ok(text: &str) -> Value {
 fn fails(text: &str, input: Value) -> String {
     match eval(text, &input) {
         Err(e) => {
-            assert_eq!(e.error, "States.IntrinsicFailure", "{text}: {e}");
+            assert_eq!(e.error, "States.Runtime", "{text}: {e}");
+            let prefix = format!("Invalid arguments in {}: ", call_name(text));
+            assert!(e.cause.starts_with(&prefix), "{text}: {e}");
             e.cause
         }
         Ok(v) => panic!("{text} gave {v}"),
     }
+}
+
+fn call_name(text: &str) -> &str {
+    &text[..text.find('(').unwrap_or(text.len())]
 }
 
 fn parse_error(text: &str) -> IntrinsicParseError {
@@ -102,10 +108,13 @@ fn string_escapes_follow_the_spec() {
         ok(r"States.Array('it\'s', 'a\\b', '\{\}')"),
         json!(["it's", r"a\b", "{}"])
     );
-    // Other backslashes reach the function unchanged.
-    assert_eq!(
-        ok(r#"States.StringToJson('{"a": "x\"y"}')"#),
-        json!({"a": "x\"y"})
+    // The service refuses any other escape when the definition is created.
+    let e = parse_error(r"States.Base64Decode('YWJj\nZA==')");
+    assert_eq!(e.position, 26);
+    assert!(
+        e.message.starts_with(r"invalid escape `\n`"),
+        "{}",
+        e.message
     );
 }
 
@@ -142,7 +151,26 @@ fn literal_format_template_must_match_the_argument_count() {
     let e = parse_error("States.Format('{} and {}', $.a)");
     assert_eq!(e.position, 1);
     assert!(e.message.contains("2 `{}` placeholders"), "{}", e.message);
-    assert!(parse(r"States.Format('\{} {}', $.a)").is_ok());
+    assert!(parse(r"States.Format('\{\} {}', $.a)").is_ok());
+}
+
+#[test]
+fn literal_format_template_braces_must_be_placeholders_or_escaped() {
+    for (text, position) in [
+        ("States.Format('Hello {', $.a)", 22),
+        ("States.Format('Hello {{}}', $.a)", 22),
+        ("States.Format('}')", 16),
+    ] {
+        let e = parse_error(text);
+        assert_eq!(e.position, position, "{text}");
+        assert!(
+            e.message.contains("only as a `{}` placeholder"),
+            "{}",
+            e.message
+        );
+    }
+    // Other functions take braces as plain text.
+    assert_eq!(ok("States.StringToJson('{\"a\": {}}')"), json!({"a": {}}));
 }
 
 #[test]
@@ -233,7 +261,9 @@ fn format_fills_placeholders_in_order() {
 
 #[test]
 fn format_escaped_braces_are_text() {
-    assert_eq!(ok(r"States.Format('\{}{}\}', 7)"), json!("{}7}"));
+    assert_eq!(ok(r"States.Format('\{\}{}\}', 7)"), json!("{}7}"));
+    // An escaped `{` does not make the next `}` text: that needs its own escape.
+    assert!(parse(r"States.Format('\{}{}', 7)").is_err());
 }
 
 #[test]
@@ -250,6 +280,8 @@ fn format_template_from_a_path() {
     );
     let cause = fails("States.Format($.n)", json!({"n": 1}));
     assert!(cause.contains("first argument must be a string"), "{cause}");
+    let cause = fails("States.Format($.t, $.n)", json!({"t": "{a} {}", "n": 1}));
+    assert!(cause.contains("only as `{}` placeholders"), "{cause}");
 }
 
 #[test]
@@ -316,10 +348,12 @@ fn array_partition_chunks() {
         eval("States.ArrayPartition($.a, 2)", &input).unwrap(),
         json!([[1, 2], [3, 4], [5]])
     );
+    // Fractions are dropped (observed: 2.6 partitions by 2).
     assert_eq!(
-        eval("States.ArrayPartition($.a, 2.5)", &input).unwrap(),
-        json!([[1, 2, 3], [4, 5]])
+        eval("States.ArrayPartition($.a, 2.6)", &input).unwrap(),
+        json!([[1, 2], [3, 4], [5]])
     );
+    assert!(fails("States.ArrayPartition($.a, 0.6)", input.clone()).contains("positive"));
     assert!(fails("States.ArrayPartition($.a, 0)", input.clone()).contains("positive"));
     assert!(fails("States.ArrayPartition($.a, 'x')", input).contains("must be a number"));
     assert!(fails("States.ArrayPartition('x', 1)", Value::Null).contains("must be an array"));
@@ -350,7 +384,16 @@ fn array_range_is_inclusive_and_bounded() {
     assert_eq!(ok("States.ArrayRange(0, 10, 3)"), json!([0, 3, 6, 9]));
     assert_eq!(ok("States.ArrayRange(5, 1, -2)"), json!([5, 3, 1]));
     assert_eq!(ok("States.ArrayRange(5, 1, 2)"), json!([]));
-    assert_eq!(ok("States.ArrayRange(0.5, 2.4, 1)"), json!([1, 2]));
+    // Fractions are dropped (observed on the service).
+    assert_eq!(ok("States.ArrayRange(1.6, 1.4, 1)"), json!([1]));
+    assert_eq!(ok("States.ArrayRange(5.4, -0.6, -2.4)"), json!([5, 3, 1]));
+    assert_eq!(
+        ok("States.ArrayRange(1000, 1, -1)")
+            .as_array()
+            .unwrap()
+            .len(),
+        1000
+    );
     assert_eq!(
         ok("States.ArrayRange(1, 1000, 1)")
             .as_array()
@@ -371,7 +414,13 @@ fn array_get_item_by_index() {
     );
     assert!(fails("States.ArrayGetItem($.a, 3)", input.clone()).contains("not a valid index"));
     assert!(fails("States.ArrayGetItem($.a, -1)", input.clone()).contains("not a valid index"));
-    assert!(fails("States.ArrayGetItem($.a, '1')", input).contains("non-negative integer"));
+    assert!(fails("States.ArrayGetItem($.a, '1')", input.clone()).contains("must be a number"));
+    // Observed on the service: a fraction is dropped; any index into [] gives null.
+    assert_eq!(
+        eval("States.ArrayGetItem($.a, 1.2)", &input).unwrap(),
+        json!(2)
+    );
+    assert_eq!(ok("States.ArrayGetItem(States.Array(), 999)"), Value::Null);
 }
 
 #[test]
@@ -389,6 +438,11 @@ fn array_unique_keeps_first_occurrences() {
     assert_eq!(
         eval("States.ArrayUnique($.a)", &input).unwrap(),
         json!([1, 2, {"x": 1, "y": 2}, 1.0, "1", null])
+    );
+    let zeros = json!({"a": [0.0, -0.0, 0]});
+    assert_eq!(
+        eval("States.ArrayUnique($.a)", &zeros).unwrap(),
+        json!([0.0, 0])
     );
 }
 
@@ -408,15 +462,25 @@ fn base64_round_trip() {
         ok("States.Base64Decode('RGF0YSB0byBlbmNvZGU')"),
         json!("Data to encode")
     );
-    assert!(fails("States.Base64Decode('***')", Value::Null).contains("not Base64"));
-    assert!(fails("States.Base64Decode('/w==')", Value::Null).contains("not UTF-8"));
+    // Decoding is lenient, as observed on the service: foreign characters are skipped, decoding
+    // stops at `=`, short groups decode as far as they go, and bytes that are not UTF-8 become
+    // U+FFFD.
+    assert_eq!(ok("States.Base64Decode(' YWJj ZA== ')"), json!("abcd"));
+    assert_eq!(ok("States.Base64Decode('YWJjZA==YWJj')"), json!("abcd"));
+    assert_eq!(ok("States.Base64Decode('YWJ')"), json!("ab"));
+    assert_eq!(ok("States.Base64Decode('YWJjZ')"), json!("abc"));
+    assert_eq!(ok("States.Base64Decode('/w==')"), json!("\u{FFFD}"));
+    assert_eq!(ok("States.Base64Decode('!!!')"), json!(""));
     assert!(fails("States.Base64Encode(1)", Value::Null).contains("must be a string"));
 }
 
 #[test]
 fn base64_and_hash_inputs_are_limited_to_10000_characters() {
-    let input = json!({"s": "a".repeat(10_001), "ok": "a".repeat(10_000)});
+    let input =
+        json!({"s": "a".repeat(10_001), "ok": "a".repeat(10_000), "astral": "🚀".repeat(5_001)});
     assert!(eval("States.Base64Encode($.ok)", &input).is_ok());
+    // Characters are counted as Java counts them: UTF-16 code units.
+    assert!(fails("States.Base64Encode($.astral)", input.clone()).contains("10002 characters"));
     assert!(fails("States.Base64Encode($.s)", input.clone()).contains("10001 characters"));
     assert!(fails("States.Hash($.s, 'MD5')", input).contains("at most 10000"));
 }
@@ -441,6 +505,16 @@ fn hash_supports_the_five_algorithms() {
         128
     );
     assert!(fails("States.Hash('x', 'sha256')", Value::Null).contains("not one of MD5"));
+    assert!(fails("States.Hash('x', 1)", Value::Null).contains("second argument must be a string"));
+    // Data that is not a string is hashed as its JSON text.
+    assert_eq!(
+        ok("States.Hash(123, 'MD5')"),
+        ok("States.Hash('123', 'MD5')")
+    );
+    assert_eq!(
+        ok("States.Hash(States.Array(1, 'a'), 'SHA-1')"),
+        ok("States.Hash('[1,\"a\"]', 'SHA-1')")
+    );
 }
 
 // ---- math ----
@@ -472,6 +546,9 @@ fn math_random_is_in_range_and_seeded_deterministically() {
         ok("States.MathRandom(0, 1000, 42)")
     );
     assert!(fails("States.MathRandom(5, 5)", Value::Null).contains("less than the end"));
+    // Fractions are dropped (observed: (1.4, 1.6) fails, (1.6, 5.4) can give 1).
+    assert!(fails("States.MathRandom(1.4, 1.6)", Value::Null).contains("less than the end"));
+    assert!((1..5).contains(&ok("States.MathRandom(1.6, 5.4, 3)").as_i64().unwrap()));
 }
 
 // ---- strings and ids ----
