@@ -7,7 +7,7 @@
 //! bracket  := '[' ( '*' | '?(' or ')' | quoted (',' quoted)* | int (',' int)* | slice ) ']'
 //! or       := and ('||' and)*      and := unary ('&&' unary)*
 //! unary    := '!' unary | '(' or ')' | operand (op operand)?     op := == != < <= > >=
-//! operand  := '@' segment* | string | number | true | false | null
+//! operand  := ('@' | '$') segment* | string | number | true | false | null
 //! ```
 
 use super::filter::{Expr, Op, Operand};
@@ -501,10 +501,22 @@ impl<'t> Parser<'t> {
                     body: into_body(segments),
                 }))
             }
-            Some(b'$') => self.error(
-                start,
-                "a filter can only refer to the current node `@`, not to `$`",
-            ),
+            Some(b'$') => {
+                if matches!(self.peek_at(1), Some(c) if c == b'$' || c == b'_' || c.is_ascii_alphabetic())
+                {
+                    return self.error(
+                        start,
+                        "a filter can refer to the current node `@` and the root `$` only",
+                    );
+                }
+                self.pos += 1;
+                let segments = self.segments(true)?;
+                Ok(Operand::Path(JsonPath {
+                    text: self.text[start..self.pos].into(),
+                    root: Root::Input,
+                    body: into_body(segments),
+                }))
+            }
             Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.string_literal()?))),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => {
@@ -768,12 +780,13 @@ mod tests {
             (9, "regular expressions (`=~`) are not supported".into())
         );
         assert_eq!(
-            err("$[?(@.a == $.b)]"),
+            err("$[?(@.a == $$.b)]"),
             (
                 12,
-                "a filter can only refer to the current node `@`, not to `$`".into()
+                "a filter can refer to the current node `@` and the root `$` only".into()
             )
         );
+        parse("$[?(@.a == $.b)]").unwrap();
         assert_eq!(
             err("$[?(1)]"),
             (
