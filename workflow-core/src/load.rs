@@ -26,9 +26,10 @@ pub fn load(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
             return Err(vec![Diagnostic {
                 pointer: String::new(),
                 line: Some(e.line()),
-                column: Some(e.column()),
+                // serde_json says column 0 at the start of a line (an unexpected end).
+                column: Some(e.column().max(1)),
                 message: format!("not valid JSON: {}", strip_position(&e.to_string())),
-            }])
+            }]);
         }
     };
     let map = SourceMap::scan(text);

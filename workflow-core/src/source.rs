@@ -493,4 +493,11 @@ mod tests {
         assert!(map.position("/a/a").is_some());
         assert!(map.position(&"/a".repeat(MAX_DEPTH + 1)).is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_any_text_never_panics(text in "\\PC{0,64}|[\\[\\]{}\",:0-9a-z \\\\]{0,64}") {
+            let _ = SourceMap::scan(&text);
+        }
+    }
 }

@@ -50,17 +50,16 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `line:column: pointer: message`, or `pointer: message` without a position.
+    /// `line:column: pointer: message`; the position is left out when unknown, and the
+    /// pointer when it is the whole document.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let (Some(line), Some(column)) = (self.line, self.column) {
             write!(f, "{line}:{column}: ")?;
         }
-        let pointer = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
-        write!(f, "{pointer}: {}", self.message)
+        if !self.pointer.is_empty() {
+            write!(f, "{}: ", self.pointer)?;
+        }
+        f.write_str(&self.message)
     }
 }
 

@@ -38,7 +38,25 @@ pub(super) fn check_scope(cx: &mut Checker, scope: &Scope<'_>) {
             );
         }
     }
-    if !scope.states.values().any(is_terminal) {
+    // A missing target or a state without `Next`/`End` is reported on its own; either would
+    // also make this check cascade.
+    let transitions_complete = scope.states.values().all(|state| {
+        state
+            .transition()
+            .is_none_or(|(next, end)| next.is_some() || end == Some(true))
+    });
+    let targets_exist = scope.states.iter().all(|(name, state)| {
+        let st = StateCx {
+            pointer: String::new(),
+            name,
+            state,
+            language: scope.language,
+        };
+        targets(&st)
+            .iter()
+            .all(|(_, t)| scope.states.contains_key(*t))
+    });
+    if transitions_complete && targets_exist && !scope.states.values().any(is_terminal) {
         cx.error(
             &states_at,
             format!(
