@@ -123,11 +123,18 @@ impl<'t> Parser<'t> {
                 self.pos = 2;
                 Ok(Root::Context)
             }
-            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+            // A variable name: an identifier (Unicode letters, digits and `_`, not starting
+            // with a digit).
+            _ if self
+                .rest()
+                .starts_with(|c: char| c.is_alphabetic() || c == '_') =>
+            {
                 let start = self.pos;
-                while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
-                    self.pos += 1;
-                }
+                let len = self
+                    .rest()
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(self.rest().len());
+                self.pos += len;
                 Ok(Root::Variable(self.text[start..self.pos].into()))
             }
             _ => Ok(Root::Input),
@@ -502,8 +509,8 @@ impl<'t> Parser<'t> {
                 }))
             }
             Some(b'$') => {
-                if matches!(self.peek_at(1), Some(c) if c == b'$' || c == b'_' || c.is_ascii_alphabetic())
-                {
+                let after = &self.rest()[1..];
+                if after.starts_with(|c: char| c == '$' || c == '_' || c.is_alphabetic()) {
                     return self.error(
                         start,
                         "a filter can refer to the current node `@` and the root `$` only",
@@ -639,6 +646,11 @@ mod tests {
             Root::Variable("my_var".into())
         );
         assert_eq!(parse("$x").unwrap().root, Root::Variable("x".into()));
+        assert_eq!(parse("$_1").unwrap().root, Root::Variable("_1".into()));
+        assert_eq!(
+            parse("$größe[0]").unwrap().root,
+            Root::Variable("größe".into())
+        );
     }
 
     #[test]
