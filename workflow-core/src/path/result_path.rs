@@ -4,11 +4,7 @@ use super::{Body, JsonPath, Root, Step};
 use crate::error::StatesError;
 use serde_json::{Map, Value};
 
-/// The error the service raises when a ResultPath cannot be applied to the state's input (a step
-/// that needs an object or array meets another value). Recorded from real executions as
-/// `States.ReferencePathConflict`, with causes such as
-/// `Unable to apply ReferencePath $.x to input "text"`.
-pub const REFERENCE_PATH_CONFLICT: &str = "States.ReferencePathConflict";
+pub use crate::error::names::REFERENCE_PATH_CONFLICT;
 
 /// Puts `result` into `target` at `path` and returns the new output. `$` replaces the target;
 /// `$.a.b` creates missing objects on the way and keeps everything else (merging into existing
