@@ -1,6 +1,6 @@
 //! Filter conditions (`[?(@.price < 10)]`) and how they compare values (Jayway's rules).
 
-use super::JsonPath;
+use super::{JsonPath, Root};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -19,7 +19,7 @@ pub(crate) enum Expr {
 /// One side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Operand {
-    /// `@...`, relative to the candidate.
+    /// `@...`, relative to the candidate, or `$...`, from the document's root.
     Path(JsonPath),
     Literal(Value),
 }
@@ -36,31 +36,46 @@ pub(crate) enum Op {
 }
 
 impl Expr {
-    /// Whether the condition holds for `candidate` (the value `@` denotes).
-    pub(crate) fn holds(&self, candidate: &Value) -> bool {
+    /// Whether the condition holds for `candidate` (the value `@` denotes); `$` denotes
+    /// `document`, the value the whole path started from.
+    pub(crate) fn holds(&self, candidate: &Value, document: &Value) -> bool {
         match self {
-            Expr::Or(a, b) => a.holds(candidate) || b.holds(candidate),
-            Expr::And(a, b) => a.holds(candidate) && b.holds(candidate),
-            Expr::Not(e) => !e.holds(candidate),
-            Expr::Exists(path) => match path.eval(candidate) {
-                Ok(value) => path.is_definite() || value.as_array().is_some_and(|a| !a.is_empty()),
-                Err(_) => false,
+            Expr::Or(a, b) => a.holds(candidate, document) || b.holds(candidate, document),
+            Expr::And(a, b) => a.holds(candidate, document) && b.holds(candidate, document),
+            Expr::Not(e) => !e.holds(candidate, document),
+            Expr::Exists(path) => match eval(path, candidate, document) {
+                Some(value) => {
+                    path.is_definite() || value.as_array().is_some_and(|a| !a.is_empty())
+                }
+                None => false,
             },
-            Expr::Compare(left, op, right) => {
-                compare(left.resolve(candidate), *op, right.resolve(candidate))
-            }
+            Expr::Compare(left, op, right) => compare(
+                left.resolve(candidate, document),
+                *op,
+                right.resolve(candidate, document),
+            ),
         }
     }
 }
 
 impl Operand {
     /// The operand's value; `None` when a path selects nothing.
-    fn resolve<'a>(&'a self, candidate: &'a Value) -> Option<Cow<'a, Value>> {
+    fn resolve<'a>(&'a self, candidate: &'a Value, document: &'a Value) -> Option<Cow<'a, Value>> {
         match self {
-            Operand::Path(path) => path.eval(candidate).ok(),
+            Operand::Path(path) => eval(path, candidate, document),
             Operand::Literal(value) => Some(Cow::Borrowed(value)),
         }
     }
+}
+
+/// A path inside a filter: from the candidate (`@`) or from the document (`$`).
+fn eval<'a>(path: &JsonPath, candidate: &'a Value, document: &'a Value) -> Option<Cow<'a, Value>> {
+    let start = if path.root == Root::Current {
+        candidate
+    } else {
+        document
+    };
+    path.eval_in(start, document).ok()
 }
 
 /// Jayway's comparison: `==` compares numbers by value (a string operand is read as a number),
@@ -139,7 +154,7 @@ mod tests {
         let super::super::Segment::Filter(expr) = &segments[0] else {
             panic!("expected a filter");
         };
-        expr.holds(&candidate)
+        expr.holds(&candidate, &candidate)
     }
 
     #[test]

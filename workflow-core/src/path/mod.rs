@@ -11,6 +11,10 @@
 //!   the names that exist;
 //! - functions such as `length()` are accepted by the parser but never match (the service reports
 //!   "could not be found");
+//! - a filter `[?( )]` tests the objects of an array (the service's `@` never matches scalars),
+//!   or an object itself; it compares `@...` and `$...` paths with strings, numbers, booleans and
+//!   `null` (`==` reads a string as the number it spells, a missing operand equals nothing), and
+//!   combines tests with `&&`, `||`, `!` and parentheses; regular expressions are refused;
 //! - quoted names keep their backslashes (`$['a\"b']` names the key `a\"b`); a backslash only
 //!   stops the next character from closing the quote.
 //!

@@ -7,7 +7,7 @@
 //! bracket  := '[' ( '*' | '?(' or ')' | quoted (',' quoted)* | int (',' int)* | slice ) ']'
 //! or       := and ('||' and)*      and := unary ('&&' unary)*
 //! unary    := '!' unary | '(' or ')' | operand (op operand)?     op := == != < <= > >=
-//! operand  := '@' segment* | string | number | true | false | null
+//! operand  := ('@' | '$') segment* | string | number | true | false | null
 //! ```
 
 use super::filter::{Expr, Op, Operand};
@@ -123,11 +123,18 @@ impl<'t> Parser<'t> {
                 self.pos = 2;
                 Ok(Root::Context)
             }
-            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+            // A variable name: an identifier (Unicode letters, digits and `_`, not starting
+            // with a digit).
+            _ if self
+                .rest()
+                .starts_with(|c: char| c.is_alphabetic() || c == '_') =>
+            {
                 let start = self.pos;
-                while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
-                    self.pos += 1;
-                }
+                let len = self
+                    .rest()
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(self.rest().len());
+                self.pos += len;
                 Ok(Root::Variable(self.text[start..self.pos].into()))
             }
             _ => Ok(Root::Input),
@@ -501,10 +508,22 @@ impl<'t> Parser<'t> {
                     body: into_body(segments),
                 }))
             }
-            Some(b'$') => self.error(
-                start,
-                "a filter can only refer to the current node `@`, not to `$`",
-            ),
+            Some(b'$') => {
+                let after = &self.rest()[1..];
+                if after.starts_with(|c: char| c == '$' || c == '_' || c.is_alphabetic()) {
+                    return self.error(
+                        start,
+                        "a filter can refer to the current node `@` and the root `$` only",
+                    );
+                }
+                self.pos += 1;
+                let segments = self.segments(true)?;
+                Ok(Operand::Path(JsonPath {
+                    text: self.text[start..self.pos].into(),
+                    root: Root::Input,
+                    body: into_body(segments),
+                }))
+            }
             Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.string_literal()?))),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => {
@@ -627,6 +646,11 @@ mod tests {
             Root::Variable("my_var".into())
         );
         assert_eq!(parse("$x").unwrap().root, Root::Variable("x".into()));
+        assert_eq!(parse("$_1").unwrap().root, Root::Variable("_1".into()));
+        assert_eq!(
+            parse("$größe[0]").unwrap().root,
+            Root::Variable("größe".into())
+        );
     }
 
     #[test]
@@ -768,12 +792,13 @@ mod tests {
             (9, "regular expressions (`=~`) are not supported".into())
         );
         assert_eq!(
-            err("$[?(@.a == $.b)]"),
+            err("$[?(@.a == $$.b)]"),
             (
                 12,
-                "a filter can only refer to the current node `@`, not to `$`".into()
+                "a filter can refer to the current node `@` and the root `$` only".into()
             )
         );
+        parse("$[?(@.a == $.b)]").unwrap();
         assert_eq!(
             err("$[?(1)]"),
             (

@@ -4,11 +4,7 @@ use super::{Body, JsonPath, Root, Step};
 use crate::error::StatesError;
 use serde_json::{Map, Value};
 
-/// The error the service raises when a ResultPath cannot be applied to the state's input (a step
-/// that needs an object or array meets another value). Recorded from real executions as
-/// `States.ReferencePathConflict`, with causes such as
-/// `Unable to apply ReferencePath $.x to input "text"`.
-pub const REFERENCE_PATH_CONFLICT: &str = "States.ReferencePathConflict";
+pub use crate::error::names::REFERENCE_PATH_CONFLICT;
 
 /// Puts `result` into `target` at `path` and returns the new output. `$` replaces the target;
 /// `$.a.b` creates missing objects on the way and keeps everything else (merging into existing
@@ -29,7 +25,6 @@ pub fn set_result_path(
             )))
         }
     };
-    check(path, steps, &target)?;
     let mut target = target;
     let mut slot = &mut target;
     for (at, step) in steps.iter().enumerate() {
@@ -44,57 +39,37 @@ pub fn set_result_path(
                     }
                 })
             }
-            (Step::Index(index), Value::Array(items)) => {
-                let len = items.len();
-                match index_in(*index, len).and_then(|i| items.get_mut(i)) {
-                    Some(item) => item,
-                    // `check` found every index in range.
-                    None => return Ok(target),
+            (Step::Index(index), Value::Array(items)) => match index_in(*index, items.len()) {
+                Some(i) => &mut items[i],
+                None => {
+                    let text = serde_json::to_string(items).unwrap_or_default();
+                    return Err(conflict(path, at, step, text));
                 }
+            },
+            (_, other) => {
+                let text = serde_json::to_string(other).unwrap_or_default();
+                return Err(conflict(path, at, step, text));
             }
-            // `check` accepted only names on objects and indexes on arrays.
-            _ => return Ok(target),
         };
     }
     *slot = result;
     Ok(target)
 }
 
-/// Fails when a step of the path meets a value it cannot go through.
-fn check(path: &JsonPath, steps: &[Step], target: &Value) -> Result<(), StatesError> {
-    let mut current = Some(target);
-    for (at, step) in steps.iter().enumerate() {
-        let Some(node) = current else {
-            // The rest of the path is created as new objects.
-            return Ok(());
+/// The service's error for a step that meets a value it cannot go through (`text` is that
+/// value as JSON): the whole path when it is the first step, else the step.
+fn conflict(path: &JsonPath, at: usize, step: &Step, text: String) -> StatesError {
+    let cause = if at == 0 {
+        format!("Unable to apply ReferencePath {path} to input {text}")
+    } else {
+        let step = match step {
+            Step::Index(index) => format!("[{index}]"),
+            Step::Name(name) | Step::Function(name) => name.to_string(),
+            Step::Merge(names) => names.join(","),
         };
-        let fits = match (step, node) {
-            (Step::Name(name), Value::Object(map)) => {
-                current = map.get(&**name);
-                true
-            }
-            (Step::Index(index), Value::Array(items)) => {
-                current = index_in(*index, items.len()).and_then(|i| items.get(i));
-                current.is_some()
-            }
-            _ => false,
-        };
-        if !fits {
-            let text = serde_json::to_string(node).unwrap_or_default();
-            let cause = if at == 0 {
-                format!("Unable to apply ReferencePath {path} to input {text}")
-            } else {
-                let step = match step {
-                    Step::Name(name) => name.to_string(),
-                    Step::Index(index) => format!("[{index}]"),
-                    Step::Merge(_) | Step::Function(_) => String::new(),
-                };
-                format!("Unable to apply step \"{step}\" to input {text}")
-            };
-            return Err(StatesError::new(REFERENCE_PATH_CONFLICT, cause));
-        }
-    }
-    Ok(())
+        format!("Unable to apply step \"{step}\" to input {text}")
+    };
+    StatesError::new(REFERENCE_PATH_CONFLICT, cause)
 }
 
 /// `index` counted from the end when negative; `None` when out of range.
@@ -175,6 +150,9 @@ mod tests {
         assert_eq!(e.cause, "Unable to apply step \"[2]\" to input [0]");
         let e = set("$[0]", json!({}), json!(1)).unwrap_err();
         assert_eq!(e.error, REFERENCE_PATH_CONFLICT);
+        // A missing member is created as an object, which an index cannot go through.
+        let e = set("$.a[-1]", json!({}), json!(1)).unwrap_err();
+        assert_eq!(e.cause, "Unable to apply step \"[-1]\" to input {}");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use super::{Body, JsonPath, Root, Segment, Slice, Step};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::fmt::Write;
 
 /// Why a definite path selected nothing (indefinite paths never fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +19,22 @@ pub(crate) enum Miss {
 }
 
 impl JsonPath {
-    /// Evaluates the path from `root` (the value of `$`, `$$`, `$name` or `@`).
+    /// Evaluates the path from `root` (the value of `$`, `$$` or `$name`).
     pub(crate) fn eval<'a>(&self, root: &'a Value) -> Result<Cow<'a, Value>, Miss> {
+        self.eval_in(root, root)
+    }
+
+    /// Evaluates the path from `start`; `$` inside filters denotes `document`.
+    pub(crate) fn eval_in<'a>(
+        &self,
+        start: &'a Value,
+        document: &'a Value,
+    ) -> Result<Cow<'a, Value>, Miss> {
         match &self.body {
-            Body::Definite(steps) => walk(steps, root),
-            Body::Indefinite(segments) => Ok(Cow::Owned(Value::Array(collect(segments, root)))),
+            Body::Definite(steps) => walk(steps, start),
+            Body::Indefinite(segments) => {
+                Ok(Cow::Owned(Value::Array(collect(segments, start, document))))
+            }
         }
     }
 
@@ -41,40 +51,36 @@ impl JsonPath {
                 Root::Variable(name) => format!("${name}"),
                 Root::Current => "@".to_owned(),
             };
-            for step in &steps[..end.min(steps.len())] {
-                match step {
-                    Step::Name(name) => write!(out, "['{name}']"),
-                    Step::Index(index) => write!(out, "[{index}]"),
-                    Step::Merge(names) => write!(out, "['{}']", names.join("', '")),
-                    Step::Function(name) => write!(out, ".{name}()"),
-                }
-                .ok();
+            for step in steps.iter().take(end) {
+                out.push_str(&normalized(step));
             }
             out
         };
+        let step = |at: usize| steps.get(at).map(normalized).unwrap_or_default();
         match *miss {
             Miss::NoResults => format!("No results for path: {}", prefix(steps.len())),
             Miss::MissingProperty(at) => format!("Missing property in path {}", prefix(at + 1)),
-            Miss::NotAnObject(at, found) => {
-                let name = match &steps[at] {
-                    Step::Name(name) => format!("['{name}']"),
-                    Step::Merge(names) => format!("['{}']", names.join("', '")),
-                    _ => String::new(),
-                };
-                format!(
-                    "Expected to find an object with property {name} in path {} but found {found}",
-                    prefix(at)
-                )
-            }
+            Miss::NotAnObject(at, found) => format!(
+                "Expected to find an object with property {} in path {} but found {found}",
+                step(at),
+                prefix(at)
+            ),
             Miss::NotAnArray(at, found) => format!(
-                "Expected to find an array for index [{}] in path {} but found {found}",
-                match &steps[at] {
-                    Step::Index(index) => *index,
-                    _ => 0,
-                },
+                "Expected to find an array for index {} in path {} but found {found}",
+                step(at),
                 prefix(at)
             ),
         }
+    }
+}
+
+/// A step as Jayway prints it: `['name']`, `[0]`, `['a', 'b']`, `.length()`.
+fn normalized(step: &Step) -> String {
+    match step {
+        Step::Name(name) => format!("['{name}']"),
+        Step::Index(index) => format!("[{index}]"),
+        Step::Merge(names) => format!("['{}']", names.join("', '")),
+        Step::Function(name) => format!(".{name}()"),
     }
 }
 
@@ -120,7 +126,7 @@ fn walk<'a>(steps: &[Step], root: &'a Value) -> Result<Cow<'a, Value>, Miss> {
 }
 
 /// An indefinite path: the matches of each segment feed the next; misses are skipped.
-fn collect(segments: &[Segment], root: &Value) -> Vec<Value> {
+fn collect(segments: &[Segment], root: &Value, document: &Value) -> Vec<Value> {
     // A union of names is a merge only as the last segment; it builds new objects.
     let (body, merge_names) = match segments.split_last() {
         Some((Segment::Step(Step::Merge(names)), body)) => (body, Some(names)),
@@ -131,7 +137,7 @@ fn collect(segments: &[Segment], root: &Value) -> Vec<Value> {
     let mut after_descend = false;
     for segment in body {
         for node in frontier.drain(..) {
-            apply(segment, node, after_descend, &mut next);
+            apply(segment, node, after_descend, document, &mut next);
         }
         after_descend = matches!(segment, Segment::Descend);
         std::mem::swap(&mut frontier, &mut next);
@@ -153,7 +159,13 @@ fn collect(segments: &[Segment], root: &Value) -> Vec<Value> {
 
 /// The matches of one segment on one node, appended to `out`. After `..`, a filter tests each
 /// descendant object itself (the descent already visits array elements).
-fn apply<'a>(segment: &Segment, node: &'a Value, after_descend: bool, out: &mut Vec<&'a Value>) {
+fn apply<'a>(
+    segment: &Segment,
+    node: &'a Value,
+    after_descend: bool,
+    document: &Value,
+    out: &mut Vec<&'a Value>,
+) {
     match (segment, node) {
         (Segment::Step(Step::Name(name)), Value::Object(map)) => out.extend(map.get(&**name)),
         (Segment::Step(Step::Index(index)), Value::Array(items)) => {
@@ -175,10 +187,12 @@ fn apply<'a>(segment: &Segment, node: &'a Value, after_descend: bool, out: &mut 
         (Segment::Descend, _) => descend(node, out),
         // The service's `@` matches objects only, never scalars; on an object, Jayway tests the
         // object itself.
-        (Segment::Filter(expr), Value::Array(items)) if !after_descend => {
-            out.extend(items.iter().filter(|v| v.is_object() && expr.holds(v)))
-        }
-        (Segment::Filter(expr), Value::Object(_)) if expr.holds(node) => out.push(node),
+        (Segment::Filter(expr), Value::Array(items)) if !after_descend => out.extend(
+            items
+                .iter()
+                .filter(|v| v.is_object() && expr.holds(v, document)),
+        ),
+        (Segment::Filter(expr), Value::Object(_)) if expr.holds(node, document) => out.push(node),
         // Everything else selects nothing: a name on a non-object, an index on a non-array,
         // a function (never supported), and a merge, which `collect` handles as the last segment.
         _ => {}
@@ -418,6 +432,17 @@ mod tests {
             json!([{"y": 1}, [2], 1, 2])
         );
         assert_eq!(select("$..[?(@.a == 3)]", &nested), json!([{"a": 3}]));
+    }
+
+    #[test]
+    fn filters_can_compare_with_the_root() {
+        let input = json!({"limit": 10, "items": [{"p": 5, "q": [{"p": 20}]}, {"p": 15}]});
+        assert_eq!(select("$.items[?(@.p < $.limit)].p", &input), json!([5]));
+        // `$` stays the document's root inside nested filters.
+        assert_eq!(
+            select("$.items[?(@.q[?(@.p > $.limit)])].p", &input),
+            json!([5])
+        );
     }
 
     #[test]
