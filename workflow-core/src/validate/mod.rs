@@ -10,7 +10,21 @@
 //! - `choice`: Choice rules;
 //! - `wait`: Wait durations;
 //! - `retry`: Retry and Catch;
-//! - `paths`: JSONPath paths, intrinsic functions and JSONata expressions.
+//! - `paths`: JSONPath paths, intrinsic functions and literal timestamps.
+//!
+//! ```
+//! use workflow_core::{asl::StateMachine, validate};
+//!
+//! let machine = StateMachine::from_json(
+//!     r#"{"StartAt": "W", "States": {
+//!         "W": {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true}}}"#,
+//! )
+//! .unwrap();
+//! let problems = validate(&machine);
+//! assert_eq!(problems.len(), 1);
+//! assert_eq!(problems[0].pointer, "/States/W/SecondsPath");
+//! assert!(problems[0].line.is_none()); // positions come from `load`, which reads the text
+//! ```
 
 mod choice;
 mod fields;
