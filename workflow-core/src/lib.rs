@@ -4,5 +4,6 @@
 
 pub mod asl;
 pub mod error;
+pub mod jsonata;
 
 pub use error::StatesError;
