@@ -16,9 +16,17 @@ use super::functions::{self, format_value};
 use super::value::{deep_equal, Arr, Func, Type, Val};
 use super::JsonataError;
 
-/// Nested evaluations allowed before failing with "stack overflow" (U1001). Sized so that a
-/// 2 MiB thread stack is never exhausted.
-const MAX_DEPTH: usize = 300;
+/// Nested evaluations allowed before failing with "stack overflow" (U1001).
+const MAX_DEPTH: usize = 5000;
+
+/// Runs `f` on a stack with room for one more level of recursion: when less than
+/// `RED_ZONE` bytes are left, a new segment is allocated, so that deep expressions and
+/// recursive lambdas cannot overflow the thread's stack, whatever its size.
+pub(crate) fn with_stack<T>(f: impl FnOnce() -> T) -> T {
+    const RED_ZONE: usize = 128 * 1024;
+    const SEGMENT: usize = 2 * 1024 * 1024;
+    stacker::maybe_grow(RED_ZONE, SEGMENT, f)
+}
 
 /// A scope of variables: a block, a lambda call or the top level.
 pub(crate) struct Frame<'a> {
@@ -93,7 +101,7 @@ impl<'a> Evaluator<'a> {
             ));
         }
         self.depth.set(depth);
-        let result = self.eval_node(node, input, env);
+        let result = with_stack(|| self.eval_node(node, input, env));
         self.depth.set(depth - 1);
         result
     }
@@ -642,7 +650,7 @@ impl<'a> Evaluator<'a> {
             ));
         }
         self.depth.set(depth);
-        let result = self.apply_func(func, args, input, pos, name);
+        let result = with_stack(|| self.apply_func(func, args, input, pos, name));
         self.depth.set(depth - 1);
         result
     }

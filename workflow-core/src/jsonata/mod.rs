@@ -119,19 +119,29 @@ impl Expression {
         input: &Value,
         bindings: &dyn Fn(&str) -> Option<Value>,
     ) -> Result<Option<Value>, JsonataError> {
+        self.evaluate_with(Some(input), bindings)
+    }
+
+    /// Like [`Expression::evaluate`]; `None` leaves the context `$` undefined.
+    pub fn evaluate_with(
+        &self,
+        input: Option<&Value>,
+        bindings: &dyn Fn(&str) -> Option<Value>,
+    ) -> Result<Option<Value>, JsonataError> {
         let globals: Vec<(String, Value)> = self
             .variables
             .iter()
             .filter_map(|name| bindings(name).map(|v| (name.clone(), v)))
             .collect();
         let root = match input {
-            Value::Array(_) => Val::Arr(Rc::new(Arr {
-                items: vec![Val::Json(input)],
+            None => Val::Undef,
+            Some(array @ Value::Array(_)) => Val::Arr(Rc::new(Arr {
+                items: vec![Val::Json(array)],
                 seq: true,
                 outer: true,
                 ..Arr::default()
             })),
-            other => Val::Json(other),
+            Some(other) => Val::Json(other),
         };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -7,7 +7,7 @@ use super::signature::Signature;
 use super::JsonataError;
 
 /// Nesting limit: deeper expressions are rejected instead of overflowing the stack.
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 1000;
 
 pub(crate) fn parse(text: &str) -> Result<Node, JsonataError> {
     let mut parser = Parser {
@@ -147,12 +147,15 @@ impl Parser<'_> {
                 self.tok.pos,
             ));
         }
-        let token = self.bump()?;
-        let mut left = self.nud(token)?;
-        while rbp < lbp(&self.tok.kind) {
+        let left = super::eval::with_stack(|| {
             let token = self.bump()?;
-            left = self.led(token, left)?;
-        }
+            let mut left = self.nud(token)?;
+            while rbp < lbp(&self.tok.kind) {
+                let token = self.bump()?;
+                left = self.led(token, left)?;
+            }
+            Ok(left)
+        })?;
         self.depth -= 1;
         Ok(left)
     }
