@@ -147,11 +147,6 @@ const INVALID: &[(&str, &str, usize)] = &[
     ),
 ];
 
-/// Files whose rule needs a module that has not landed yet (`crate::jsonata` for JSONata
-/// syntax). They are listed, not hidden: each must still be accepted, so that the entry is
-/// dropped when the rule is wired in.
-const PENDING: &[&str] = &["invalid/bad-jsonata.json"];
-
 #[test]
 fn asl_lint_invalid_and_gap_definitions_are_rejected_at_the_right_place() {
     let Some(shared) = shared() else { return };
@@ -162,13 +157,6 @@ fn asl_lint_invalid_and_gap_definitions_are_rejected_at_the_right_place() {
     let mut failures = Vec::new();
     for (file, pointer, line) in INVALID {
         let path = testdata.join(file);
-        if PENDING.contains(file) {
-            assert!(
-                load(&read(&path)).is_ok(),
-                "{file} is now rejected: drop it from PENDING"
-            );
-            continue;
-        }
         match load(&read(&path)) {
             Ok(_) => failures.push(format!("{file}: accepted")),
             Err(problems) => {

@@ -883,6 +883,52 @@ fn a_path_key_and_a_plain_key_cannot_name_the_same_field() {
 }
 
 #[test]
+fn jsonata_expressions_must_parse() {
+    rejects(
+        one_jsonata(json!({"Type": "Pass", "End": true, "Output": "{% $states.input.( %}"})),
+        "/States/S/Output",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Pass", "End": true,
+                           "Output": {"deep": [1, "{% 1 + %}"]}, "Assign": {"v": "{% ] %}"}})),
+        "/States/S/Output/deep/1",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Pass", "End": true, "Assign": {"v": "{% ] %}"}})),
+        "/States/S/Assign/v",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Wait", "End": true, "Seconds": "{% ( %}"})),
+        "/States/S/Seconds",
+        "invalid JSONata expression",
+    );
+    rejects(
+        json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D",
+                  "Choices": [{"Condition": "{% $states.input.x = %}", "Next": "D"}]},
+            "D": {"Type": "Succeed"}}}),
+        "/States/C/Choices/0/Condition",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Task", "Resource": ARN, "End": true,
+                           "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "S",
+                                      "Output": "{% $states.errorOutput. %}"}]})),
+        "/States/S/Catch/0/Output",
+        "invalid JSONata expression",
+    );
+    // Strings without the delimiters are literals, in JSONata states as in JSONPath ones.
+    accepts(one_jsonata(
+        json!({"Type": "Pass", "End": true, "Output": "$states.input.("}),
+    ));
+    accepts(one_jsonata(json!({"Type": "Pass", "End": true,
+                                "Output": {"sum": "{% $sum([1, 2]) %}"}})));
+}
+
+#[test]
 fn path_keys_hold_strings() {
     rejects(
         one(json!({"Type": "Pass", "End": true, "Parameters": {"x.$": 1}})),
