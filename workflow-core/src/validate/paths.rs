@@ -36,7 +36,7 @@ pub(super) fn check_state(cx: &mut Checker, st: &StateCx<'_>) {
         check_path(cx, &st.at(field), path, kind);
     }
     for (field, template) in templates(st.state) {
-        check_template(cx, &st.at(field), template);
+        check_template(cx, &st.at(&field), template);
     }
     if let State::Choice(c) = st.state {
         for (i, rule) in c.choices.iter().enumerate() {
@@ -184,7 +184,7 @@ fn result_paths(state: &State) -> Vec<(String, &str)> {
 }
 
 /// The payload templates of a JSONPath state, by field.
-fn templates(state: &State) -> Vec<(&'static str, &Value)> {
+fn templates(state: &State) -> Vec<(String, &Value)> {
     let mut out: Vec<(&'static str, Option<&Value>)> = Vec::new();
     match state {
         State::Pass(s) => {
@@ -217,6 +217,18 @@ fn templates(state: &State) -> Vec<(&'static str, &Value)> {
             }
         }
         State::Succeed(_) | State::Fail(_) => {}
+    }
+    let mut out: Vec<(String, Option<&Value>)> = out
+        .into_iter()
+        .map(|(field, value)| (field.to_owned(), value))
+        .collect();
+    if let State::Choice(c) = state {
+        for (i, rule) in c.choices.iter().enumerate() {
+            out.push((format!("Choices/{i}/Assign"), rule.assign.as_ref()));
+        }
+    }
+    for (i, c) in state.retry_catch().1.iter().enumerate() {
+        out.push((format!("Catch/{i}/Assign"), c.assign.as_ref()));
     }
     out.into_iter()
         .filter_map(|(field, value)| value.map(|v| (field, v)))

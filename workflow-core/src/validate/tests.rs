@@ -929,6 +929,34 @@ fn jsonata_expressions_must_parse() {
 }
 
 #[test]
+fn assign_paths_of_catchers_and_choice_rules_are_checked() {
+    rejects(
+        task_with(
+            json!([]),
+            json!([{"ErrorEquals": ["X"], "Next": "H", "Assign": {"e.$": "$.["}}]),
+        ),
+        "/States/T/Catch/0/Assign/e.$",
+        "invalid JSONPath",
+    );
+    rejects(
+        choice(json!([{"Variable": "$.a", "IsNull": true, "Next": "D",
+                       "Assign": {"v.$": "States.Nope()"}}])),
+        "/States/C/Choices/0/Assign/v.$",
+        "invalid intrinsic function call",
+    );
+}
+
+#[test]
+fn a_jsonata_machine_cannot_have_a_jsonpath_processor() {
+    rejects(
+        one_jsonata(json!({"Type": "Map", "End": true, "ItemProcessor": {
+            "QueryLanguage": "JSONPath", "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}})),
+        "/States/S/ItemProcessor/QueryLanguage",
+        "cannot use `JSONPath`",
+    );
+}
+
+#[test]
 fn path_keys_hold_strings() {
     rejects(
         one(json!({"Type": "Pass", "End": true, "Parameters": {"x.$": 1}})),
