@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use workflow_core::jsonata::Expression;
 
-/// The lowest acceptable share of passing cases. Measured 2026-11: 1248 of 1684 upstream
-/// cases (74.1%), 1218 of 1600 in the jsonata-rs 0.3.4 copy (76.1%).
-const FLOOR: f64 = 0.73;
+/// The lowest acceptable share of passing cases. Measured 2026-11: 1380 of 1684 upstream
+/// cases (81.9%, jsonata-js at the v2.2.2 release), 1351 of 1600 in the jsonata-rs 0.3.4 copy
+/// (84.4%).
+const FLOOR: f64 = 0.80;
 
 fn find_suite() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("JSONATA_SUITE") {

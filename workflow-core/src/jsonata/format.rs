@@ -1,7 +1,7 @@
 //! Number formatting: `$formatBase`, and `$formatNumber` with the common decimal pictures
 //! (`#,##0.00`, `0.0%`, prefixes and suffixes, a `;` negative sub-picture).
-//! `$formatInteger` and `$parseInteger` (XPath integer pictures: words, roman numerals...)
-//! are not implemented and fail with a message saying so.
+//! `$formatInteger` with XPath integer pictures (digit patterns, words, roman numerals,
+//! letters, ordinals). `$parseInteger` is not implemented and fails with a message saying so.
 
 use super::eval::Evaluator;
 use super::functions::round_half_even;
@@ -158,12 +158,284 @@ pub(crate) fn fn_format_number<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: u
     Ok(Val::string(out))
 }
 
-pub(crate) fn fn_format_integer<'a>(_: &Evaluator<'a>, _: Vec<Val<'a>>, pos: usize) -> R<'a> {
-    Err(JsonataError::new(
-        "D3133",
-        "`$formatInteger` is not supported by this implementation",
-        pos,
-    ))
+pub(crate) fn fn_format_integer<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
+    let Some(n) = args.first().and_then(|a| a.as_num()) else {
+        return Ok(Val::Undef);
+    };
+    let picture = args.get(1).and_then(|a| a.as_str()).unwrap_or_default();
+    format_integer(n, picture, pos).map(Val::string)
+}
+
+/// XPath `format-integer`: decimal digit patterns with grouping (`#,##0`), `w`/`W`/`Ww`
+/// words, `I`/`i` roman numerals, `A`/`a` letters; a `;o` modifier makes it ordinal.
+pub(crate) fn format_integer(n: f64, picture: &str, pos: usize) -> Result<String, JsonataError> {
+    let (primary, modifier) = match picture.rfind(';') {
+        Some(i) => (&picture[..i], &picture[i + 1..]),
+        None => (picture, ""),
+    };
+    let ordinal = modifier.starts_with('o');
+    let value = n.trunc();
+    Ok(match primary {
+        "w" => number_to_words(value.abs(), ordinal).to_lowercase(),
+        "W" => number_to_words(value.abs(), ordinal).to_uppercase(),
+        "Ww" => number_to_words(value.abs(), ordinal),
+        "I" => roman(value.abs() as u64),
+        "i" => roman(value.abs() as u64).to_lowercase(),
+        "A" => letters(value.abs() as u64, b'A'),
+        "a" => letters(value.abs() as u64, b'a'),
+        _ => {
+            let digits = decimal_pattern(primary, pos)?;
+            let mut text = digits.format(value.abs() as u128);
+            if ordinal {
+                text.push_str(ordinal_suffix(value.abs() as u128));
+            }
+            if value < 0.0 {
+                text.insert(0, '-');
+            }
+            text
+        }
+    })
+}
+
+/// A decimal digit pattern such as `0001` or `#,##0`.
+struct DecimalPattern {
+    mandatory: usize,
+    /// Grouping separators as (digits to their right, separator).
+    separators: Vec<(usize, char)>,
+    /// Every N digits, when the separators are evenly spaced.
+    regular: Option<(usize, char)>,
+    /// The zero of the digit family (`0`, `٠`, `０`...).
+    zero: char,
+}
+
+fn decimal_pattern(picture: &str, pos: usize) -> Result<DecimalPattern, JsonataError> {
+    let zero_of = |c: char| -> Option<char> {
+        c.to_digit(10).map(|_| '0').or_else(|| {
+            ['٠', '０', '۰', '०']
+                .into_iter()
+                .find(|z| (*z as u32..*z as u32 + 10).contains(&(c as u32)))
+        })
+    };
+    let mut zero = None;
+    let mut mandatory = 0;
+    let mut digits_right = 0;
+    let mut separators = Vec::new();
+    for c in picture.chars().rev() {
+        if c == '#' {
+            digits_right += 1;
+        } else if let Some(z) = zero_of(c) {
+            if zero.is_some_and(|known| known != z) {
+                return Err(JsonataError::new(
+                    "D3131",
+                    "a decimal digit pattern must use digits of one family",
+                    pos,
+                ));
+            }
+            zero = Some(z);
+            mandatory += 1;
+            digits_right += 1;
+        } else if c.is_alphanumeric() {
+            return Err(JsonataError::new(
+                "D3130",
+                format!("unsupported integer picture `{picture}`"),
+                pos,
+            ));
+        } else {
+            separators.push((digits_right, c));
+        }
+    }
+    let Some(zero) = zero else {
+        return Err(JsonataError::new(
+            "D3130",
+            format!("unsupported integer picture `{picture}`"),
+            pos,
+        ));
+    };
+    let regular = match separators.first() {
+        Some(&(first, sep)) if first > 0 => separators
+            .iter()
+            .enumerate()
+            .all(|(i, &(at, c))| c == sep && at == first * (i + 1))
+            .then_some((first, sep)),
+        _ => None,
+    };
+    Ok(DecimalPattern {
+        mandatory,
+        separators,
+        regular,
+        zero,
+    })
+}
+
+impl DecimalPattern {
+    fn format(&self, n: u128) -> String {
+        let mut digits: Vec<char> = n.to_string().chars().collect();
+        while digits.len() < self.mandatory {
+            digits.insert(0, '0');
+        }
+        let shift = self.zero as u32 - '0' as u32;
+        let mut out: Vec<char> = Vec::new();
+        for (i, d) in digits.iter().rev().enumerate() {
+            if i > 0 {
+                let sep = match self.regular {
+                    Some((every, c)) => (i % every == 0).then_some(c),
+                    None => self
+                        .separators
+                        .iter()
+                        .find(|(at, _)| *at == i)
+                        .map(|(_, c)| *c),
+                };
+                out.extend(sep);
+            }
+            out.push(char::from_u32(*d as u32 + shift).unwrap_or(*d));
+        }
+        out.iter().rev().collect()
+    }
+}
+
+pub(crate) fn ordinal_suffix(n: u128) -> &'static str {
+    match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    }
+}
+
+const FEW: [&str; 20] = [
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
+    "Nineteen",
+];
+const ORDINALS: [&str; 20] = [
+    "Zeroth",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+    "Eleventh",
+    "Twelfth",
+    "Thirteenth",
+    "Fourteenth",
+    "Fifteenth",
+    "Sixteenth",
+    "Seventeenth",
+    "Eighteenth",
+    "Nineteenth",
+];
+const DECADES: [&str; 8] = [
+    "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety",
+];
+const MAGNITUDES: [&str; 4] = ["Thousand", "Million", "Billion", "Trillion"];
+
+/// English words, title case: `Three Thousand, Seven Hundred and Thirty-First`.
+pub(crate) fn number_to_words(n: f64, ordinal: bool) -> String {
+    fn words(n: f64, prev: bool, ordinal: bool) -> String {
+        let and = if prev { " and " } else { "" };
+        if n < 20.0 {
+            let i = n as usize;
+            format!("{and}{}", if ordinal { ORDINALS[i] } else { FEW[i] })
+        } else if n < 100.0 {
+            let (tens, rest) = ((n / 10.0).floor() as usize, n % 10.0);
+            let mut w = format!("{and}{}", DECADES[tens - 2]);
+            if rest > 0.0 {
+                w.push('-');
+                w.push_str(&words(rest, false, ordinal));
+            } else if ordinal {
+                w.pop();
+                w.push_str("ieth");
+            }
+            w
+        } else if n < 1000.0 {
+            let (hundreds, rest) = ((n / 100.0).floor() as usize, n % 100.0);
+            let mut w = format!("{}{} Hundred", if prev { ", " } else { "" }, FEW[hundreds]);
+            if rest > 0.0 {
+                w.push_str(&words(rest, true, ordinal));
+            } else if ordinal {
+                w.push_str("th");
+            }
+            w
+        } else {
+            let mag = ((n.log10() / 3.0).floor() as usize).min(MAGNITUDES.len());
+            let factor = 10f64.powi(3 * mag as i32);
+            let mant = (n / factor).floor();
+            let rest = n - mant * factor;
+            let mut w = format!(
+                "{}{} {}",
+                if prev { ", " } else { "" },
+                words(mant, false, false),
+                MAGNITUDES[mag - 1]
+            );
+            if rest > 0.0 {
+                w.push_str(&words(rest, true, ordinal));
+            } else if ordinal {
+                w.push_str("th");
+            }
+            w
+        }
+    }
+    words(n, false, ordinal)
+}
+
+pub(crate) fn roman(mut n: u64) -> String {
+    const TABLE: [(u64, &str); 13] = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut out = String::new();
+    for (value, letters) in TABLE {
+        while n >= value {
+            out.push_str(letters);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// `A`..`Z`, `AA`, `AB`... (bijective base 26).
+pub(crate) fn letters(mut n: u64, base: u8) -> String {
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push((base + (n % 26) as u8) as char);
+        n /= 26;
+    }
+    out.iter().rev().collect()
 }
 
 pub(crate) fn fn_parse_integer<'a>(_: &Evaluator<'a>, _: Vec<Val<'a>>, pos: usize) -> R<'a> {

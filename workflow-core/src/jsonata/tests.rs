@@ -349,6 +349,38 @@ fn dates() {
     assert!(now.as_str().unwrap().ends_with('Z'));
     gives("$millis() = $millis()", json!(null), json!(true));
     fails("$toMillis('nope')", json!(null), "D3110");
+    let t = json!(1521801216617_i64);
+    gives(
+        "$fromMillis($, '[Y0001]-[M01]-[D01] [H01]:[m01]:[s01]')",
+        t.clone(),
+        json!("2018-03-23 10:33:36"),
+    );
+    gives(
+        "$fromMillis($, '[FNn], [D1o] [MNn,3-3] [Y,2]')",
+        t.clone(),
+        json!("Friday, 23rd Mar 18"),
+    );
+    gives(
+        "$fromMillis($, '[h]:[m01] [P] [z]', '-0500')",
+        t.clone(),
+        json!("5:33 am GMT-05:00"),
+    );
+    gives(
+        "$fromMillis($, undefined, '+0100')",
+        t,
+        json!("2018-03-23T11:33:36.617+01:00"),
+    );
+    gives(
+        "$formatInteger(3731, 'w;o')",
+        json!(null),
+        json!("three thousand, seven hundred and thirty-first"),
+    );
+    gives(
+        "$formatInteger(1234567, '#,##0')",
+        json!(null),
+        json!("1,234,567"),
+    );
+    gives("$formatInteger(1984, 'I')", json!(null), json!("MCMLXXXIV"));
 }
 
 #[test]
