@@ -68,7 +68,7 @@ impl<'a> Frame<'a> {
 /// State shared by one evaluation.
 pub(crate) struct Evaluator<'a> {
     /// Variables supplied by the caller (`states`, user variables), fetched once.
-    globals: &'a [(String, Value)],
+    globals: &'a [(&'a str, &'a Value)],
     /// `$$`: the input as given.
     root: Val<'a>,
     depth: Cell<usize>,
@@ -81,7 +81,12 @@ pub(crate) struct Evaluator<'a> {
 type R<'a> = Result<Val<'a>, JsonataError>;
 
 impl<'a> Evaluator<'a> {
-    pub fn new(globals: &'a [(String, Value)], root: Val<'a>, now_millis: i64, seed: u64) -> Self {
+    pub fn new(
+        globals: &'a [(&'a str, &'a Value)],
+        root: Val<'a>,
+        now_millis: i64,
+        seed: u64,
+    ) -> Self {
         Evaluator {
             globals,
             root,
@@ -264,7 +269,7 @@ impl<'a> Evaluator<'a> {
         if let Some(v) = env.lookup(name) {
             return v;
         }
-        if let Some((_, v)) = self.globals.iter().find(|(n, _)| n == name) {
+        if let Some((_, v)) = self.globals.iter().find(|(n, _)| *n == name) {
             return Val::Json(v);
         }
         match functions::lookup(name) {

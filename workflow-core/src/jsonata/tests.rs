@@ -448,6 +448,19 @@ fn states_and_user_variables_come_from_bindings() {
 }
 
 #[test]
+fn borrowed_bindings_need_no_clone() {
+    let states = json!({"input": {"items": [1, 2, 3]}});
+    let e = Expression::parse("$sum($states.input.items) + $n").unwrap();
+    let n = json!(4);
+    let lookup = |name: &str| match name {
+        "states" => Some(&states),
+        "n" => Some(&n),
+        _ => None,
+    };
+    assert_eq!(e.evaluate_borrowed(None, &lookup).unwrap(), Some(json!(10)));
+}
+
+#[test]
 fn a_function_result_is_an_unsupported_result() {
     let err = eval_with("$fn := function($x){$x}", json!(null), json!({})).unwrap_err();
     assert!(err.is_unsupported_result());
