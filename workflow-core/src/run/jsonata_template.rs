@@ -79,15 +79,14 @@ impl Jt {
         match self {
             Jt::Literal(v) => Ok(v.clone()),
             Jt::Expr { expr, field } => {
-                let bindings = |name: &str| -> Option<Value> {
+                let bindings = |name: &str| -> Option<&Value> {
                     if name == "states" {
-                        Some(env.states.clone())
+                        Some(&env.states)
                     } else {
-                        env.frame.get(name).cloned()
+                        env.frame.get(name)
                     }
                 };
-                let input = env.states.get("input").unwrap_or(&Value::Null);
-                match expr.evaluate(input, &bindings) {
+                match expr.evaluate_borrowed(env.states.get("input"), &bindings) {
                     Ok(Some(v)) => Ok(v),
                     Ok(None) => Err(query_error(format!(
                         "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
