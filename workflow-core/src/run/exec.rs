@@ -677,8 +677,7 @@ impl Shared {
                 Err(_) => {
                     let e = StatesError::new(names::TIMEOUT, "Task timed out.");
                     drop(guard);
-                    self.metrics
-                        .finished(&function, started_at.elapsed(), false);
+                    self.metrics.finished(&function, started_at, false);
                     *prev = self.event(
                         *prev,
                         timed_out,
@@ -695,7 +694,7 @@ impl Shared {
         };
         drop(guard);
         self.metrics
-            .finished(&function, started_at.elapsed(), outcome.is_ok());
+            .finished(&function, started_at, outcome.is_ok());
         match outcome {
             Ok(v) => {
                 let v = if wrap_envelope {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What one resource (task) did, across every execution of a runner.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,6 +17,9 @@ pub struct TaskMetrics {
     pub peak_concurrency: u64,
     /// Duration of each call, in completion order.
     pub durations: Vec<Duration>,
+    /// When each call started, parallel to `durations` (call `i` ran from `call_starts[i]` for
+    /// `durations[i]`); empty unless the metrics were made with [`Metrics::recording_call_times`].
+    pub call_starts: Vec<Instant>,
 }
 
 impl TaskMetrics {
@@ -42,6 +45,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Metrics {
     tasks: Mutex<HashMap<Arc<str>, Entry>>,
+    call_times: bool,
 }
 
 /// Marks a call in flight until dropped.
@@ -59,6 +63,17 @@ impl Drop for InFlight<'_> {
 }
 
 impl Metrics {
+    /// Metrics that also record when each call started ([`TaskMetrics::call_starts`]), from
+    /// which concurrency over time can be drawn; give them to [`Runner::with_metrics`].
+    ///
+    /// [`Runner::with_metrics`]: super::Runner::with_metrics
+    pub fn recording_call_times() -> Self {
+        Metrics {
+            call_times: true,
+            ..Metrics::default()
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Entry>> {
         self.tasks.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -75,10 +90,14 @@ impl Metrics {
         }
     }
 
-    pub(crate) fn finished(&self, key: &Arc<str>, took: Duration, ok: bool) {
+    pub(crate) fn finished(&self, key: &Arc<str>, started: tokio::time::Instant, ok: bool) {
+        let took = started.elapsed();
         let mut map = self.lock();
         let e = map.entry(key.clone()).or_default();
         e.metrics.durations.push(took);
+        if self.call_times {
+            e.metrics.call_starts.push(started.into_std());
+        }
         if !ok {
             e.metrics.errors += 1;
         }
