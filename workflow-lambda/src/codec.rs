@@ -17,7 +17,7 @@ pub(crate) fn decode_input<T: DeserializeOwned>(
             names::TASK_FAILED,
             format!(
                 "task `{task}`: the input is not a `{}`: {e}",
-                std::any::type_name::<T>()
+                short_type_name::<T>()
             ),
         )
     })
@@ -31,4 +31,46 @@ pub(crate) fn encode_output<T: Serialize>(task: &str, output: T) -> Result<Value
             format!("task `{task}`: the output does not serialize: {e}"),
         )
     })
+}
+
+/// A type's name without module paths (`Vec<my_crate::Order>` -> `Vec<Order>`), the same in
+/// every binary that includes the type.
+fn short_type_name<T>() -> String {
+    let full = std::any::type_name::<T>();
+    let mut out = String::with_capacity(full.len());
+    let mut path_start = 0;
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            out.truncate(path_start);
+        } else {
+            out.push(c);
+            if !(c.is_alphanumeric() || c == '_') {
+                path_start = out.len();
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_drop_module_paths() {
+        assert_eq!(
+            short_type_name::<Vec<Option<String>>>(),
+            "Vec<Option<String>>"
+        );
+        assert_eq!(short_type_name::<(u8, serde_json::Value)>(), "(u8, Value)");
+        let e = decode_input::<u32>("t", Value::from("x")).unwrap_err();
+        assert_eq!(e.error, "States.TaskFailed");
+        assert!(
+            e.cause.starts_with("task `t`: the input is not a `u32`"),
+            "{}",
+            e.cause
+        );
+    }
 }
