@@ -136,7 +136,11 @@ impl WarmTask for VerifyToken {
     type Output = Verdict;
 
     async fn init(&self) -> Result<SigningKey, StatesError> {
-        Ok(SigningKey::derive(&self.module))
+        // CPU-bound: off the async workers, so a cold start does not stall warm calls.
+        let module = self.module.clone();
+        tokio::task::spawn_blocking(move || SigningKey::derive(&module))
+            .await
+            .map_err(|e| StatesError::new("Init.Failed", e.to_string()))
     }
 
     async fn invoke(

@@ -9,6 +9,7 @@ use crate::pool::PoolStats;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 use workflow_core::run::TaskMetrics;
+use workflow_core::task::lambda_function_name;
 
 /// How many time buckets the concurrency series has.
 pub const BUCKETS: usize = 120;
@@ -45,6 +46,11 @@ pub struct TaskReport {
 }
 
 impl TaskReport {
+    /// The name to show: the function name of a Lambda ARN, else the resource.
+    pub fn name(&self) -> &str {
+        lambda_function_name(&self.resource).unwrap_or(&self.resource)
+    }
+
     /// The concurrency Lambda needs at the measured rate: `λ × W` (Little's law).
     pub fn lambda_concurrency(&self) -> f64 {
         self.rate_per_second * self.mean_duration.as_secs_f64()
@@ -80,7 +86,7 @@ pub enum ReportError {
 
 impl ConcurrencyReport {
     /// Builds the report from a metrics snapshot (`Metrics::snapshot()`); tasks served by a pool
-    /// get their starts from `pools` (resource, stats).
+    /// get their starts from `pools` (resource or Lambda function name, stats).
     pub fn new(
         metrics: &[(String, TaskMetrics)],
         pools: &[(&str, PoolStats)],
@@ -108,7 +114,7 @@ impl ConcurrencyReport {
             .map(|(resource, m)| {
                 let starts = pools
                     .iter()
-                    .find(|(r, _)| r == resource)
+                    .find(|(r, _)| r == resource || lambda_function_name(resource) == Some(*r))
                     .map(|(_, stats)| *stats);
                 task_report(resource, m, starts, origin, window)
             })
@@ -148,7 +154,7 @@ impl ConcurrencyReport {
                     (s.cold_starts.to_string(), s.warm_starts.to_string())
                 });
                 [
-                    t.resource.clone(),
+                    t.name().to_owned(),
                     t.invocations.to_string(),
                     t.errors.to_string(),
                     cold,
@@ -359,7 +365,7 @@ mod tests {
     }
 
     #[test]
-    fn the_text_table_has_a_row_per_task_with_its_starts() {
+    fn the_text_table_has_a_row_per_task_with_its_starts_found_by_function_name() {
         let stats = PoolStats {
             cold_starts: 2,
             warm_starts: 2,

@@ -60,7 +60,7 @@ pub(crate) fn render(report: &ConcurrencyReport) -> String {
             s,
             r#"<text x="{LEFT}" y="{:.1}" font-weight="bold">{}</text><text x="{:.1}" y="{:.1}" text-anchor="end">{} calls, peak {}, mean {:.2}, λ×W {:.2}</text>"#,
             top - 6.0,
-            escape(&t.resource),
+            escape(t.name()),
             WIDTH - RIGHT,
             top - 6.0,
             t.invocations,
