@@ -3,6 +3,7 @@
 
 use super::clock::{format_millis, Clock};
 use super::history::{EventDetails, EventType, History, HistoryFull};
+use super::jsonata_template::type_name;
 use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
@@ -844,7 +845,7 @@ impl Shared {
         let Value::Array(items) = items_value.as_ref() else {
             return Err(StatesError::runtime(format!(
                 "Map state input must be an array but was: {}",
-                json_type_name(&items_value)
+                type_name(&items_value)
             )));
         };
         // Iteration inputs are computed up front so that a bad ItemSelector fails the state
@@ -1129,17 +1130,6 @@ fn lambda_invoke_envelope(payload: Value) -> Value {
         "SdkResponseMetadata": { "RequestId": "00000000-0000-0000-0000-000000000000" },
         "StatusCode": 200
     })
-}
-
-fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 fn value_text(v: &Value) -> String {
