@@ -510,3 +510,37 @@ async fn tolerated_failures_keep_the_map_going_until_the_threshold() {
         Some("States.ExceedToleratedFailureThreshold")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn map_iterations_read_outer_variables_and_their_assignments_stay_inside() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"factor": 10, "seen": "outer"}, "Next": "M"},
+        "M": {"Type": "Map", "Items": "{% [1, 2] %}", "Next": "After",
+              "ItemProcessor": {"StartAt": "Mul", "States": {"Mul": {"Type": "Pass",
+                  "Assign": {"seen": "inner"},
+                  "Output": "{% $states.input * $factor %}", "End": true}}}},
+        "After": {"Type": "Pass", "Output": {"results": "{% $states.input %}", "seen": "{% $seen %}"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({}))
+        .await;
+    assert_eq!(
+        exec.output,
+        Some(json!({"results": [10, 20], "seen": "outer"}))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_assign_over_the_size_limit_is_data_limit_exceeded() {
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"big.$": "$.s"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({"s": "x".repeat(200 * 1024), "t": 1}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded);
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"a.$": "$.s", "b.$": "$.s"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({"s": "x".repeat(150 * 1024)}))
+        .await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+}

@@ -147,6 +147,29 @@ impl Shared {
         Ok(())
     }
 
+    /// Sets a state's variables, within the service's size limit for one `Assign` (the
+    /// payload limit: 256 KiB by default) when limits are on.
+    pub(crate) fn assign_variables(
+        &self,
+        frame: &mut Frame,
+        values: Map<String, Value>,
+    ) -> Result<(), StatesError> {
+        if let Some(limit) = self.limits.payload_bytes {
+            let total: usize = values
+                .iter()
+                .map(|(k, v)| k.len() + serde_json::to_string(v).map_or(0, |s| s.len()))
+                .sum();
+            if total > limit {
+                return Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!("The variables assigned by one state exceed the maximum size of {limit} bytes."),
+                ));
+            }
+        }
+        frame.assign(values);
+        Ok(())
+    }
+
     /// The context object `$$` for a state.
     pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
         let mut ctx = json!({
@@ -280,7 +303,7 @@ impl Shared {
                     }
                 }
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
-                frame.assign(assigned);
+                self.assign_variables(frame, assigned)?;
                 Ok(Step::Next(output, target))
             }
             Kind::Succeed => {
@@ -343,7 +366,7 @@ impl Shared {
                     (delay, assigned)
                 };
                 if let Some(Value::Object(m)) = assigned {
-                    frame.assign(m);
+                    self.assign_variables(frame, m)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -417,7 +440,7 @@ impl Shared {
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
-                frame.assign(m);
+                self.assign_variables(frame, m)?;
             }
         }
         let output = match &c.result_path {
@@ -496,7 +519,7 @@ impl Shared {
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
-                frame.assign(m);
+                self.assign_variables(frame, m)?;
             }
         }
         let merged = match &node.io.result_path {

@@ -153,7 +153,7 @@ impl Shared {
                     };
                     (target, assigned, output)
                 };
-                frame.assign(assigned);
+                self.assign_variables(frame, assigned)?;
                 Ok(Step::Next(output, chosen))
             }
             Kind::Succeed => {
@@ -231,7 +231,7 @@ impl Shared {
                     (Duration::from_secs(seconds.max(0) as u64), output, assigned)
                 };
                 if let Some(m) = assigned {
-                    frame.assign(m);
+                    self.assign_variables(frame, m)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -425,7 +425,7 @@ impl Shared {
             self.finish(io.output.as_ref(), node.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {
-            frame.assign(m);
+            self.assign_variables(frame, m)?;
         }
         Ok(next_step(node, output))
     }
@@ -449,7 +449,7 @@ impl Shared {
             self.finish(c.output.as_ref(), c.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {
-            frame.assign(m);
+            self.assign_variables(frame, m)?;
         }
         Ok(Step::Next(output, c.next))
     }
