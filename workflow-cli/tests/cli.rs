@@ -205,7 +205,10 @@ fn asl_lint_test_data_and_origin_machines() {
         valid.len()
     );
 
-    for file in json_files(&testdata.join("gaps")) {
+    let mut invalid = json_files(&testdata.join("invalid"));
+    invalid.extend(json_files(&testdata.join("gaps")));
+    assert_eq!(invalid.len(), 21);
+    for file in invalid {
         let out = workflow(&["validate", &file]);
         assert_eq!(out.status.code(), Some(1), "{file}: {}", stdout(&out));
     }

@@ -22,6 +22,7 @@ pub mod asl;
 pub mod choice;
 pub mod error;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod limits;
 pub mod load;
 pub mod path;

@@ -2,7 +2,24 @@
 //! [`validate`](crate::validate::validate), with the line and column of every problem.
 //!
 //! The model is deserialized state by state (nested scopes first, each with its nested `States`
-//! emptied), so that a mistake in one state does not hide the mistakes of the others.
+//! emptied), so that a mistake in one state does not hide the mistakes of the others. The
+//! validator's rules run once the whole document has the model's shape.
+//!
+//! ```
+//! let text = r#"{
+//!   "StartAt": "A",
+//!   "States": {
+//!     "A": { "Type": "Pass", "Next": "B" },
+//!     "A": { "Type": "Pass", "End": true }
+//!   }
+//! }"#;
+//! let problems = workflow_core::load(text).unwrap_err();
+//! let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+//! assert_eq!(lines, [
+//!     "5:5: /States/A: state name `A` is used twice in the same `States` (first at 4:5); \
+//!      JSON keeps only the last one",
+//! ]);
+//! ```
 
 use crate::asl::{
     ChoiceState, FailState, MapState, ParallelState, PassState, StateMachine, SucceedState,

@@ -3,11 +3,12 @@
 
 use super::clock::{format_millis, Clock};
 use super::history::{EventDetails, EventType, History, HistoryFull};
+use super::jsonata_template::type_name;
 use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
-    Catcher, Concurrency, Expr, Invoke, Kind, MapNode, Node, Program, ScopeId, Seconds, StateId,
-    TaskNode, Wait,
+    Assign, Catcher, Concurrency, Expr, Invoke, Kind, MapNode, Node, Program, ScopeId, Seconds,
+    Selector, StateId, TaskNode, Test, Wait,
 };
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
@@ -57,7 +58,7 @@ pub(crate) struct Shared {
 /// How a scope ended badly: the error, and the last event of its line.
 pub(crate) type Failed = (StatesError, u64);
 
-enum Step {
+pub(crate) enum Step {
     Next(Arc<Value>, StateId),
     End(Arc<Value>),
 }
@@ -93,11 +94,11 @@ fn to_owned_value(v: Cow<'_, Value>) -> Value {
     v.into_owned()
 }
 
-struct StateRun<'a> {
-    node: &'a Node,
-    entered_id: u64,
-    entered_millis: i64,
-    retry_count: u32,
+pub(crate) struct StateRun<'a> {
+    pub node: &'a Node,
+    pub entered_id: u64,
+    pub entered_millis: i64,
+    pub retry_count: u32,
 }
 
 impl StateRun<'_> {
@@ -148,7 +149,7 @@ impl Shared {
     }
 
     /// The context object `$$` for a state.
-    fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
+    pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
         let mut ctx = json!({
             "Execution": {
                 "Id": self.info.id,
@@ -242,8 +243,16 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
+        if node.jsonata.is_some()
+            && matches!(
+                node.kind,
+                Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. } | Kind::Wait(_)
+            )
+        {
+            return self.jsonata_state(run, input, frame).await;
+        }
         match &node.kind {
-            Kind::Choice { rules, default } => {
+            Kind::Choice { branches, default } => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
                 let effective = select_input(node, &input, ctx.as_ref(), frame)?;
                 let scope = Scope {
@@ -252,29 +261,22 @@ impl Shared {
                     variables: Some(&*frame),
                 };
                 let mut chosen = None;
-                for (rule, target, assign) in rules {
+                for b in branches {
+                    let Test::Rule(rule) = &b.test else { continue };
                     let resolve = |p: &JsonPath| Ok(p.try_select(&scope));
                     if rule.evaluate(&resolve)? {
-                        chosen = Some((*target, assign.as_ref()));
+                        chosen = Some((b.next, b.assign.as_ref()));
                         break;
                     }
                 }
                 let (target, rule_assign) = match (chosen, default) {
                     (Some(c), _) => c,
                     (None, Some(d)) => (*d, None),
-                    (None, None) => {
-                        return Err(StatesError::new(
-                            names::NO_CHOICE_MATCHED,
-                            format!(
-                                "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice Rule matched and no Default was specified.",
-                                node.name, run.entered_id
-                            ),
-                        ))
-                    }
+                    (None, None) => return Err(no_choice_matched(run)),
                 };
                 let mut assigned = Map::new();
                 for a in [node.assign.as_ref(), rule_assign].into_iter().flatten() {
-                    if let Value::Object(m) = a.evaluate(&scope)? {
+                    if let Value::Object(m) = path_assign(a, &scope)? {
                         assigned.extend(m);
                     }
                 }
@@ -307,6 +309,9 @@ impl Shared {
                         Expr::Call(c) => {
                             c.evaluate(&|p: &JsonPath| p.select(&scope).map(to_owned_value))?
                         }
+                        Expr::Jsonata(_) => {
+                            unreachable!("JSONata Fail states run in jsonata_state")
+                        }
                     };
                     match v {
                         Value::String(s) => Ok(Some(s)),
@@ -333,7 +338,7 @@ impl Shared {
                     };
                     let delay = self.wait_delay(wait, &scope)?;
                     let assigned = match &node.assign {
-                        Some(a) => Some(a.evaluate(&scope)?),
+                        Some(a) => Some(path_assign(a, &scope)?),
                         None => None,
                     };
                     (delay, assigned)
@@ -402,14 +407,17 @@ impl Shared {
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let error_output = json!({ "Error": error.error, "Cause": error.cause });
+        if run.node.jsonata.is_some() {
+            return self.jsonata_caught(run, c, input, error_output, frame);
+        }
         if let Some(a) = &c.assign {
-            let ctx = a.references_context().then(|| self.context(run, None));
+            let ctx = run.node.uses_context.then(|| self.context(run, None));
             let scope = Scope {
                 input: &error_output,
                 context: ctx.as_ref(),
                 variables: Some(&*frame),
             };
-            if let Value::Object(m) = a.evaluate(&scope)? {
+            if let Value::Object(m) = path_assign(a, &scope)? {
                 frame.assign(m);
             }
         }
@@ -430,6 +438,9 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
+        if node.jsonata.is_some() {
+            return self.jsonata_attempt(run, input, frame, prev).await;
+        }
         let ctx = node.uses_context.then(|| self.context(run, None));
         let effective = select_input(node, input, ctx.as_ref(), frame)?;
         let result: Arc<Value> = match &node.kind {
@@ -485,7 +496,7 @@ impl Shared {
                 context: ctx.as_ref(),
                 variables: Some(&*frame),
             };
-            if let Value::Object(m) = a.evaluate(&scope)? {
+            if let Value::Object(m) = path_assign(a, &scope)? {
                 frame.assign(m);
             }
         }
@@ -524,6 +535,9 @@ impl Shared {
                 }
             }
             Wait::Timestamp(t) => self.until(t),
+            Wait::SecondsExpr(_) | Wait::TimestampExpr(_) => {
+                unreachable!("JSONata Waits run in jsonata_state")
+            }
             Wait::TimestampPath(p) => {
                 let v = p.select(scope)?;
                 let t = v
@@ -545,7 +559,7 @@ impl Shared {
     }
 
     /// Whole seconds from now until `t` (rounded up; negative when past).
-    fn until(&self, t: &crate::timestamp::Timestamp) -> i128 {
+    pub(crate) fn until(&self, t: &crate::timestamp::Timestamp) -> i128 {
         let nanos = t.to_unix_nanos() - self.clock.now_unix_nanos();
         if nanos <= 0 {
             0
@@ -555,7 +569,7 @@ impl Shared {
     }
 
     /// Calls the task's handler (or its mock), with events, timeout, metrics and panic capture.
-    async fn invoke(
+    pub(crate) async fn invoke(
         &self,
         run: &StateRun<'_>,
         task: &TaskNode,
@@ -743,7 +757,7 @@ impl Shared {
         Ok(())
     }
 
-    async fn parallel(
+    pub(crate) async fn parallel(
         &self,
         run: &StateRun<'_>,
         branches: &[ScopeId],
@@ -797,6 +811,19 @@ impl Shared {
         frame: &Frame,
         prev: &mut u64,
     ) -> Result<Value, StatesError> {
+        let (items, limit) = self.map_items(run, m, effective, ctx, frame)?;
+        self.map_iterations(run, m, items, limit, frame, prev).await
+    }
+
+    /// The iteration inputs (ItemsPath, then ItemSelector) and MaxConcurrency of a JSONPath Map.
+    fn map_items(
+        &self,
+        run: &StateRun<'_>,
+        m: &MapNode,
+        effective: &Value,
+        ctx: Option<&Value>,
+        frame: &Frame,
+    ) -> Result<(Vec<Arc<Value>>, u64), StatesError> {
         let (items_value, limit) = {
             let scope = Scope {
                 input: effective,
@@ -809,6 +836,9 @@ impl Shared {
             };
             let limit = match &m.max_concurrency {
                 Concurrency::Literal(n) => *n,
+                Concurrency::Jsonata(_) => {
+                    unreachable!("JSONata Maps run in jsonata_attempt")
+                }
                 Concurrency::Path(p) => {
                     let v = p.select(&scope)?;
                     // The service also accepts an integer written as a string ("1").
@@ -832,25 +862,15 @@ impl Shared {
         let Value::Array(items) = items_value.as_ref() else {
             return Err(StatesError::runtime(format!(
                 "Map state input must be an array but was: {}",
-                json_type_name(&items_value)
+                type_name(&items_value)
             )));
         };
-        let started = self.event(
-            *prev,
-            EventType::MapStateStarted,
-            EventDetails {
-                index: Some(items.len() as u64),
-                ..Default::default()
-            },
-        )?;
-        let outer = Arc::new(frame.clone());
-        let name = run.node.name.clone();
         // Iteration inputs are computed up front so that a bad ItemSelector fails the state
         // before any iteration starts.
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let input = match &m.item_selector {
-                Some(sel) => {
+                Some(Selector::Path(sel)) => {
                     let ctx = sel
                         .references_context()
                         .then(|| self.context(run, Some((index, item))));
@@ -861,10 +881,37 @@ impl Shared {
                     };
                     sel.evaluate(&scope)?
                 }
+                Some(Selector::Jsonata(_)) => {
+                    unreachable!("JSONata Maps run in jsonata_attempt")
+                }
                 None => item.clone(),
             };
             inputs.push(Arc::new(input));
         }
+        Ok((inputs, limit))
+    }
+
+    /// Runs a Map's iterations, at most `limit` at once (0: all), results in item order.
+    pub(crate) async fn map_iterations(
+        &self,
+        run: &StateRun<'_>,
+        m: &MapNode,
+        inputs: Vec<Arc<Value>>,
+        limit: u64,
+        frame: &Frame,
+        prev: &mut u64,
+    ) -> Result<Value, StatesError> {
+        let count = inputs.len();
+        let started = self.event(
+            *prev,
+            EventType::MapStateStarted,
+            EventDetails {
+                index: Some(count as u64),
+                ..Default::default()
+            },
+        )?;
+        let outer = Arc::new(frame.clone());
+        let name = run.node.name.clone();
         let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
             let frame = Frame::child(Arc::clone(&outer));
             let name = name.clone();
@@ -895,12 +942,12 @@ impl Shared {
             }
         });
         let width = if limit == 0 {
-            items.len().max(1)
+            count.max(1)
         } else {
             limit as usize
         };
         let mut stream = futures::stream::iter(iterations).buffer_unordered(width);
-        let mut results: Vec<Option<Value>> = vec![None; items.len()];
+        let mut results: Vec<Option<Value>> = vec![None; count];
         let tolerated =
             m.tolerated_failure_count.is_some() || m.tolerated_failure_percentage.is_some();
         let mut failures = 0u64;
@@ -917,9 +964,8 @@ impl Shared {
                     failures += 1;
                     let within = tolerated
                         && m.tolerated_failure_count.is_none_or(|c| failures <= c)
-                        && m.tolerated_failure_percentage.is_none_or(|p| {
-                            (failures as f64) * 100.0 / (items.len().max(1) as f64) <= p
-                        });
+                        && m.tolerated_failure_percentage
+                            .is_none_or(|p| (failures as f64) * 100.0 / (count.max(1) as f64) <= p);
                     if !within {
                         drop(stream);
                         *prev =
@@ -968,7 +1014,26 @@ async fn watch_heartbeat(
     }
 }
 
-fn next_step(node: &Node, output: Arc<Value>) -> Step {
+/// `States.NoChoiceMatched`, with the service's message.
+pub(crate) fn no_choice_matched(run: &StateRun<'_>) -> StatesError {
+    StatesError::new(
+        names::NO_CHOICE_MATCHED,
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice Rule matched and no Default was specified.",
+            run.node.name, run.entered_id
+        ),
+    )
+}
+
+/// Evaluates a JSONPath-mode Assign (a payload template).
+fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Value, StatesError> {
+    match a {
+        Assign::Path(t) => t.evaluate(scope),
+        Assign::Jsonata(_) => unreachable!("JSONata Assign runs in the JSONata data flow"),
+    }
+}
+
+pub(crate) fn next_step(node: &Node, output: Arc<Value>) -> Step {
     match node.next {
         Some(n) => Step::Next(output, n),
         None => Step::End(output),
@@ -985,6 +1050,7 @@ fn task_resource(node: &Node) -> Arc<str> {
 fn resolve_seconds(s: &Seconds, scope: &Scope<'_>, field: &str) -> Result<u64, StatesError> {
     match s {
         Seconds::Literal(n) => Ok(*n),
+        Seconds::Jsonata(_) => unreachable!("JSONata Tasks run in jsonata_attempt"),
         Seconds::Path(p) => p.select(scope)?.as_u64().filter(|n| *n > 0).ok_or_else(|| {
             StatesError::runtime(format!(
                 "The {field} field does not reference a positive integer: {}",
@@ -1081,17 +1147,6 @@ fn lambda_invoke_envelope(payload: Value) -> Value {
         "SdkResponseMetadata": { "RequestId": "00000000-0000-0000-0000-000000000000" },
         "StatusCode": 200
     })
-}
-
-fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 fn value_text(v: &Value) -> String {

@@ -15,6 +15,8 @@
 mod clock;
 mod exec;
 mod history;
+mod jsonata_state;
+mod jsonata_template;
 mod metrics;
 mod mock;
 mod program;

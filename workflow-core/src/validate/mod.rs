@@ -10,9 +10,25 @@
 //! - `choice`: Choice rules;
 //! - `wait`: Wait durations;
 //! - `retry`: Retry and Catch;
-//! - `paths`: JSONPath paths, intrinsic functions and JSONata expressions.
+//! - `paths`: JSONPath paths, intrinsic functions and literal timestamps;
+//! - `expressions`: JSONata expressions.
+//!
+//! ```
+//! use workflow_core::{asl::StateMachine, validate};
+//!
+//! let machine = StateMachine::from_json(
+//!     r#"{"StartAt": "W", "States": {
+//!         "W": {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true}}}"#,
+//! )
+//! .unwrap();
+//! let problems = validate(&machine);
+//! assert_eq!(problems.len(), 1);
+//! assert_eq!(problems[0].pointer, "/States/W/SecondsPath");
+//! assert!(problems[0].line.is_none()); // positions come from `load`, which reads the text
+//! ```
 
 mod choice;
+mod expressions;
 mod fields;
 mod names;
 mod paths;
@@ -196,6 +212,7 @@ fn check_scope(cx: &mut Checker, scope: &Scope<'_>) {
         wait::check_state(cx, &st);
         retry::check_state(cx, &st);
         paths::check_state(cx, &st);
+        expressions::check_state(cx, &st);
         check_children(cx, scope, &st);
     }
 }
@@ -266,10 +283,10 @@ fn check_scope_language(
     }
 }
 
-/// Whether a string is a JSONata expression `{% ... %}`.
+/// Whether a string is a JSONata expression `{% ... %}` (no space around the delimiters, as
+/// the service reads them).
 fn is_jsonata(s: &str) -> bool {
-    let t = s.trim();
-    t.len() >= 4 && t.starts_with("{%") && t.ends_with("%}")
+    crate::jsonata::strip_delimiters(s).is_some()
 }
 
 #[cfg(test)]

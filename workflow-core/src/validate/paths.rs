@@ -5,8 +5,8 @@
 //! forms of numbers and timestamps) it is one. Every `key.$` of a payload template
 //! (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`, ...) holds a path or an intrinsic
 //! call; a call must parse, name a known function and have the right number of arguments.
-//! `ResultPath` cannot write into the context object (`$$`). Literal timestamps (Wait
-//! `Timestamp`, Choice `Timestamp...` operands) must be ones the service parses.
+//! `ResultPath` cannot write into the context object (`$$`). Literal `Timestamp...` operands
+//! of Choice rules must be timestamps the service parses.
 
 use super::{Checker, StateCx};
 use crate::asl::{ChoiceRule, State};
@@ -36,25 +36,12 @@ pub(super) fn check_state(cx: &mut Checker, st: &StateCx<'_>) {
         check_path(cx, &st.at(field), path, kind);
     }
     for (field, template) in templates(st.state) {
-        check_template(cx, &st.at(field), template);
+        check_template(cx, &st.at(&field), template);
     }
-    match st.state {
-        State::Wait(w) => {
-            if let Some(t) = &w.timestamp {
-                if Timestamp::parse(t).is_none() {
-                    cx.error(
-                        st.at("Timestamp"),
-                        format!("`Timestamp` must be an ISO-8601 date-time such as `2030-01-01T00:00:00Z`, not {t:?}"),
-                    );
-                }
-            }
+    if let State::Choice(c) = st.state {
+        for (i, rule) in c.choices.iter().enumerate() {
+            check_rule(cx, &st.at(&format!("Choices/{i}")), rule);
         }
-        State::Choice(c) => {
-            for (i, rule) in c.choices.iter().enumerate() {
-                check_rule(cx, &st.at(&format!("Choices/{i}")), rule);
-            }
-        }
-        _ => {}
     }
 }
 
@@ -197,7 +184,7 @@ fn result_paths(state: &State) -> Vec<(String, &str)> {
 }
 
 /// The payload templates of a JSONPath state, by field.
-fn templates(state: &State) -> Vec<(&'static str, &Value)> {
+fn templates(state: &State) -> Vec<(String, &Value)> {
     let mut out: Vec<(&'static str, Option<&Value>)> = Vec::new();
     match state {
         State::Pass(s) => {
@@ -230,6 +217,18 @@ fn templates(state: &State) -> Vec<(&'static str, &Value)> {
             }
         }
         State::Succeed(_) | State::Fail(_) => {}
+    }
+    let mut out: Vec<(String, Option<&Value>)> = out
+        .into_iter()
+        .map(|(field, value)| (field.to_owned(), value))
+        .collect();
+    if let State::Choice(c) = state {
+        for (i, rule) in c.choices.iter().enumerate() {
+            out.push((format!("Choices/{i}/Assign"), rule.assign.as_ref()));
+        }
+    }
+    for (i, c) in state.retry_catch().1.iter().enumerate() {
+        out.push((format!("Catch/{i}/Assign"), c.assign.as_ref()));
     }
     out.into_iter()
         .filter_map(|(field, value)| value.map(|v| (field, v)))

@@ -678,6 +678,17 @@ fn wait_timestamp_must_parse() {
         "/States/S/Timestamp",
         "ISO-8601",
     );
+    rejects(
+        one_jsonata(json!({"Type": "Wait", "End": true, "Timestamp": "tomorrow"})),
+        "/States/S/Timestamp",
+        "or a JSONata expression",
+    );
+    accepts(one_jsonata(
+        json!({"Type": "Wait", "End": true, "Timestamp": "{% $now() %}"}),
+    ));
+    accepts(one(
+        json!({"Type": "Wait", "End": true, "Timestamp": "2030-01-01T00:00:00Z"}),
+    ));
 }
 
 // --- retry and catch -------------------------------------------------------------------------
@@ -868,6 +879,80 @@ fn a_path_key_and_a_plain_key_cannot_name_the_same_field() {
         one(json!({"Type": "Pass", "End": true, "Parameters": {"x": 1, "x.$": "$.a"}})),
         "/States/S/Parameters/x.$",
         "both define the field `x`",
+    );
+}
+
+#[test]
+fn jsonata_expressions_must_parse() {
+    rejects(
+        one_jsonata(json!({"Type": "Pass", "End": true, "Output": "{% $states.input.( %}"})),
+        "/States/S/Output",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Pass", "End": true,
+                           "Output": {"deep": [1, "{% 1 + %}"]}, "Assign": {"v": "{% ] %}"}})),
+        "/States/S/Output/deep/1",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Pass", "End": true, "Assign": {"v": "{% ] %}"}})),
+        "/States/S/Assign/v",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Wait", "End": true, "Seconds": "{% ( %}"})),
+        "/States/S/Seconds",
+        "invalid JSONata expression",
+    );
+    rejects(
+        json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D",
+                  "Choices": [{"Condition": "{% $states.input.x = %}", "Next": "D"}]},
+            "D": {"Type": "Succeed"}}}),
+        "/States/C/Choices/0/Condition",
+        "invalid JSONata expression",
+    );
+    rejects(
+        one_jsonata(json!({"Type": "Task", "Resource": ARN, "End": true,
+                           "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "S",
+                                      "Output": "{% $states.errorOutput. %}"}]})),
+        "/States/S/Catch/0/Output",
+        "invalid JSONata expression",
+    );
+    // Strings without the delimiters are literals, in JSONata states as in JSONPath ones.
+    accepts(one_jsonata(
+        json!({"Type": "Pass", "End": true, "Output": "$states.input.("}),
+    ));
+    accepts(one_jsonata(json!({"Type": "Pass", "End": true,
+                                "Output": {"sum": "{% $sum([1, 2]) %}"}})));
+}
+
+#[test]
+fn assign_paths_of_catchers_and_choice_rules_are_checked() {
+    rejects(
+        task_with(
+            json!([]),
+            json!([{"ErrorEquals": ["X"], "Next": "H", "Assign": {"e.$": "$.["}}]),
+        ),
+        "/States/T/Catch/0/Assign/e.$",
+        "invalid JSONPath",
+    );
+    rejects(
+        choice(json!([{"Variable": "$.a", "IsNull": true, "Next": "D",
+                       "Assign": {"v.$": "States.Nope()"}}])),
+        "/States/C/Choices/0/Assign/v.$",
+        "invalid intrinsic function call",
+    );
+}
+
+#[test]
+fn a_jsonata_machine_cannot_have_a_jsonpath_processor() {
+    rejects(
+        one_jsonata(json!({"Type": "Map", "End": true, "ItemProcessor": {
+            "QueryLanguage": "JSONPath", "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}})),
+        "/States/S/ItemProcessor/QueryLanguage",
+        "cannot use `JSONPath`",
     );
 }
 

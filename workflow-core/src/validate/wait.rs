@@ -1,9 +1,10 @@
-//! Wait: exactly one of `Seconds`, `Timestamp`, `SecondsPath` and `TimestampPath`, and a
-//! number of seconds in range.
+//! Wait: exactly one of `Seconds`, `Timestamp`, `SecondsPath` and `TimestampPath`, a number
+//! of seconds in range, and a literal timestamp the service parses.
 
 use super::fields::{check_int, MAX_SECONDS};
 use super::{is_jsonata, Checker, StateCx};
 use crate::asl::State;
+use crate::timestamp::Timestamp;
 
 /// Checks a Wait state's duration.
 pub(super) fn check_state(cx: &mut Checker, st: &StateCx<'_>) {
@@ -33,10 +34,16 @@ pub(super) fn check_state(cx: &mut Checker, st: &StateCx<'_>) {
     }
     check_int(cx, st, "Seconds", w.seconds.as_ref(), 0, MAX_SECONDS as i64);
     if let Some(t) = &w.timestamp {
-        if st.jsonata() && t.contains("{%") && !is_jsonata(t) {
+        let expression = st.jsonata() && is_jsonata(t);
+        if !expression && Timestamp::parse(t).is_none() {
+            let or = if st.jsonata() {
+                " or a JSONata expression `{% ... %}`"
+            } else {
+                ""
+            };
             cx.error(
                 st.at("Timestamp"),
-                "`Timestamp` must be a timestamp or a JSONata expression `{% ... %}`",
+                format!("`Timestamp` must be an ISO-8601 date-time such as `2030-01-01T00:00:00Z`{or}, not {t:?}"),
             );
         }
     }
