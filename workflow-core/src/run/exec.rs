@@ -14,6 +14,7 @@ use super::program::{
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
+use crate::limits::{measure, Over};
 use crate::path::{set_result_path, JsonPath, Scope};
 use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
 use futures::future::BoxFuture;
@@ -28,6 +29,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub payload_bytes: Option<usize>,
+    pub json_depth: Option<usize>,
 }
 
 /// Facts about the execution for the context object.
@@ -132,19 +134,20 @@ impl Shared {
         Some(Arc::clone(v))
     }
 
+    /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
+    /// size or the nesting depth limit.
     fn check_size(&self, v: &Value, state: &str) -> Result<(), StatesError> {
-        let Some(limit) = self.limits.payload_bytes else {
-            return Ok(());
+        let cause = match measure(v, self.limits.payload_bytes, self.limits.json_depth) {
+            None => return Ok(()),
+            Some(Over::Bytes) => format!(
+                "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+            Some(Over::Depth) => format!(
+                "The state/task '{state}' returned a result nested deeper than the maximum of {} levels.",
+                self.limits.json_depth.unwrap_or_default()
+            ),
         };
-        if json_size_exceeds(v, limit) {
-            return Err(StatesError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
-                ),
-            ));
-        }
-        Ok(())
+        Err(StatesError::new(names::DATA_LIMIT_EXCEEDED, cause))
     }
 
     /// Sets a state's variables, within the service's size limit for one `Assign` (the
@@ -722,6 +725,20 @@ impl Shared {
         drop(guard);
         self.metrics
             .finished(&function, started_at.elapsed(), outcome.is_ok());
+        // A result too deep for the recursive walks (clone, history) is refused before them.
+        let outcome = outcome.and_then(|v| match self.limits.json_depth {
+            Some(max) if crate::limits::depth_exceeds(&v, max) => {
+                crate::limits::dispose(v);
+                Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!(
+                        "The state/task '{}' returned a result nested deeper than the maximum of {max} levels.",
+                        node.name
+                    ),
+                ))
+            }
+            _ => Ok(v),
+        });
         match outcome {
             Ok(v) => {
                 let v = if wrap_envelope {
@@ -1262,26 +1279,4 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// Whether the compact JSON text of `v` is longer than `limit` bytes (stops counting early).
-pub(crate) fn json_size_exceeds(v: &Value, limit: usize) -> bool {
-    struct Counter {
-        n: usize,
-        limit: usize,
-    }
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.n += buf.len();
-            if self.n > self.limit {
-                return Err(std::io::Error::other("over the limit"));
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Counter { n: 0, limit };
-    serde_json::to_writer(&mut c, v).is_err()
 }
