@@ -1,1 +1,3 @@
 //! The bundled example workflows.
+
+pub mod mapreduce;

@@ -362,8 +362,8 @@ pub struct TaskDef {
     pub heartbeat_seconds: Option<u64>,
     /// Retry policies applied wherever the task is called (after the call's own).
     pub retry: Vec<Retry>,
-    /// The ASL error names the task may raise (its error enum's variants).
-    pub errors: Vec<String>,
+    /// The `Comment` of the states calling it, unless the call has its own.
+    pub comment: Option<String>,
     /// JSON Schema of the input.
     pub input: TypeSchema,
     /// JSON Schema of the output.
@@ -381,7 +381,7 @@ impl TaskDef {
             timeout_seconds: None,
             heartbeat_seconds: None,
             retry: Vec::new(),
-            errors: Vec::new(),
+            comment: None,
             input: TypeSchema::any(),
             output: TypeSchema::any(),
             handler: None,
@@ -418,9 +418,9 @@ impl TaskDef {
         self
     }
 
-    /// Declares the ASL error names the task may raise.
-    pub fn errors<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.errors.extend(names.into_iter().map(Into::into));
+    /// Sets the comment of the states calling this task.
+    pub fn comment(mut self, c: impl Into<String>) -> Self {
+        self.comment = Some(c.into());
         self
     }
 

@@ -36,3 +36,11 @@ pub mod schema;
 pub use ir::*;
 pub use lower::{LowerError, LowerOptions};
 pub use schema::{JsonKind, TypeSchema};
+pub mod dsl;
+pub mod frontend;
+pub mod task;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use task::{CaughtError, NoErrors, Task};

@@ -715,7 +715,7 @@ impl Lowerer<'_> {
                 let mut retry: Vec<asl::Retrier> = call.retry.iter().map(retrier).collect();
                 retry.extend(t.retry.iter().map(retrier));
                 let s = asl::TaskState {
-                    comment: call.comment.clone(),
+                    comment: call.comment.clone().or_else(|| t.comment.clone()),
                     resource: self.opts.resource_arn(&t.resource),
                     input_path,
                     parameters,
