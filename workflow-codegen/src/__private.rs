@@ -28,13 +28,13 @@ impl<T> Reuse for T {
     }
 }
 
-/// The output of calling task `T` with `input` (type check only).
-pub fn call<T: Task>(_task: T, _input: T::Input) -> T::Output {
+/// The output of calling `f` (whose companion is task `T`) with `input` (type check only).
+pub fn call<F, T: Task>(_f: F, _task: T, _input: T::Input) -> T::Output {
     unreachable!("workflow shadow functions are never called")
 }
 
-/// The list a Map state produces by calling `T` on each item (type check only).
-pub fn map<T: Task, L: MapItems<Item = T::Input>>(_task: T, _items: L) -> Vec<T::Output> {
+/// The list a Map state produces by calling `f` (companion `T`) on each item (type check only).
+pub fn map<F, T: Task, L: MapItems<Item = T::Input>>(_f: F, _task: T, _items: L) -> Vec<T::Output> {
     unreachable!("workflow shadow functions are never called")
 }
 

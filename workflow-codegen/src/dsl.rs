@@ -9,6 +9,6 @@ pub fn sleep(seconds: u64) {
 
 /// `sleep_until(timestamp)`: a Wait state with `Timestamp` (a literal RFC 3339 string) or
 /// `TimestampPath` (a field).
-pub fn sleep_until(timestamp: &str) {
-    let _ = timestamp;
+pub fn sleep_until<T: AsRef<str>>(timestamp: T) {
+    let _ = timestamp.as_ref();
 }

@@ -161,6 +161,53 @@ impl Block {
         self
     }
 
+    /// Prefixes every state name in the block (a nested workflow inlined into another).
+    pub(crate) fn prefix_states(&mut self, prefix: &str) {
+        fn call(c: &mut Call, p: &str) {
+            c.state.insert_str(0, p);
+            for k in &mut c.catch {
+                k.state.insert_str(0, p);
+            }
+        }
+        fn choice(c: &mut Choice, p: &str) {
+            c.state.insert_str(0, p);
+            for (_, b) in &mut c.arms {
+                b.prefix_states(p);
+            }
+            if let Some(b) = &mut c.default {
+                b.prefix_states(p);
+            }
+        }
+        fn step(s: &mut Step, p: &str) {
+            match s {
+                Step::Data { state, .. } => state.insert_str(0, p),
+                Step::Call(c) => call(c, p),
+                Step::Map(m) => {
+                    m.state.insert_str(0, p);
+                    call(&mut m.call, p);
+                }
+                Step::Parallel(par) => {
+                    par.state.insert_str(0, p);
+                    par.branches.iter_mut().for_each(|c| call(c, p));
+                }
+                Step::Choice(c) => choice(c, p),
+            }
+        }
+        for stmt in &mut self.stmts {
+            match stmt {
+                Stmt::Let { step: s, .. } | Stmt::Run(s) | Stmt::Return(s) => step(s, prefix),
+                Stmt::Fail(f) => f.state.insert_str(0, prefix),
+                Stmt::Choice(c) => choice(c, prefix),
+                Stmt::Loop(l) => l.body.prefix_states(prefix),
+                Stmt::Wait(w) => w.state.insert_str(0, prefix),
+                Stmt::Break => {}
+            }
+        }
+        if let Some(v) = &mut self.value {
+            step(v, prefix);
+        }
+    }
+
     fn visit_tasks<'a>(&'a self, f: &mut dyn FnMut(&'a TaskDef)) {
         for stmt in &self.stmts {
             match stmt {
@@ -336,7 +383,8 @@ impl Var {
 pub enum Callee {
     /// A task (a Task state).
     Task(Box<TaskDef>),
-    /// Another workflow, inlined as a one-branch Parallel state.
+    /// Another workflow, inlined as a one-branch Parallel state; its state names are prefixed
+    /// with the workflow's name in PascalCase (`sub` -> `SubCharge`) to stay unique.
     Workflow(Box<Workflow>),
 }
 

@@ -732,7 +732,9 @@ impl Lowerer<'_> {
                 ""
             }
             Callee::Workflow(w) => {
-                let (start_at, inner) = lower_workflow(w, self.opts, self.names)?;
+                let mut w = (**w).clone();
+                w.body.prefix_states(&pascal(&w.name));
+                let (start_at, inner) = lower_workflow(&w, self.opts, self.names)?;
                 let s = asl::ParallelState {
                     comment: call
                         .comment
@@ -994,6 +996,19 @@ fn callee_output(call: &Call) -> TypeSchema {
     }
 }
 
+/// `snake_case` -> `PascalCase`.
+fn pascal(name: &str) -> String {
+    name.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn transition(cont: &Cont) -> (Option<String>, Option<bool>) {
     match cont {
         Cont::Next(n) => (Some(n.clone()), None),
@@ -1243,6 +1258,6 @@ mod tests {
         assert_eq!(p["Type"], "Parallel");
         assert_eq!(p["InputPath"], "$.sub");
         assert_eq!(p["OutputPath"], "$[0]");
-        assert_eq!(p["Branches"][0]["StartAt"], "Inner");
+        assert_eq!(p["Branches"][0]["StartAt"], "InnerInner");
     }
 }

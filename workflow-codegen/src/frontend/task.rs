@@ -219,7 +219,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
                 use ::workflow_codegen::__private as __wf;
                 fn __handler(input: __wf::serde_json::Value) -> __wf::TaskFuture {
                     ::std::boxed::Box::pin(async move {
-                        let input = __wf::decode_input::<#input_ty>(#name, input)?;
+                        let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, input)?;
                         let out = #ident(input) #await_;
                         #encode
                     })
@@ -228,8 +228,8 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
                 const _: fn(#error_ty) = |__e| { #(#checks)* };
                 __wf::Callee::Task(::std::boxed::Box::new(
                     __wf::TaskDef::new(#name, #resource)
-                        .input::<#input_ty>()
-                        .output::<#output>()
+                        .input::<<Self as __wf::Task>::Input>()
+                        .output::<<Self as __wf::Task>::Output>()
                         #settings
                         .handler(__handler),
                 ))
@@ -248,5 +248,54 @@ fn fallback(item: &ItemFn) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #companion;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn companion_carries_types_and_settings() {
+        let item: ItemFn = parse_quote! {
+            /// Charges.
+            async fn charge(order: Order) -> Result<Receipt, PayError> { todo!() }
+        };
+        let out = expand(
+            quote!(
+                resource = "arn:aws:lambda:us-east-1:1:function:charge",
+                timeout = 30
+            ),
+            item.to_token_stream(),
+        )
+        .to_string();
+        assert!(out.contains("struct __task_charge"), "{out}");
+        assert!(out.contains("type Input = Order"), "{out}");
+        assert!(out.contains("type Output = Receipt"), "{out}");
+        assert!(out.contains("type Error = PayError"), "{out}");
+        assert!(out.contains(". timeout_seconds (30u64)"), "{out}");
+        assert!(out.contains("encode_result"), "{out}");
+        assert!(out.contains("charge (input) . await"), "{out}");
+        assert!(out.contains(r#". comment ("Charges.")"#), "{out}");
+    }
+
+    #[test]
+    fn bad_settings_are_all_reported() {
+        let item: ItemFn = parse_quote! { fn t(a: u8, b: u8) -> u8 { a } };
+        let out = expand(quote!(timeout = 5, heartbeat = 9), item.to_token_stream()).to_string();
+        assert!(out.contains("exactly one argument"), "{out}");
+        assert!(
+            out.contains("`heartbeat` must be shorter than `timeout`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn result_parts_splits_result_only() {
+        let r: Type = parse_quote!(Result<A, B>);
+        assert!(result_parts(&r).is_some());
+        let o: Type = parse_quote!(Option<A>);
+        assert!(result_parts(&o).is_none());
     }
 }

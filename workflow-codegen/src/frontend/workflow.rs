@@ -53,6 +53,7 @@ struct Parsed {
     error: Option<Type>,
     body_ir: TokenStream,
     shadow: TokenStream,
+    checks: Vec<TokenStream>,
 }
 
 /// A parsed piece of the body: its IR and its shadow.
@@ -104,6 +105,9 @@ struct Parser<'a> {
     /// State names taken so far; `Some(span)` for names from the user's own identifiers.
     names: HashMap<String, Option<Span>>,
     loop_depth: usize,
+    /// Checks that need no workflow value (`#[retry]`/`#[catch]` error names and handlers),
+    /// emitted at the top of the shadow fn.
+    checks: Vec<TokenStream>,
 }
 
 fn wf() -> TokenStream {
@@ -147,6 +151,7 @@ impl<'a> Parser<'a> {
             scopes: vec![vec![param.to_string()]],
             names: HashMap::new(),
             loop_depth: 0,
+            checks: Vec::new(),
         };
         let (body, exits) = p.block(&item.block.stmts, ValueUse::Return);
         let _ = exits;
@@ -158,6 +163,7 @@ impl<'a> Parser<'a> {
             error: error.cloned(),
             body_ir: body.ir,
             shadow: body.shadow,
+            checks: p.checks,
         })
     }
 
@@ -475,7 +481,7 @@ impl<'a> Parser<'a> {
                     self.cx.error_spanned_by(l.loop_token, "this `loop` never exits: it has no `break` or `return`, so the execution would run until it times out; add an exit (`if done { break }`)");
                 }
                 let body_ir = body.ir;
-                let body_shadow = body.shadow;
+                let body_shadow = rebrace(body.shadow, &l.body.brace_token);
                 (
                     quote!(#w::Stmt::Loop(#w::Loop { body: #body_ir })),
                     quote!(loop #body_shadow),
@@ -526,7 +532,9 @@ impl<'a> Parser<'a> {
         use_: ValueUse,
     ) -> (TokenStream, TokenStream, Exits) {
         let w = wf();
-        let attrs = self.stmt_attrs(outer_attrs);
+        let mut all_attrs = outer_attrs.to_vec();
+        all_attrs.extend(expr_attrs(strip_paren(e)).iter().cloned());
+        let attrs = self.stmt_attrs(&all_attrs);
         let e = strip_paren(e);
         if use_ == ValueUse::Return && self.result_workflow {
             if let Expr::Call(c) = e {
@@ -635,12 +643,7 @@ impl<'a> Parser<'a> {
                 if !matches!(call_name(c).as_deref(), Some("Some" | "Ok" | "Err"))
                     && !is_constructor(c) =>
             {
-                let state = self.state_name(
-                    attrs,
-                    call_name_span(c).map(|(n, s)| (pascal(&n), s)),
-                    "Call",
-                );
-                let (call_ir, shadow) = self.call(c, attrs, state);
+                let (call_ir, shadow) = self.call(c, attrs, "Call");
                 (quote!(#w::Step::Call(#call_ir)), shadow, Exits::default())
             }
             Expr::MethodCall(m) if m.method == "map" || m.method == "max_concurrency" => {
@@ -699,7 +702,7 @@ impl<'a> Parser<'a> {
         &mut self,
         c: &syn::ExprCall,
         attrs: &StmtAttrs,
-        state: String,
+        generic: &str,
     ) -> (TokenStream, TokenStream) {
         let w = wf();
         let Some((func, companion)) = self.callee_path(&c.func) else {
@@ -714,6 +717,9 @@ impl<'a> Parser<'a> {
         let Some(input) = input else {
             return (TokenStream::new(), TokenStream::new());
         };
+        // Named only once the call is well-formed, so a bad argument is a single error.
+        let derived = call_name_span(c).map(|(n, s)| (pascal(&n), s));
+        let state = self.state_name(attrs, derived, generic);
         let comment = opt_str(&attrs.doc);
         let retries: Vec<TokenStream> = attrs.retry.iter().map(RetrySpec::to_ir).collect();
         let mut checks = Vec::new();
@@ -747,7 +753,7 @@ impl<'a> Parser<'a> {
             }));
             checks.push(variant_check(quote!(#w::error_of(#companion)), &cs.errors));
             let span = cs.handler.span();
-            checks.push(quote_spanned!(span=> let _ = #hfunc; #w::catch_with(#companion, #hcomp);));
+            checks.push(quote_spanned!(span=> let _ = #hfunc; ::workflow_codegen::__private::catch_with(#companion, #hcomp);));
         }
         let input_ir = input.ir;
         let input_shadow = input.shadow;
@@ -760,7 +766,16 @@ impl<'a> Parser<'a> {
                 retry: ::std::vec![#(#retries),*],
                 catch: ::std::vec![#(#catches),*],
             }),
-            quote!({ let _ = #func; #(#checks)* #w::call(#companion, #input_shadow) }),
+            {
+                // `call(f, __task_f, input)`: naming `f` first makes a typo read "cannot find
+                // value `f`"; the user's parentheses make the expression span the whole call.
+                self.checks.extend(checks);
+                let mut args = TokenStream::new();
+                c.paren_token.surround(&mut args, |t| {
+                    t.extend(quote!(#func, #companion, #input_shadow))
+                });
+                quote_spanned!(c.func.span()=> ::workflow_codegen::__private::call #args)
+            },
         )
     }
 
@@ -880,7 +895,7 @@ impl<'a> Parser<'a> {
         let span = map_call.receiver.span();
         (
             quote!(#w::Step::Map(#w::MapStep::new(#map_state, #items_var, #item_state, <#companion as #w::Task>::callee()) #limit #comment_call)),
-            quote_spanned!(span=> { let _ = #func; #w::map(#companion, #items_shadow) }),
+            quote_spanned!(span=> ::workflow_codegen::__private::map(#func, #companion, #items_shadow)),
         )
     }
 
@@ -915,12 +930,7 @@ impl<'a> Parser<'a> {
         for c in &calls {
             match strip_await(c) {
                 Expr::Call(call) if !is_sleep(call) => {
-                    let bstate = self.state_name(
-                        &none,
-                        call_name_span(call).map(|(n, s)| (pascal(&n), s)),
-                        "Branch",
-                    );
-                    let (ir, shadow) = self.call(call, &none, bstate);
+                    let (ir, shadow) = self.call(call, &none, "Branch");
                     irs.push(ir);
                     shadows.push(shadow);
                 }
@@ -1052,7 +1062,7 @@ impl<'a> Parser<'a> {
             merge(&mut exits, ex);
             let block_ir = prepend(block.ir, alias_ir);
             arms.push(quote!((#cond, #block_ir)));
-            let then_shadow = block.shadow;
+            let then_shadow = rebrace(block.shadow, &cur.then_branch.brace_token);
             shadow.extend(quote!(if #cond_shadow #then_shadow));
             match &cur.else_branch {
                 Some((else_token, next)) => match &**next {
@@ -1065,7 +1075,7 @@ impl<'a> Parser<'a> {
                         merge(&mut exits, ex);
                         let ir = block.ir;
                         default = quote!(::std::option::Option::Some(#ir));
-                        let sh = block.shadow;
+                        let sh = rebrace(block.shadow, &b.block.brace_token);
                         shadow.extend(quote!(#else_token #sh));
                         has_else = true;
                         break;
@@ -1199,8 +1209,13 @@ impl<'a> Parser<'a> {
                 let sh = guard_sh.clone().unwrap_or_default();
                 quote!(#if_token #sh)
             });
-            let body_shadow = block.shadow;
-            arm_shadows.push(quote!(#pat #guard_shadow => #body_shadow,));
+            let body_shadow = match &*arm.body {
+                Expr::Block(b) => rebrace(block.shadow, &b.block.brace_token),
+                // A single expression: its shadow without the block's braces.
+                _ => unbrace(block.shadow),
+            };
+            let comma = arm.comma;
+            arm_shadows.push(quote!(#pat #guard_shadow => #body_shadow #comma));
         }
         if !saw_default {
             exits.diverges = false;
@@ -1368,7 +1383,8 @@ impl<'a> Parser<'a> {
                 } else {
                     b.right.span()
                 };
-                let check = quote_spanned!(span=> #w::#check(&#checked_side));
+                let check =
+                    quote_spanned!(span=> ::workflow_codegen::__private::#check(&#checked_side));
                 Some((
                     quote!(#w::Condition::Compare(#var, #op, #operand)),
                     quote!({ #check; #ls #opt #rs }),
@@ -1468,7 +1484,7 @@ impl<'a> Parser<'a> {
                 let name = ident.to_string();
                 let var = quote!(#w::var(#name));
                 let span = ident.span();
-                let reuse = quote_spanned!(span=> #w::Reuse::__wf_v(&#ident));
+                let reuse = quote_spanned!(span=> #ident.__wf_v());
                 Some(Data {
                     ir: quote!(#w::Data::Var(#var)),
                     shadow: reuse,
@@ -1563,6 +1579,10 @@ impl<'a> Parser<'a> {
             Expr::MethodCall(mc) if mc.method == "clone" && mc.args.is_empty() => {
                 self.data(&mc.receiver)
             }
+            Expr::Try(t) => {
+                self.cx.error_spanned_by(t, "remove the `?`: a task's errors are ASL errors that fail the workflow unless a `#[catch(..)]` handles them, so the call's value is its output");
+                None
+            }
             other => {
                 self.cx.error_spanned_by(other, format!("{} cannot be expressed as ASL data (JSONPath mode passes fields, constants and struct literals); compute it inside a `#[task]`", describe(other)));
                 None
@@ -1584,6 +1604,28 @@ fn literal(e: &Expr) -> Data {
         ir: quote!(#w::Data::Literal(#w::literal(&(#e)))),
         shadow: e.to_token_stream(),
         var: None,
+    }
+}
+
+/// Replaces the generated braces of a block's shadow with the user's, so rustc's notes and
+/// suggestions about the block point into the user's code.
+fn rebrace(shadow: TokenStream, brace: &syn::token::Brace) -> TokenStream {
+    let inner = unbrace(shadow);
+    let mut out = TokenStream::new();
+    brace.surround(&mut out, |t| t.extend(inner));
+    out
+}
+
+/// The tokens inside a block shadow's braces.
+fn unbrace(shadow: TokenStream) -> TokenStream {
+    let mut it = shadow.clone().into_iter();
+    match (it.next(), it.next()) {
+        (Some(proc_macro2::TokenTree::Group(g)), None)
+            if g.delimiter() == proc_macro2::Delimiter::Brace =>
+        {
+            g.stream()
+        }
+        _ => shadow,
     }
 }
 
@@ -1843,6 +1885,7 @@ fn generate(item: &ItemFn, p: Parsed) -> TokenStream {
     };
     let body_ir = p.body_ir;
     let shadow = p.shadow;
+    let checks = p.checks;
     let w = wf();
     quote! {
         #(#docs)*
@@ -1864,7 +1907,11 @@ fn generate(item: &ItemFn, p: Parsed) -> TokenStream {
             /// through `Reuse` so ASL's reuse of values is not a Rust move.
             #[doc(hidden)]
             #[allow(unused, unreachable_code, unused_braces, clippy::all)]
-            fn __workflow_shadow(#param_pat: #input) -> #ret #shadow
+            fn __workflow_shadow(#param_pat: #input) -> #ret {
+                use ::workflow_codegen::__private::Reuse as _;
+                #(#checks)*
+                #shadow
+            }
         }
 
         #[doc(hidden)]
@@ -1901,5 +1948,105 @@ fn fallback(item: &ItemFn) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
         #vis const #ident: #companion = #companion;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn expand_fn(item: ItemFn) -> String {
+        expand(TokenStream::new(), item.to_token_stream()).to_string()
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_one_expansion() {
+        let out = expand_fn(parse_quote! {
+            fn flow(input: In) -> Out {
+                let mut a = t(input);
+                for x in input.items { t(x); }
+                let b = u(input.a + input.b);
+                v(a)
+            }
+        });
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+        assert!(out.contains("workflow bindings are immutable"));
+        assert!(out.contains("`for` loops are not supported"));
+        assert!(out.contains("the operation `+` cannot be expressed"));
+        // The fallback keeps the companion so callers add no errors of their own.
+        assert!(out.contains("struct __task_flow"));
+    }
+
+    #[test]
+    fn a_map_and_a_tail_call_build_the_ir_with_names_from_the_code() {
+        let out = expand_fn(parse_quote! {
+            /// Doc.
+            fn mapreduce(words: Words) -> Total {
+                let mapped_results = words.data.map(map_function).max_concurrency(2);
+                reduce_function(mapped_results)
+            }
+        });
+        assert!(out.contains(r#"MapStep :: new ("MappedResults" , :: workflow_codegen :: __private :: var ("words") . field ("data") , "MapFunction""#), "{out}");
+        assert!(out.contains(". max_concurrency (2u64)"), "{out}");
+        assert!(
+            out.contains(r#"String :: from ("ReduceFunction")"#),
+            "{out}"
+        );
+        assert!(out.contains(r#". comment ("Doc.")"#), "{out}");
+        // The shadow routes the call through the companion and reads bindings by reference.
+        assert!(
+            out.contains(
+                "call (reduce_function , __task_reduce_function , mapped_results . __wf_v ())"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn match_arms_become_rules_and_the_last_arm_the_default() {
+        let out = expand_fn(parse_quote! {
+            fn flow(req: Req) -> Resp {
+                let checked = initial_function(req);
+                match checked.status {
+                    Status::Success => checked,
+                    "x" | "y" => other(checked),
+                    _ => default_function(checked),
+                }
+            }
+        });
+        assert!(out.contains("CmpOp :: Eq"), "{out}");
+        assert!(out.contains("Condition :: Or"), "{out}");
+        assert!(
+            out.contains("default : :: std :: option :: Option :: Some"),
+            "{out}"
+        );
+        assert!(out.contains("MatchCheckedStatus"), "{out}");
+    }
+
+    #[test]
+    fn a_state_name_used_twice_is_an_error_at_the_second_use() {
+        let out = expand_fn(parse_quote! {
+            fn flow(p: P) -> u64 {
+                let a = square(p.left);
+                square(p.right)
+            }
+        });
+        assert!(out.contains("state name `Square` is already used"), "{out}");
+    }
+
+    #[test]
+    fn refuses_comparing_two_constants_and_errors_with_workflow_values() {
+        let out = expand_fn(parse_quote! {
+            fn flow(p: P) -> Result<u64, E> {
+                if 1 < 2 { return Err(E::Bad(p.reason)); }
+                Ok(t(p))
+            }
+        });
+        assert!(out.contains("this compares two constants"), "{out}");
+        assert!(
+            out.contains("cannot contain the workflow value `p`"),
+            "{out}"
+        );
     }
 }
