@@ -1,1 +1,30 @@
-fn main() {}
+//! `workflow`: validate (and later run, graph and benchmark) any ASL document.
+//!
+//! Each subcommand lives in its own module under `commands/` with an `Args` struct (clap
+//! derive) and a `run(args) -> ExitCode`; `main` only dispatches.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Work with Amazon States Language state machines.
+#[derive(Parser)]
+#[command(name = "workflow", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check ASL files as the service does on create, and report every problem with its place.
+    Validate(commands::validate::Args),
+}
+
+fn main() -> ExitCode {
+    // clap exits with status 2 on a usage error, 0 for --help and --version.
+    match Cli::parse().command {
+        Command::Validate(args) => commands::validate::run(&args),
+    }
+}

@@ -54,6 +54,9 @@ pub mod names {
     pub const BRANCH_FAILED: &str = "States.BranchFailed";
     pub const PERMISSIONS: &str = "States.Permissions";
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// What executions report when a ResultPath meets a value that is not an object (or an
+    /// array without that index), rather than the spec's `States.ResultPathMatchFailure`.
+    pub const REFERENCE_PATH_CONFLICT: &str = "States.ReferencePathConflict";
     pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
     pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
     pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";

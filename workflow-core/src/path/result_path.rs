@@ -1,0 +1,165 @@
+//! ResultPath: where a state's result goes in its input.
+
+use super::{Body, JsonPath, Root, Step};
+use crate::error::StatesError;
+use serde_json::{Map, Value};
+
+pub use crate::error::names::REFERENCE_PATH_CONFLICT;
+
+/// Puts `result` into `target` at `path` and returns the new output. `$` replaces the target;
+/// `$.a.b` creates missing objects on the way and keeps everything else (merging into existing
+/// objects); `$.a[1]` replaces an existing element. A step through a value that is neither an
+/// object (names) nor an array with that index (indexes) is [`REFERENCE_PATH_CONFLICT`].
+/// (`ResultPath: null`, which discards the result, is the caller's business: there is no path.)
+pub fn set_result_path(
+    path: &JsonPath,
+    target: Value,
+    result: Value,
+) -> Result<Value, StatesError> {
+    let steps = match (&path.root, &path.body) {
+        (Root::Input, Body::Definite(steps)) if path.is_reference() => steps,
+        _ => {
+            return Err(StatesError::runtime(format!(
+                "Invalid path '{path}' : a ResultPath must be a reference path starting with `$` \
+                 (names and indexes only)"
+            )))
+        }
+    };
+    let mut target = target;
+    let mut slot = &mut target;
+    for (at, step) in steps.iter().enumerate() {
+        let last = at + 1 == steps.len();
+        slot = match (step, slot) {
+            (Step::Name(name), Value::Object(map)) => {
+                map.entry(name.to_string()).or_insert_with(|| {
+                    if last {
+                        Value::Null
+                    } else {
+                        Value::Object(Map::new())
+                    }
+                })
+            }
+            (Step::Index(index), Value::Array(items)) => match index_in(*index, items.len()) {
+                Some(i) => &mut items[i],
+                None => {
+                    let text = serde_json::to_string(items).unwrap_or_default();
+                    return Err(conflict(path, at, step, text));
+                }
+            },
+            (_, other) => {
+                let text = serde_json::to_string(other).unwrap_or_default();
+                return Err(conflict(path, at, step, text));
+            }
+        };
+    }
+    *slot = result;
+    Ok(target)
+}
+
+/// The service's error for a step that meets a value it cannot go through (`text` is that
+/// value as JSON): the whole path when it is the first step, else the step.
+fn conflict(path: &JsonPath, at: usize, step: &Step, text: String) -> StatesError {
+    let cause = if at == 0 {
+        format!("Unable to apply ReferencePath {path} to input {text}")
+    } else {
+        let step = match step {
+            Step::Index(index) => format!("[{index}]"),
+            Step::Name(name) | Step::Function(name) => name.to_string(),
+            Step::Merge(names) => names.join(","),
+        };
+        format!("Unable to apply step \"{step}\" to input {text}")
+    };
+    StatesError::new(REFERENCE_PATH_CONFLICT, cause)
+}
+
+/// `index` counted from the end when negative; `None` when out of range.
+fn index_in(index: i64, len: usize) -> Option<usize> {
+    let resolved = if index < 0 {
+        i64::try_from(len).ok()?.checked_add(index)?
+    } else {
+        index
+    };
+    usize::try_from(resolved).ok().filter(|i| *i < len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(path: &str, target: Value, result: Value) -> Result<Value, StatesError> {
+        set_result_path(&JsonPath::parse(path).unwrap(), target, result)
+    }
+
+    #[test]
+    fn dollar_replaces_the_input() {
+        assert_eq!(set("$", json!({"a": 1}), json!("r")).unwrap(), json!("r"));
+    }
+
+    #[test]
+    fn a_name_adds_or_replaces_a_member() {
+        assert_eq!(
+            set("$.taskresult", json!({"comment": "x"}), json!("r")).unwrap(),
+            json!({"comment": "x", "taskresult": "r"})
+        );
+        assert_eq!(
+            set("$.a", json!({"a": {"old": 1}, "b": 2}), json!([1])).unwrap(),
+            json!({"a": [1], "b": 2})
+        );
+    }
+
+    #[test]
+    fn deep_paths_create_and_merge_objects() {
+        assert_eq!(
+            set("$.a.b.c", json!({"k": 1}), json!(true)).unwrap(),
+            json!({"k": 1, "a": {"b": {"c": true}}})
+        );
+        assert_eq!(
+            set("$.a.b", json!({"a": {"keep": 1}}), json!(2)).unwrap(),
+            json!({"a": {"keep": 1, "b": 2}})
+        );
+        assert_eq!(
+            set("$['x y'].z", json!({}), json!(null)).unwrap(),
+            json!({"x y": {"z": null}})
+        );
+    }
+
+    #[test]
+    fn an_index_replaces_an_existing_element() {
+        assert_eq!(
+            set("$.arr[1]", json!({"arr": [0, 0]}), json!("v")).unwrap(),
+            json!({"arr": [0, "v"]})
+        );
+        assert_eq!(
+            set("$.arr[-1].k", json!({"arr": [{}, {"a": 1}]}), json!(2)).unwrap(),
+            json!({"arr": [{}, {"a": 1, "k": 2}]})
+        );
+    }
+
+    #[test]
+    fn conflicts_are_reference_path_conflicts() {
+        let e = set("$.x", json!("text"), json!(1)).unwrap_err();
+        assert_eq!(e.error, REFERENCE_PATH_CONFLICT);
+        assert_eq!(
+            e.cause,
+            "Unable to apply ReferencePath $.x to input \"text\""
+        );
+        let e = set("$.a.b", json!({"a": 5}), json!(1)).unwrap_err();
+        assert_eq!(e.cause, "Unable to apply step \"b\" to input 5");
+        let e = set("$.arr[2]", json!({"arr": [0]}), json!(1)).unwrap_err();
+        assert_eq!(e.cause, "Unable to apply step \"[2]\" to input [0]");
+        let e = set("$[0]", json!({}), json!(1)).unwrap_err();
+        assert_eq!(e.error, REFERENCE_PATH_CONFLICT);
+        // A missing member is created as an object, which an index cannot go through.
+        let e = set("$.a[-1]", json!({}), json!(1)).unwrap_err();
+        assert_eq!(e.cause, "Unable to apply step \"[-1]\" to input {}");
+    }
+
+    #[test]
+    fn only_reference_paths_on_the_input() {
+        for path in ["$.a[*]", "$$.Execution", "$v.a", "$..a", "$['a','b']"] {
+            let e = set(path, json!({}), json!(1)).unwrap_err();
+            assert_eq!(e.error, crate::error::names::RUNTIME, "{path}");
+        }
+    }
+}

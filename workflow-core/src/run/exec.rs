@@ -1,0 +1,1107 @@
+//! Running a compiled program: the state loop of one scope, data flow, tasks, Retry/Catch,
+//! Map and Parallel.
+
+use super::clock::{format_millis, Clock};
+use super::history::{EventDetails, EventType, History, HistoryFull};
+use super::metrics::Metrics;
+use super::mock::MockSession;
+use super::program::{
+    Catcher, Concurrency, Expr, Invoke, Kind, MapNode, Node, Program, ScopeId, Seconds, StateId,
+    TaskNode, Wait,
+};
+use super::retry::{backoff_delay, Jitter};
+use super::vars::Frame;
+use crate::error::{names, StatesError};
+use crate::path::{set_result_path, JsonPath, Scope};
+use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Limits the service enforces.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub payload_bytes: Option<usize>,
+}
+
+/// Facts about the execution for the context object.
+#[derive(Debug)]
+pub(crate) struct ExecutionInfo {
+    pub id: String,
+    pub name: String,
+    pub start_millis: i64,
+    pub state_machine_id: String,
+    pub state_machine_name: String,
+}
+
+/// Everything one execution shares across its scopes.
+pub(crate) struct Shared {
+    pub program: Arc<Program>,
+    pub tasks: Arc<TaskRegistry>,
+    pub mocks: Option<MockSession>,
+    pub history: History,
+    pub clock: Clock,
+    pub limits: Limits,
+    pub input: Arc<Value>,
+    pub info: ExecutionInfo,
+    pub metrics: Arc<Metrics>,
+    pub jitter: Jitter,
+}
+
+/// How a scope ended badly: the error, and the last event of its line.
+pub(crate) type Failed = (StatesError, u64);
+
+enum Step {
+    Next(Arc<Value>, StateId),
+    End(Arc<Value>),
+}
+
+fn history_full() -> StatesError {
+    StatesError::runtime(
+        "The execution reached the maximum number of history events and was stopped.",
+    )
+}
+
+impl From<HistoryFull> for StatesError {
+    fn from(_: HistoryFull) -> Self {
+        history_full()
+    }
+}
+
+fn entered_exited(kind: &Kind) -> (EventType, Option<EventType>) {
+    use EventType::*;
+    match kind {
+        Kind::Pass { .. } => (PassStateEntered, Some(PassStateExited)),
+        Kind::Task(_) => (TaskStateEntered, Some(TaskStateExited)),
+        Kind::Choice { .. } => (ChoiceStateEntered, Some(ChoiceStateExited)),
+        Kind::Wait(_) => (WaitStateEntered, Some(WaitStateExited)),
+        Kind::Succeed => (SucceedStateEntered, Some(SucceedStateExited)),
+        Kind::Fail { .. } => (FailStateEntered, None),
+        Kind::Parallel { .. } => (ParallelStateEntered, Some(ParallelStateExited)),
+        Kind::Map(_) => (MapStateEntered, Some(MapStateExited)),
+    }
+}
+
+/// A value that is either borrowed from the state's data or computed.
+fn to_owned_value(v: Cow<'_, Value>) -> Value {
+    v.into_owned()
+}
+
+struct StateRun<'a> {
+    node: &'a Node,
+    entered_id: u64,
+    entered_millis: i64,
+    retry_count: u32,
+}
+
+impl StateRun<'_> {
+    /// A `States.Runtime` error with the service's prefix naming the state.
+    fn runtime(&self, e: StatesError) -> StatesError {
+        if e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR {
+            let prefix = format!(
+                "An error occurred while executing the state '{}' (entered at the event id #{}). ",
+                self.node.name, self.entered_id
+            );
+            if e.cause.starts_with("An error occurred while executing") {
+                return e;
+            }
+            StatesError::new(e.error, prefix + &e.cause)
+        } else {
+            e
+        }
+    }
+}
+
+impl Shared {
+    fn now(&self) -> i64 {
+        self.clock.now_unix_millis()
+    }
+
+    fn event(&self, prev: u64, t: EventType, details: EventDetails) -> Result<u64, StatesError> {
+        Ok(self.history.push(prev, self.now(), t, details)?)
+    }
+
+    fn recorded(&self, v: &Arc<Value>) -> Option<Arc<Value>> {
+        Some(Arc::clone(v))
+    }
+
+    fn check_size(&self, v: &Value, state: &str) -> Result<(), StatesError> {
+        let Some(limit) = self.limits.payload_bytes else {
+            return Ok(());
+        };
+        if json_size_exceeds(v, limit) {
+            return Err(StatesError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The context object `$$` for a state.
+    fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
+        let mut ctx = json!({
+            "Execution": {
+                "Id": self.info.id,
+                "Input": *self.input,
+                "Name": self.info.name,
+                "RoleArn": "arn:aws:iam::000000000000:role/workflow-local",
+                "StartTime": format_millis(self.info.start_millis),
+                "RedriveCount": 0,
+            },
+            "State": {
+                "EnteredTime": format_millis(run.entered_millis),
+                "Name": &*run.node.name,
+                "RetryCount": run.retry_count,
+            },
+            "StateMachine": {
+                "Id": self.info.state_machine_id,
+                "Name": self.info.state_machine_name,
+            },
+        });
+        if let Some((index, value)) = item {
+            ctx["Map"] = json!({ "Item": { "Index": index, "Value": value } });
+        }
+        ctx
+    }
+
+    /// Runs one scope from its StartAt to an End, Succeed or Fail.
+    pub(crate) fn run_scope<'a>(
+        &'a self,
+        scope: ScopeId,
+        input: Arc<Value>,
+        mut frame: Frame,
+        mut prev: u64,
+    ) -> BoxFuture<'a, Result<(Arc<Value>, u64), Failed>> {
+        async move {
+            let prog = &self.program.scopes[scope];
+            let mut id = prog.start;
+            let mut input = input;
+            loop {
+                let node = &prog.nodes[id];
+                let (entered, exited) = entered_exited(&node.kind);
+                let details = EventDetails {
+                    name: Some(node.name.clone()),
+                    input: self.recorded(&input),
+                    ..Default::default()
+                };
+                prev = self.event(prev, entered, details).map_err(|e| (e, prev))?;
+                let mut run = StateRun {
+                    node,
+                    entered_id: prev,
+                    entered_millis: self.now(),
+                    retry_count: 0,
+                };
+                let step = self.state(&mut run, input, &mut frame, &mut prev).await;
+                let step = match step {
+                    Ok(s) => s,
+                    Err(e) => return Err((run.runtime(e), prev)),
+                };
+                let (output, next) = match step {
+                    Step::Next(o, n) => (o, Some(n)),
+                    Step::End(o) => (o, None),
+                };
+                if let Err(e) = self.check_size(&output, &node.name) {
+                    return Err((e, prev));
+                }
+                if let Some(exited) = exited {
+                    let details = EventDetails {
+                        name: Some(node.name.clone()),
+                        output: self.recorded(&output),
+                        ..Default::default()
+                    };
+                    prev = self.event(prev, exited, details).map_err(|e| (e, prev))?;
+                }
+                match next {
+                    Some(n) => {
+                        id = n;
+                        input = output;
+                    }
+                    None => return Ok((output, prev)),
+                }
+            }
+        }
+        .boxed()
+    }
+
+    /// One state, its retries and catchers included.
+    async fn state(
+        &self,
+        run: &mut StateRun<'_>,
+        input: Arc<Value>,
+        frame: &mut Frame,
+        prev: &mut u64,
+    ) -> Result<Step, StatesError> {
+        let node = run.node;
+        match &node.kind {
+            Kind::Choice { rules, default } => {
+                let ctx = node.uses_context.then(|| self.context(run, None));
+                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                let scope = Scope {
+                    input: &effective,
+                    context: ctx.as_ref(),
+                    variables: Some(&*frame),
+                };
+                let mut chosen = None;
+                for (rule, target, assign) in rules {
+                    let resolve = |p: &JsonPath| Ok(p.try_select(&scope));
+                    if rule.evaluate(&resolve)? {
+                        chosen = Some((*target, assign.as_ref()));
+                        break;
+                    }
+                }
+                let (target, rule_assign) = match (chosen, default) {
+                    (Some(c), _) => c,
+                    (None, Some(d)) => (*d, None),
+                    (None, None) => {
+                        return Err(StatesError::new(
+                            names::NO_CHOICE_MATCHED,
+                            format!(
+                                "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice Rule matched and no Default was specified.",
+                                node.name, run.entered_id
+                            ),
+                        ))
+                    }
+                };
+                let mut assigned = Map::new();
+                for a in [node.assign.as_ref(), rule_assign].into_iter().flatten() {
+                    if let Value::Object(m) = a.evaluate(&scope)? {
+                        assigned.extend(m);
+                    }
+                }
+                let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
+                frame.assign(assigned);
+                Ok(Step::Next(output, target))
+            }
+            Kind::Succeed => {
+                let ctx = node.uses_context.then(|| self.context(run, None));
+                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                Ok(Step::End(apply_output_path(
+                    node,
+                    effective,
+                    ctx.as_ref(),
+                    frame,
+                )?))
+            }
+            Kind::Fail { error, cause } => {
+                let ctx = node.uses_context.then(|| self.context(run, None));
+                let scope = Scope {
+                    input: &input,
+                    context: ctx.as_ref(),
+                    variables: Some(&*frame),
+                };
+                let eval = |e: &Option<Expr>| -> Result<Option<String>, StatesError> {
+                    let Some(e) = e else { return Ok(None) };
+                    let v = match e {
+                        Expr::Literal(s) => return Ok(Some(s.to_string())),
+                        Expr::Path(p) => p.select(&scope)?.into_owned(),
+                        Expr::Call(c) => {
+                            c.evaluate(&|p: &JsonPath| p.select(&scope).map(to_owned_value))?
+                        }
+                    };
+                    match v {
+                        Value::String(s) => Ok(Some(s)),
+                        other => Err(StatesError::runtime(format!(
+                            "The Fail state's error or cause path did not select a string: {other}"
+                        ))),
+                    }
+                };
+                let error = eval(error)?;
+                let cause = eval(cause)?;
+                Err(StatesError {
+                    error: error.unwrap_or_default(),
+                    cause: cause.unwrap_or_default(),
+                })
+            }
+            Kind::Wait(wait) => {
+                let ctx = node.uses_context.then(|| self.context(run, None));
+                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                let (delay, assigned) = {
+                    let scope = Scope {
+                        input: &effective,
+                        context: ctx.as_ref(),
+                        variables: Some(&*frame),
+                    };
+                    let delay = self.wait_delay(wait, &scope)?;
+                    let assigned = match &node.assign {
+                        Some(a) => Some(a.evaluate(&scope)?),
+                        None => None,
+                    };
+                    (delay, assigned)
+                };
+                if let Some(Value::Object(m)) = assigned {
+                    frame.assign(m);
+                }
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
+                Ok(next_step(node, output))
+            }
+            Kind::Pass { .. } | Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_) => {
+                self.retrying(run, input, frame, prev).await
+            }
+        }
+    }
+
+    /// Runs a Pass, Task, Parallel or Map state with its Retry and Catch.
+    async fn retrying(
+        &self,
+        run: &mut StateRun<'_>,
+        input: Arc<Value>,
+        frame: &mut Frame,
+        prev: &mut u64,
+    ) -> Result<Step, StatesError> {
+        let node = run.node;
+        let mut attempts = vec![0u64; node.retry.len()];
+        loop {
+            let error = match self.attempt(run, &input, frame, prev).await {
+                Ok(step) => return Ok(step),
+                Err(e) => e,
+            };
+            if error.error == names::RUNTIME {
+                return Err(error);
+            }
+            if let Some(i) = node
+                .retry
+                .iter()
+                .position(|r| r.errors.matches(&error.error))
+            {
+                let r = &node.retry[i];
+                if attempts[i] < r.max_attempts {
+                    let delay = backoff_delay(r, attempts[i], &self.jitter);
+                    attempts[i] += 1;
+                    run.retry_count += 1;
+                    self.metrics.retried(&task_resource(node));
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            return match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
+                Some(c) => self.caught(run, c, &input, error, frame),
+                None => Err(error),
+            };
+        }
+    }
+
+    fn caught(
+        &self,
+        run: &StateRun<'_>,
+        c: &Catcher,
+        input: &Arc<Value>,
+        error: StatesError,
+        frame: &mut Frame,
+    ) -> Result<Step, StatesError> {
+        let error_output = json!({ "Error": error.error, "Cause": error.cause });
+        if let Some(a) = &c.assign {
+            let ctx = a.references_context().then(|| self.context(run, None));
+            let scope = Scope {
+                input: &error_output,
+                context: ctx.as_ref(),
+                variables: Some(&*frame),
+            };
+            if let Value::Object(m) = a.evaluate(&scope)? {
+                frame.assign(m);
+            }
+        }
+        let output = match &c.result_path {
+            None => error_output,
+            Some(None) => (**input).clone(),
+            Some(Some(p)) => set_result_path(p, (**input).clone(), error_output)?,
+        };
+        Ok(Step::Next(Arc::new(output), c.next))
+    }
+
+    /// One attempt at a Pass, Task, Parallel or Map state.
+    async fn attempt(
+        &self,
+        run: &StateRun<'_>,
+        input: &Arc<Value>,
+        frame: &mut Frame,
+        prev: &mut u64,
+    ) -> Result<Step, StatesError> {
+        let node = run.node;
+        let ctx = node.uses_context.then(|| self.context(run, None));
+        let effective = select_input(node, input, ctx.as_ref(), frame)?;
+        let result: Arc<Value> = match &node.kind {
+            Kind::Pass { result } => match result {
+                Some(r) => Arc::clone(r),
+                None => parameters(node, effective, ctx.as_ref(), frame)?,
+            },
+            Kind::Task(task) => {
+                let limits = {
+                    let scope = Scope {
+                        input: &effective,
+                        context: ctx.as_ref(),
+                        variables: Some(&*frame),
+                    };
+                    let resolve = |s: &Option<Seconds>, field| {
+                        s.as_ref()
+                            .map(|s| resolve_seconds(s, &scope, field))
+                            .transpose()
+                    };
+                    (
+                        resolve(&task.timeout, "TimeoutSecondsPath")?,
+                        resolve(&task.heartbeat, "HeartbeatSecondsPath")?,
+                    )
+                };
+                let params = parameters(node, effective, ctx.as_ref(), frame)?;
+                let out = self.invoke(run, task, params, limits, prev).await?;
+                Arc::new(out)
+            }
+            Kind::Parallel { branches } => {
+                let params = parameters(node, effective, ctx.as_ref(), frame)?;
+                Arc::new(self.parallel(run, branches, params, frame, prev).await?)
+            }
+            Kind::Map(m) => Arc::new(
+                self.map(run, m, &effective, ctx.as_ref(), frame, prev)
+                    .await?,
+            ),
+            _ => unreachable!("only Pass, Task, Parallel and Map are attempted"),
+        };
+        let result = match &node.io.result_selector {
+            Some(sel) => {
+                let scope = Scope {
+                    input: &result,
+                    context: ctx.as_ref(),
+                    variables: Some(&*frame),
+                };
+                Arc::new(sel.evaluate(&scope)?)
+            }
+            None => result,
+        };
+        if let Some(a) = &node.assign {
+            let scope = Scope {
+                input: &result,
+                context: ctx.as_ref(),
+                variables: Some(&*frame),
+            };
+            if let Value::Object(m) = a.evaluate(&scope)? {
+                frame.assign(m);
+            }
+        }
+        let merged = match &node.io.result_path {
+            None => result,
+            Some(None) => Arc::clone(input),
+            Some(Some(p)) => {
+                let target = (**input).clone();
+                let result = Arc::try_unwrap(result).unwrap_or_else(|r| (*r).clone());
+                Arc::new(set_result_path(p, target, result)?)
+            }
+        };
+        let output = apply_output_path(node, merged, ctx.as_ref(), frame)?;
+        Ok(next_step(node, output))
+    }
+
+    fn wait_delay(&self, wait: &Wait, scope: &Scope<'_>) -> Result<Duration, StatesError> {
+        const MAX_DELAY_SECONDS: i128 = i32::MAX as i128;
+        let seconds: i128 = match wait {
+            Wait::Seconds(s) => *s as i128,
+            Wait::SecondsPath(p) => {
+                let v = p.select(scope)?;
+                match v.as_ref() {
+                    Value::Number(n) if n.as_i64().is_some_and(|n| n < 0) => {
+                        return Err(StatesError::runtime(format!(
+                            "The SecondsPath parameter references a negative value: {}",
+                            p.as_str()
+                        )))
+                    }
+                    Value::Number(n) if n.as_u64().is_some() => n.as_u64().unwrap_or(0) as i128,
+                    other => {
+                        return Err(StatesError::runtime(format!(
+                            "The SecondsPath parameter cannot be parsed as a long value: {other}"
+                        )))
+                    }
+                }
+            }
+            Wait::Timestamp(t) => self.until(t),
+            Wait::TimestampPath(p) => {
+                let v = p.select(scope)?;
+                let t = v
+                    .as_str()
+                    .and_then(crate::timestamp::Timestamp::parse)
+                    .ok_or_else(|| {
+                        StatesError::runtime(format!(
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {}",
+                            p.as_str()
+                        ))
+                    })?;
+                self.until(&t)
+            }
+        };
+        if seconds > MAX_DELAY_SECONDS {
+            return Err(StatesError::runtime("Wait state delay is too long."));
+        }
+        Ok(Duration::from_secs(seconds.max(0) as u64))
+    }
+
+    /// Whole seconds from now until `t` (rounded up; negative when past).
+    fn until(&self, t: &crate::timestamp::Timestamp) -> i128 {
+        let nanos = t.to_unix_nanos() - self.clock.now_unix_nanos();
+        if nanos <= 0 {
+            0
+        } else {
+            (nanos + 999_999_999) / 1_000_000_000
+        }
+    }
+
+    /// Calls the task's handler (or its mock), with events, timeout, metrics and panic capture.
+    async fn invoke(
+        &self,
+        run: &StateRun<'_>,
+        task: &TaskNode,
+        params: Arc<Value>,
+        (timeout, heartbeat): (Option<u64>, Option<u64>),
+        prev: &mut u64,
+    ) -> Result<Value, StatesError> {
+        let node = run.node;
+        let lambda_events = task.invoke == Invoke::LambdaArn;
+        let (scheduled, started, succeeded, failed, timed_out) = if lambda_events {
+            use EventType::*;
+            (
+                LambdaFunctionScheduled,
+                LambdaFunctionStarted,
+                LambdaFunctionSucceeded,
+                LambdaFunctionFailed,
+                LambdaFunctionTimedOut,
+            )
+        } else {
+            use EventType::*;
+            (
+                TaskScheduled,
+                TaskStarted,
+                TaskSucceeded,
+                TaskFailed,
+                TaskTimedOut,
+            )
+        };
+        let (function, payload) = match task.invoke {
+            Invoke::OptimisedLambda => {
+                let name = params
+                    .get("FunctionName")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        StatesError::runtime(
+                            "lambda:invoke needs a string `FunctionName` parameter",
+                        )
+                    })?
+                    .to_owned();
+                let payload = params.get("Payload").cloned().unwrap_or(json!({}));
+                (Arc::from(name.as_str()), payload)
+            }
+            _ => (
+                task.resource.clone(),
+                Arc::try_unwrap(params).unwrap_or_else(|p| (*p).clone()),
+            ),
+        };
+        let details = EventDetails {
+            resource: Some(task.resource.clone()),
+            input: Some(Arc::new(payload.clone())),
+            ..Default::default()
+        };
+        *prev = self.event(*prev, scheduled, details)?;
+        *prev = self.event(*prev, started, EventDetails::default())?;
+        let heartbeat = heartbeat.map(|s| (s, Arc::new(tokio::sync::Notify::new())));
+        let task_ctx = TaskContext {
+            resource: function.clone(),
+            state_name: node.name.clone(),
+            retry_count: run.retry_count,
+            heartbeat: heartbeat.as_ref().map(|(_, n)| Arc::clone(n)),
+        };
+        let mocked = self.mocks.as_ref().and_then(|m| m.respond(&node.name));
+        // A mocked Lambda response is the whole service response, envelope included.
+        let wrap_envelope = task.invoke == Invoke::OptimisedLambda && mocked.is_none();
+        let call = match mocked {
+            Some(response) => futures::future::ready(response).boxed(),
+            None => {
+                let handler = match task.invoke {
+                    Invoke::Other => self.tasks.resolve(&function),
+                    _ => self
+                        .tasks
+                        .resolve(lambda_function_name(&function).unwrap_or(&function)),
+                };
+                let Some(handler) = handler.cloned() else {
+                    let e = match task.invoke {
+                        Invoke::Other => StatesError::new(
+                            names::TASK_FAILED,
+                            format!("no handler is registered for resource `{function}`"),
+                        ),
+                        _ => StatesError::new(
+                            "Lambda.ResourceNotFoundException",
+                            format!("Function not found: {function}"),
+                        ),
+                    };
+                    self.task_failed(prev, failed, &e)?;
+                    return Err(e);
+                };
+                let fut = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    handler.invoke(payload, task_ctx)
+                }));
+                match fut {
+                    Ok(f) => AssertUnwindSafe(f)
+                        .catch_unwind()
+                        .map(|r| r.unwrap_or_else(|p| Err(panic_error(p))))
+                        .boxed(),
+                    Err(p) => futures::future::ready(Err(panic_error(p))).boxed(),
+                }
+            }
+        };
+        let call = match heartbeat {
+            Some((seconds, beats)) => watch_heartbeat(call, seconds, beats).boxed(),
+            None => call,
+        };
+        let started_at = tokio::time::Instant::now();
+        let guard = self.metrics.start(&function);
+        let outcome = match timeout {
+            Some(t) => match tokio::time::timeout(Duration::from_secs(t), call).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let e = StatesError::new(names::TIMEOUT, "Task timed out.");
+                    drop(guard);
+                    self.metrics
+                        .finished(&function, started_at.elapsed(), false);
+                    *prev = self.event(
+                        *prev,
+                        timed_out,
+                        EventDetails {
+                            error: Some(Arc::from(e.error.as_str())),
+                            cause: Some(Arc::from(e.cause.as_str())),
+                            ..Default::default()
+                        },
+                    )?;
+                    return Err(e);
+                }
+            },
+            None => call.await,
+        };
+        drop(guard);
+        self.metrics
+            .finished(&function, started_at.elapsed(), outcome.is_ok());
+        match outcome {
+            Ok(v) => {
+                let v = if wrap_envelope {
+                    lambda_invoke_envelope(v)
+                } else {
+                    v
+                };
+                *prev = self.event(
+                    *prev,
+                    succeeded,
+                    EventDetails {
+                        resource: Some(task.resource.clone()),
+                        output: Some(Arc::new(v.clone())),
+                        ..Default::default()
+                    },
+                )?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.task_failed(prev, failed, &e)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn task_failed(
+        &self,
+        prev: &mut u64,
+        t: EventType,
+        e: &StatesError,
+    ) -> Result<(), StatesError> {
+        *prev = self.event(
+            *prev,
+            t,
+            EventDetails {
+                error: Some(Arc::from(e.error.as_str())),
+                cause: Some(Arc::from(e.cause.as_str())),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    }
+
+    async fn parallel(
+        &self,
+        run: &StateRun<'_>,
+        branches: &[ScopeId],
+        input: Arc<Value>,
+        frame: &Frame,
+        prev: &mut u64,
+    ) -> Result<Value, StatesError> {
+        let started = self.event(
+            *prev,
+            EventType::ParallelStateStarted,
+            EventDetails::default(),
+        )?;
+        let outer = Arc::new(frame.clone());
+        let futures = branches.iter().map(|&b| {
+            let input = Arc::clone(&input);
+            let frame = Frame::child(Arc::clone(&outer));
+            self.run_scope(b, input, frame, started)
+        });
+        let results = futures::future::try_join_all(futures).await;
+        let _ = run;
+        match results {
+            Ok(outs) => {
+                *prev = self.event(
+                    outs.iter().map(|o| o.1).max().unwrap_or(started),
+                    EventType::ParallelStateSucceeded,
+                    EventDetails::default(),
+                )?;
+                Ok(Value::Array(
+                    outs.into_iter()
+                        .map(|(v, _)| Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
+                        .collect(),
+                ))
+            }
+            Err((e, last)) => {
+                *prev = self.event(
+                    last,
+                    EventType::ParallelStateFailed,
+                    EventDetails::default(),
+                )?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn map(
+        &self,
+        run: &StateRun<'_>,
+        m: &MapNode,
+        effective: &Value,
+        ctx: Option<&Value>,
+        frame: &Frame,
+        prev: &mut u64,
+    ) -> Result<Value, StatesError> {
+        let (items_value, limit) = {
+            let scope = Scope {
+                input: effective,
+                context: ctx,
+                variables: Some(frame),
+            };
+            let items_value = match &m.items_path {
+                Some(p) => p.select(&scope)?,
+                None => Cow::Borrowed(effective),
+            };
+            let limit = match &m.max_concurrency {
+                Concurrency::Literal(n) => *n,
+                Concurrency::Path(p) => {
+                    let v = p.select(&scope)?;
+                    // The service also accepts an integer written as a string ("1").
+                    let n = v
+                        .as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
+                    match n {
+                        Some(n) if n <= i32::MAX as u64 => n,
+                        _ => {
+                            return Err(StatesError::runtime(format!(
+                                "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {}",
+                                value_text(&v),
+                                p.as_str()
+                            )))
+                        }
+                    }
+                }
+            };
+            (items_value, limit)
+        };
+        let Value::Array(items) = items_value.as_ref() else {
+            return Err(StatesError::runtime(format!(
+                "Map state input must be an array but was: {}",
+                json_type_name(&items_value)
+            )));
+        };
+        let started = self.event(
+            *prev,
+            EventType::MapStateStarted,
+            EventDetails {
+                index: Some(items.len() as u64),
+                ..Default::default()
+            },
+        )?;
+        let outer = Arc::new(frame.clone());
+        let name = run.node.name.clone();
+        // Iteration inputs are computed up front so that a bad ItemSelector fails the state
+        // before any iteration starts.
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let input = match &m.item_selector {
+                Some(sel) => {
+                    let ctx = sel
+                        .references_context()
+                        .then(|| self.context(run, Some((index, item))));
+                    let scope = Scope {
+                        input: effective,
+                        context: ctx.as_ref(),
+                        variables: Some(frame),
+                    };
+                    sel.evaluate(&scope)?
+                }
+                None => item.clone(),
+            };
+            inputs.push(Arc::new(input));
+        }
+        let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
+            let frame = Frame::child(Arc::clone(&outer));
+            let name = name.clone();
+            async move {
+                let it_started = self
+                    .event(
+                        started,
+                        EventType::MapIterationStarted,
+                        EventDetails {
+                            name: Some(name.clone()),
+                            index: Some(index as u64),
+                            ..Default::default()
+                        },
+                    )
+                    .map_err(|e| (e, started))?;
+                let r = self.run_scope(m.processor, input, frame, it_started).await;
+                let (t, last) = match &r {
+                    Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
+                    Err((_, last)) => (EventType::MapIterationFailed, *last),
+                };
+                let details = EventDetails {
+                    name: Some(name),
+                    index: Some(index as u64),
+                    ..Default::default()
+                };
+                let ended = self.event(last, t, details).map_err(|e| (e, last))?;
+                Ok::<_, Failed>((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended))
+            }
+        });
+        let width = if limit == 0 {
+            items.len().max(1)
+        } else {
+            limit as usize
+        };
+        let mut stream = futures::stream::iter(iterations).buffer_unordered(width);
+        let mut results: Vec<Option<Value>> = vec![None; items.len()];
+        let tolerated =
+            m.tolerated_failure_count.is_some() || m.tolerated_failure_percentage.is_some();
+        let mut failures = 0u64;
+        let mut last = started;
+        while let Some(r) = stream.next().await {
+            let (index, outcome, ended) = match r {
+                Ok(x) => x,
+                Err((e, _)) => return Err(e),
+            };
+            last = last.max(ended);
+            match outcome {
+                Ok(v) => results[index] = Some(Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone())),
+                Err(e) => {
+                    failures += 1;
+                    let within = tolerated
+                        && m.tolerated_failure_count.is_none_or(|c| failures <= c)
+                        && m.tolerated_failure_percentage.is_none_or(|p| {
+                            (failures as f64) * 100.0 / (items.len().max(1) as f64) <= p
+                        });
+                    if !within {
+                        drop(stream);
+                        *prev =
+                            self.event(last, EventType::MapStateFailed, EventDetails::default())?;
+                        if tolerated {
+                            return Err(StatesError::new(
+                                names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                format!("The Map state failed because {failures} of its iterations failed, more than tolerated. Last error: {e}"),
+                            ));
+                        }
+                        return Err(e);
+                    }
+                    results[index] = Some(json!({ "Error": e.error, "Cause": e.cause }));
+                }
+            }
+        }
+        *prev = self.event(last, EventType::MapStateSucceeded, EventDetails::default())?;
+        Ok(Value::Array(
+            results
+                .into_iter()
+                .map(|r| r.unwrap_or(Value::Null))
+                .collect(),
+        ))
+    }
+}
+
+/// Fails the call with `States.HeartbeatTimeout` when `seconds` pass without a heartbeat.
+async fn watch_heartbeat(
+    call: BoxFuture<'static, Result<Value, StatesError>>,
+    seconds: u64,
+    beats: Arc<tokio::sync::Notify>,
+) -> Result<Value, StatesError> {
+    let mut call = call;
+    loop {
+        tokio::select! {
+            r = &mut call => return r,
+            beat = tokio::time::timeout(Duration::from_secs(seconds), beats.notified()) => {
+                if beat.is_err() {
+                    return Err(StatesError::new(
+                        names::HEARTBEAT_TIMEOUT,
+                        format!("The task sent no heartbeat for {seconds} seconds."),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn next_step(node: &Node, output: Arc<Value>) -> Step {
+    match node.next {
+        Some(n) => Step::Next(output, n),
+        None => Step::End(output),
+    }
+}
+
+fn task_resource(node: &Node) -> Arc<str> {
+    match &node.kind {
+        Kind::Task(t) => t.resource.clone(),
+        _ => node.name.clone(),
+    }
+}
+
+fn resolve_seconds(s: &Seconds, scope: &Scope<'_>, field: &str) -> Result<u64, StatesError> {
+    match s {
+        Seconds::Literal(n) => Ok(*n),
+        Seconds::Path(p) => p.select(scope)?.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+            StatesError::runtime(format!(
+                "The {field} field does not reference a positive integer: {}",
+                p.as_str()
+            ))
+        }),
+    }
+}
+
+/// InputPath: the state's effective input.
+fn select_input(
+    node: &Node,
+    input: &Arc<Value>,
+    ctx: Option<&Value>,
+    frame: &Frame,
+) -> Result<Arc<Value>, StatesError> {
+    match &node.io.input_path {
+        None => Ok(Arc::clone(input)),
+        Some(None) => Ok(Arc::new(Value::Object(Map::new()))),
+        Some(Some(p)) => select_arc(p, input, ctx, frame),
+    }
+}
+
+fn select_arc(
+    p: &JsonPath,
+    input: &Arc<Value>,
+    ctx: Option<&Value>,
+    frame: &Frame,
+) -> Result<Arc<Value>, StatesError> {
+    let scope = Scope {
+        input,
+        context: ctx,
+        variables: Some(frame),
+    };
+    match p.select(&scope)? {
+        Cow::Borrowed(v) if std::ptr::eq(v, &**input) => Ok(Arc::clone(input)),
+        v => Ok(Arc::new(v.into_owned())),
+    }
+}
+
+/// Parameters: the payload template applied to the effective input.
+fn parameters(
+    node: &Node,
+    effective: Arc<Value>,
+    ctx: Option<&Value>,
+    frame: &Frame,
+) -> Result<Arc<Value>, StatesError> {
+    match &node.io.parameters {
+        None => Ok(effective),
+        Some(t) => {
+            let scope = Scope {
+                input: &effective,
+                context: ctx,
+                variables: Some(frame),
+            };
+            Ok(Arc::new(t.evaluate(&scope)?))
+        }
+    }
+}
+
+/// OutputPath: the part of the state's output passed on.
+fn apply_output_path(
+    node: &Node,
+    output: Arc<Value>,
+    ctx: Option<&Value>,
+    frame: &Frame,
+) -> Result<Arc<Value>, StatesError> {
+    match &node.io.output_path {
+        None => Ok(output),
+        Some(None) => Ok(Arc::new(Value::Object(Map::new()))),
+        Some(Some(p)) => select_arc(p, &output, ctx, frame),
+    }
+}
+
+fn panic_error(payload: Box<dyn std::any::Any + Send>) -> StatesError {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the task handler panicked".to_owned());
+    StatesError::new(names::TASK_FAILED, format!("task handler panicked: {msg}"))
+}
+
+/// The response `arn:aws:states:::lambda:invoke` gives back around the function's result.
+fn lambda_invoke_envelope(payload: Value) -> Value {
+    json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {},
+            "HttpHeaders": {},
+            "HttpStatusCode": 200
+        },
+        "SdkResponseMetadata": { "RequestId": "00000000-0000-0000-0000-000000000000" },
+        "StatusCode": 200
+    })
+}
+
+fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether the compact JSON text of `v` is longer than `limit` bytes (stops counting early).
+pub(crate) fn json_size_exceeds(v: &Value, limit: usize) -> bool {
+    struct Counter {
+        n: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.n += buf.len();
+            if self.n > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Counter { n: 0, limit };
+    serde_json::to_writer(&mut c, v).is_err()
+}

@@ -1,0 +1,101 @@
+//! Per-task metrics: invocations, errors, retries, durations and concurrency.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// What one resource (task) did, across every execution of a runner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskMetrics {
+    /// Calls started.
+    pub invocations: u64,
+    /// Calls that failed (errors, panics, timeouts).
+    pub errors: u64,
+    /// Retries scheduled by a Retry policy.
+    pub retries: u64,
+    /// The most calls in flight at once.
+    pub peak_concurrency: u64,
+    /// Duration of each call, in completion order.
+    pub durations: Vec<Duration>,
+}
+
+impl TaskMetrics {
+    /// The `p`-th percentile (0..=100) of the call durations (nearest rank).
+    pub fn duration_percentile(&self, p: f64) -> Option<Duration> {
+        if self.durations.is_empty() {
+            return None;
+        }
+        let mut d = self.durations.clone();
+        d.sort_unstable();
+        let rank = ((p / 100.0) * d.len() as f64).ceil().max(1.0) as usize;
+        Some(d[rank.min(d.len()) - 1])
+    }
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    metrics: TaskMetrics,
+    in_flight: u64,
+}
+
+/// The metrics of every task, keyed by resource (or function name for Lambda invocations).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    tasks: Mutex<HashMap<Arc<str>, Entry>>,
+}
+
+/// Marks a call in flight until dropped.
+pub(crate) struct InFlight<'a> {
+    metrics: &'a Metrics,
+    key: Arc<str>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(e) = self.metrics.lock().get_mut(&self.key) {
+            e.in_flight = e.in_flight.saturating_sub(1);
+        }
+    }
+}
+
+impl Metrics {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Entry>> {
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight<'_> {
+        let mut map = self.lock();
+        let e = map.entry(key.clone()).or_default();
+        e.metrics.invocations += 1;
+        e.in_flight += 1;
+        e.metrics.peak_concurrency = e.metrics.peak_concurrency.max(e.in_flight);
+        InFlight {
+            metrics: self,
+            key: key.clone(),
+        }
+    }
+
+    pub(crate) fn finished(&self, key: &Arc<str>, took: Duration, ok: bool) {
+        let mut map = self.lock();
+        let e = map.entry(key.clone()).or_default();
+        e.metrics.durations.push(took);
+        if !ok {
+            e.metrics.errors += 1;
+        }
+    }
+
+    pub(crate) fn retried(&self, key: &Arc<str>) {
+        self.lock().entry(key.clone()).or_default().metrics.retries += 1;
+    }
+
+    /// A snapshot of every task's metrics, sorted by resource.
+    pub fn snapshot(&self) -> Vec<(String, TaskMetrics)> {
+        let mut v: Vec<_> = self
+            .lock()
+            .iter()
+            .map(|(k, e)| (k.to_string(), e.metrics.clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}

@@ -1,0 +1,393 @@
+//! The in-process interpreter: runs a validated definition with the service's semantics.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use workflow_core::run::{Machine, Runner, Status};
+//! use workflow_core::task::TaskRegistry;
+//! let machine = Machine::from_json(r#"{"StartAt": "Hello", "States": {
+//!     "Hello": {"Type": "Pass", "Result": {"greeting": "hi"}, "End": true}}}"#).unwrap();
+//! let execution = Runner::new(machine, TaskRegistry::new()).run(serde_json::json!({})).await;
+//! assert_eq!(execution.status, Status::Succeeded);
+//! assert_eq!(execution.output, Some(serde_json::json!({"greeting": "hi"})));
+//! # });
+//! ```
+
+mod clock;
+mod exec;
+mod history;
+mod metrics;
+mod mock;
+mod program;
+mod retry;
+mod vars;
+
+pub use clock::Clock;
+pub use history::{EventDetails, EventType, HistoryEvent};
+pub use metrics::{Metrics, TaskMetrics};
+pub use mock::{MockCase, MockConfig, MockError};
+
+use crate::asl::StateMachine;
+use crate::error::{names, StatesError};
+use crate::task::TaskRegistry;
+use crate::validate::Diagnostic;
+use exec::{ExecutionInfo, Limits, Shared};
+use history::History;
+use program::Program;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// A definition compiled and ready to run; cheap to share between runners.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    definition: Arc<StateMachine>,
+    program: Arc<Program>,
+}
+
+impl Machine {
+    /// Validates and compiles a definition (paths parsed, templates split, names resolved).
+    /// Every problem is returned, each with the JSON pointer of the offending field.
+    pub fn new(definition: StateMachine) -> Result<Machine, Vec<Diagnostic>> {
+        let problems = crate::validate(&definition);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Machine::compile(definition)
+    }
+
+    /// Loads, validates and compiles JSON text; problems carry line and column too.
+    pub fn from_json(text: &str) -> Result<Machine, Vec<Diagnostic>> {
+        Machine::compile(crate::load(text)?)
+    }
+
+    fn compile(definition: StateMachine) -> Result<Machine, Vec<Diagnostic>> {
+        let program = Program::compile(&definition).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| Diagnostic::new(e.pointer, e.message))
+                .collect::<Vec<_>>()
+        })?;
+        Ok(Machine {
+            definition: Arc::new(definition),
+            program: Arc::new(program),
+        })
+    }
+
+    /// The definition this machine runs.
+    pub fn definition(&self) -> &StateMachine {
+        &self.definition
+    }
+}
+
+/// How executions run. The defaults are the service's.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Record history events (the count limit applies either way).
+    pub record_history: bool,
+    /// The most history events an execution may write (the service: 25,000); `None` = no limit.
+    pub max_history_events: Option<u64>,
+    /// The largest state input or output, as compact JSON bytes (the service: 256 KiB);
+    /// `None` = no limit.
+    pub max_payload_bytes: Option<usize>,
+    /// The wall clock (pin it in tests).
+    pub clock: Clock,
+    /// The state machine's name, for `$$.StateMachine` and execution ARNs.
+    pub state_machine_name: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            record_history: true,
+            max_history_events: Some(25_000),
+            max_payload_bytes: Some(256 * 1024),
+            clock: Clock::system(),
+            state_machine_name: "StateMachine".to_owned(),
+        }
+    }
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Reached a Succeed state or an End.
+    Succeeded,
+    /// A state failed and nothing caught it.
+    Failed,
+    /// The machine's TimeoutSeconds passed.
+    TimedOut,
+    /// Stopped from outside.
+    Aborted,
+}
+
+impl Status {
+    /// The service's name: `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// The result of one execution.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    /// How it ended.
+    pub status: Status,
+    /// The output, when it succeeded.
+    pub output: Option<Value>,
+    /// The error name, when it did not.
+    pub error: Option<String>,
+    /// The cause, when it did not.
+    pub cause: Option<String>,
+    /// The events, in order (empty when history is not recorded).
+    pub history: Vec<HistoryEvent>,
+}
+
+/// Runs executions of one machine with one set of task handlers; gathers task metrics.
+#[derive(Clone)]
+pub struct Runner {
+    machine: Machine,
+    tasks: Arc<TaskRegistry>,
+    mocks: Option<MockCase>,
+    options: RunOptions,
+    metrics: Arc<Metrics>,
+    counter: Arc<AtomicU64>,
+}
+
+/// A running execution started with [`Runner::start`].
+pub struct ExecutionHandle {
+    abort: watch::Sender<bool>,
+    join: tokio::task::JoinHandle<Execution>,
+}
+
+impl ExecutionHandle {
+    /// Stops the execution; it ends `ABORTED`.
+    pub fn abort(&self) {
+        let _ = self.abort.send(true);
+    }
+
+    /// Waits for the execution to end.
+    pub async fn wait(self) -> Execution {
+        match self.join.await {
+            Ok(e) => e,
+            Err(e) => failed_execution(StatesError::runtime(format!(
+                "the execution's task ended abnormally: {e}"
+            ))),
+        }
+    }
+}
+
+fn failed_execution(e: StatesError) -> Execution {
+    Execution {
+        status: Status::Failed,
+        output: None,
+        error: Some(e.error),
+        cause: Some(e.cause),
+        history: Vec::new(),
+    }
+}
+
+impl Runner {
+    /// A runner with the default options.
+    pub fn new(machine: Machine, tasks: TaskRegistry) -> Self {
+        Runner {
+            machine,
+            tasks: Arc::new(tasks),
+            mocks: None,
+            options: RunOptions::default(),
+            metrics: Arc::new(Metrics::default()),
+            counter: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Replaces the options.
+    pub fn with_options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Answers the Task states of a mock test case from the mock instead of their handlers.
+    pub fn with_mocks(mut self, case: MockCase) -> Self {
+        self.mocks = Some(case);
+        self
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
+    }
+
+    /// The task metrics gathered so far, across every execution of this runner.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Starts an execution on the current tokio runtime; it can be aborted.
+    pub fn start(&self, input: Value) -> ExecutionHandle {
+        let (tx, rx) = watch::channel(false);
+        let runner = self.clone();
+        let join = tokio::spawn(async move { runner.execute(input, Some(rx)).await });
+        ExecutionHandle { abort: tx, join }
+    }
+
+    /// Runs one execution to its end.
+    pub async fn run(&self, input: Value) -> Execution {
+        self.execute(input, None).await
+    }
+
+    async fn execute(&self, input: Value, abort: Option<watch::Receiver<bool>>) -> Execution {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        let clock = self.options.clock.start();
+        let start_millis = clock.now_unix_millis();
+        let sm = &self.options.state_machine_name;
+        let name = format!("execution-{n}");
+        let shared = Shared {
+            program: Arc::clone(&self.machine.program),
+            tasks: Arc::clone(&self.tasks),
+            mocks: self.mocks.clone().map(mock::MockSession::new),
+            history: History::new(self.options.record_history, self.options.max_history_events),
+            clock,
+            limits: Limits {
+                payload_bytes: self.options.max_payload_bytes,
+            },
+            input: Arc::new(input),
+            info: ExecutionInfo {
+                id: format!("arn:aws:states:us-east-1:000000000000:execution:{sm}:{name}"),
+                name,
+                start_millis,
+                state_machine_id: format!(
+                    "arn:aws:states:us-east-1:000000000000:stateMachine:{sm}"
+                ),
+                state_machine_name: sm.clone(),
+            },
+            metrics: Arc::clone(&self.metrics),
+            jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
+        };
+        let started = shared.history.push_final(
+            0,
+            start_millis,
+            EventType::ExecutionStarted,
+            EventDetails {
+                input: Some(Arc::clone(&shared.input)),
+                ..Default::default()
+            },
+        );
+        let body = async {
+            if let Some(limit) = shared.limits.payload_bytes {
+                if exec::json_size_exceeds(&shared.input, limit) {
+                    return Err((
+                        StatesError::new(
+                            names::DATA_LIMIT_EXCEEDED,
+                            "The execution input exceeds the maximum number of bytes service limit.",
+                        ),
+                        started,
+                    ));
+                }
+            }
+            let start = shared.program.scopes.first().map_or(0, |_| 0);
+            shared
+                .run_scope(
+                    start,
+                    Arc::clone(&shared.input),
+                    vars::Frame::default(),
+                    started,
+                )
+                .await
+        };
+        let timeout = shared.program.timeout_seconds;
+        let outcome = tokio::select! {
+            r = body => Outcome::Done(r),
+            _ = sleep_or_forever(timeout) => Outcome::TimedOut,
+            _ = aborted(abort) => Outcome::Aborted,
+        };
+        let now = shared.clock.now_unix_millis();
+        let last = |prev: u64, t: EventType, d: EventDetails| {
+            shared.history.push_final(prev, now, t, d);
+        };
+        let mut execution = match outcome {
+            Outcome::Done(Ok((output, prev))) => {
+                let output = Arc::try_unwrap(output).unwrap_or_else(|o| (*o).clone());
+                last(
+                    prev,
+                    EventType::ExecutionSucceeded,
+                    EventDetails {
+                        output: Some(Arc::new(output.clone())),
+                        ..Default::default()
+                    },
+                );
+                Execution {
+                    status: Status::Succeeded,
+                    output: Some(output),
+                    error: None,
+                    cause: None,
+                    history: Vec::new(),
+                }
+            }
+            Outcome::Done(Err((e, prev))) => {
+                last(prev, EventType::ExecutionFailed, error_details(&e));
+                failed_execution(e)
+            }
+            Outcome::TimedOut => {
+                let e = StatesError::new(names::TIMEOUT, "The execution timed out.");
+                last(0, EventType::ExecutionTimedOut, error_details(&e));
+                Execution {
+                    status: Status::TimedOut,
+                    ..failed_execution(e)
+                }
+            }
+            Outcome::Aborted => {
+                last(0, EventType::ExecutionAborted, EventDetails::default());
+                Execution {
+                    status: Status::Aborted,
+                    output: None,
+                    error: None,
+                    cause: None,
+                    history: Vec::new(),
+                }
+            }
+        };
+        execution.history = shared.history.take();
+        execution
+    }
+}
+
+enum Outcome {
+    Done(Result<(Arc<Value>, u64), exec::Failed>),
+    TimedOut,
+    Aborted,
+}
+
+fn error_details(e: &StatesError) -> EventDetails {
+    EventDetails {
+        error: Some(Arc::from(e.error.as_str())),
+        cause: Some(Arc::from(e.cause.as_str())),
+        ..Default::default()
+    }
+}
+
+async fn sleep_or_forever(seconds: Option<u64>) {
+    match seconds {
+        Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn aborted(rx: Option<watch::Receiver<bool>>) {
+    let Some(mut rx) = rx else {
+        return std::future::pending().await;
+    };
+    loop {
+        if *rx.borrow() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            // The handle was dropped without aborting: run to the end.
+            return std::future::pending().await;
+        }
+    }
+}

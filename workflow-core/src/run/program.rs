@@ -1,0 +1,664 @@
+//! A definition compiled for running: states resolved to indices, paths parsed, templates split,
+//! Choice rules compiled. Built once per definition; shared by every execution.
+
+use crate::asl::{self, QueryLanguage, State, StateMachine};
+use crate::choice::Rule;
+use crate::intrinsics::{self, Call};
+use crate::path::{JsonPath, Template};
+use crate::task;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The index of a state within its scope.
+pub(crate) type StateId = usize;
+/// The index of a scope (the machine, a branch, a processor) within the program.
+pub(crate) type ScopeId = usize;
+
+/// A whole compiled definition.
+#[derive(Debug)]
+pub(crate) struct Program {
+    pub scopes: Vec<ScopeProgram>,
+    pub timeout_seconds: Option<u64>,
+}
+
+/// The states of one scope.
+#[derive(Debug)]
+pub(crate) struct ScopeProgram {
+    pub start: StateId,
+    pub nodes: Vec<Node>,
+}
+
+/// One compiled state.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub name: Arc<str>,
+    pub kind: Kind,
+    pub io: Io,
+    /// `None` for End (and for Choice, Succeed, Fail).
+    pub next: Option<StateId>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+    pub assign: Option<Template>,
+    /// Whether any path of the state reads `$$`, so the context object must be built.
+    pub uses_context: bool,
+}
+
+/// JSONPath-mode input and output processing of a state.
+#[derive(Debug, Default)]
+pub(crate) struct Io {
+    /// `None`: `$` (the whole input); `Some(None)`: `null` (an empty object).
+    pub input_path: Option<Option<JsonPath>>,
+    pub parameters: Option<Template>,
+    pub result_selector: Option<Template>,
+    /// `None`: `$`; `Some(None)`: `null` (discard the result).
+    pub result_path: Option<Option<JsonPath>>,
+    pub output_path: Option<Option<JsonPath>>,
+}
+
+/// What the state does.
+#[derive(Debug)]
+pub(crate) enum Kind {
+    Pass {
+        result: Option<Arc<Value>>,
+    },
+    Task(Box<TaskNode>),
+    Choice {
+        rules: Vec<(Rule<JsonPath>, StateId, Option<Template>)>,
+        default: Option<StateId>,
+    },
+    Wait(Wait),
+    Succeed,
+    Fail {
+        error: Option<Expr>,
+        cause: Option<Expr>,
+    },
+    Parallel {
+        branches: Vec<ScopeId>,
+    },
+    Map(Box<MapNode>),
+}
+
+/// A Task state's invocation.
+#[derive(Debug)]
+pub(crate) struct TaskNode {
+    pub resource: Arc<str>,
+    pub invoke: Invoke,
+    pub timeout: Option<Seconds>,
+    pub heartbeat: Option<Seconds>,
+}
+
+/// How a Task's resource is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invoke {
+    /// `arn:aws:lambda:...:function:NAME`: the result is the function's return value; Lambda
+    /// history events.
+    LambdaArn,
+    /// `arn:aws:states:::lambda:invoke`: `FunctionName` and `Payload` from the parameters; the
+    /// result is the service's response envelope.
+    OptimisedLambda,
+    /// Any other resource, handed to the handler registered for it.
+    Other,
+}
+
+/// A number given literally or by a path.
+#[derive(Debug)]
+pub(crate) enum Seconds {
+    Literal(u64),
+    Path(JsonPath),
+}
+
+/// A Wait state's duration.
+#[derive(Debug)]
+pub(crate) enum Wait {
+    Seconds(u64),
+    Timestamp(crate::timestamp::Timestamp),
+    SecondsPath(JsonPath),
+    TimestampPath(JsonPath),
+}
+
+/// A value computed from a path or an intrinsic call (Fail's ErrorPath/CausePath), or a literal.
+#[derive(Debug)]
+pub(crate) enum Expr {
+    Literal(Arc<str>),
+    Path(JsonPath),
+    Call(Call<JsonPath>),
+}
+
+/// A Map state's iteration.
+#[derive(Debug)]
+pub(crate) struct MapNode {
+    pub processor: ScopeId,
+    pub items_path: Option<JsonPath>,
+    pub item_selector: Option<Template>,
+    pub max_concurrency: Concurrency,
+    pub tolerated_failure_count: Option<u64>,
+    pub tolerated_failure_percentage: Option<f64>,
+}
+
+/// MaxConcurrency, literal or by path.
+#[derive(Debug)]
+pub(crate) enum Concurrency {
+    Literal(u64),
+    Path(JsonPath),
+}
+
+/// One compiled retrier.
+#[derive(Debug)]
+pub(crate) struct Retrier {
+    pub errors: ErrorMatcher,
+    pub interval_seconds: f64,
+    pub max_attempts: u64,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<f64>,
+    pub jitter: bool,
+}
+
+/// One compiled catcher.
+#[derive(Debug)]
+pub(crate) struct Catcher {
+    pub errors: ErrorMatcher,
+    pub next: StateId,
+    pub result_path: Option<Option<JsonPath>>,
+    pub assign: Option<Template>,
+}
+
+/// The `ErrorEquals` of a retrier or catcher.
+#[derive(Debug)]
+pub(crate) struct ErrorMatcher {
+    names: Vec<Arc<str>>,
+    all: bool,
+    task_failed: bool,
+}
+
+impl ErrorMatcher {
+    fn new(names: &[String]) -> Self {
+        ErrorMatcher {
+            all: names.iter().any(|n| n == crate::error::names::ALL),
+            task_failed: names.iter().any(|n| n == crate::error::names::TASK_FAILED),
+            names: names.iter().map(|n| Arc::from(n.as_str())).collect(),
+        }
+    }
+
+    /// Whether `error` is matched, with the service's wildcard rules: `States.ALL` matches every
+    /// error but `States.DataLimitExceeded` and `States.Runtime`; `States.TaskFailed` matches
+    /// every error but `States.Timeout` and those two.
+    pub fn matches(&self, error: &str) -> bool {
+        use crate::error::names::*;
+        if self.names.iter().any(|n| &**n == error) {
+            return true;
+        }
+        let terminal = error == DATA_LIMIT_EXCEEDED || error == RUNTIME;
+        if terminal {
+            return false;
+        }
+        self.all || (self.task_failed && error != TIMEOUT)
+    }
+}
+
+/// A definition that cannot be compiled (validation reports most problems first; what remains
+/// here is what the interpreter itself cannot run yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CompileError {
+    /// JSON pointer of the offending field.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.pointer, self.message)
+    }
+}
+
+struct Compiler {
+    scopes: Vec<ScopeProgram>,
+    errors: Vec<CompileError>,
+}
+
+impl Program {
+    /// Compiles a definition; every problem found is returned.
+    pub fn compile(def: &StateMachine) -> Result<Program, Vec<CompileError>> {
+        let mut c = Compiler {
+            scopes: Vec::new(),
+            errors: Vec::new(),
+        };
+        c.scope(
+            &def.start_at,
+            &def.states,
+            def.query_language(),
+            "".to_owned(),
+        );
+        if c.errors.is_empty() {
+            Ok(Program {
+                scopes: c.scopes,
+                timeout_seconds: def.timeout_seconds,
+            })
+        } else {
+            Err(c.errors)
+        }
+    }
+}
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+impl Compiler {
+    fn error(&mut self, pointer: String, message: impl Into<String>) {
+        self.errors.push(CompileError {
+            pointer,
+            message: message.into(),
+        });
+    }
+
+    fn scope(
+        &mut self,
+        start_at: &str,
+        states: &asl::States,
+        ql: QueryLanguage,
+        base: String,
+    ) -> ScopeId {
+        let id = self.scopes.len();
+        self.scopes.push(ScopeProgram {
+            start: 0,
+            nodes: Vec::new(),
+        });
+        let index: HashMap<&str, StateId> = states
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        let start = match index.get(start_at) {
+            Some(&s) => s,
+            None => {
+                self.error(
+                    format!("{base}/StartAt"),
+                    format!("StartAt `{start_at}` names no state of this scope"),
+                );
+                0
+            }
+        };
+        let mut nodes = Vec::with_capacity(states.len());
+        for (name, state) in states {
+            let ptr = format!("{base}/States/{}", escape_pointer(name));
+            let node = self.node(name, state, ql, &index, ptr);
+            nodes.push(node);
+        }
+        self.scopes[id] = ScopeProgram { start, nodes };
+        id
+    }
+
+    fn target(&mut self, index: &HashMap<&str, StateId>, name: &str, ptr: String) -> StateId {
+        match index.get(name) {
+            Some(&s) => s,
+            None => {
+                self.error(ptr, format!("`{name}` names no state of this scope"));
+                0
+            }
+        }
+    }
+
+    fn path(&mut self, text: &str, ptr: &str) -> Option<JsonPath> {
+        match JsonPath::parse(text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.error(ptr.to_owned(), format!("invalid path `{text}`: {e}"));
+                None
+            }
+        }
+    }
+
+    fn opt_path(
+        &mut self,
+        field: &Option<Option<String>>,
+        ptr: String,
+    ) -> Option<Option<JsonPath>> {
+        match field {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(p)) => self.path(p, &ptr).map(Some),
+        }
+    }
+
+    fn template(&mut self, v: &Option<Value>, ptr: String) -> Option<Template> {
+        let v = v.as_ref()?;
+        match Template::compile(v) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.error(ptr, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn expr(
+        &mut self,
+        literal: &Option<String>,
+        path: &Option<String>,
+        ptr: String,
+    ) -> Option<Expr> {
+        if let Some(l) = literal {
+            return Some(Expr::Literal(Arc::from(l.as_str())));
+        }
+        let text = path.as_ref()?;
+        if intrinsics::looks_like_call(text) {
+            let mut compile = |p: &str| JsonPath::parse(p).map_err(|e| e.to_string());
+            match Call::parse(text, &mut compile) {
+                Ok(c) => Some(Expr::Call(c)),
+                Err(e) => {
+                    self.error(ptr, e.to_string());
+                    None
+                }
+            }
+        } else {
+            self.path(text, &ptr).map(Expr::Path)
+        }
+    }
+
+    fn seconds(
+        &mut self,
+        literal: &Option<asl::IntOrExpr>,
+        path: &Option<String>,
+        ptr: String,
+    ) -> Option<Seconds> {
+        match (literal, path) {
+            (Some(asl::IntOrExpr::Int(n)), _) => Some(Seconds::Literal((*n).max(0) as u64)),
+            (Some(asl::IntOrExpr::Expr(_)), _) => {
+                self.error(ptr, "JSONata expressions are not supported here yet");
+                None
+            }
+            (None, Some(p)) => self.path(p, &format!("{ptr}Path")).map(Seconds::Path),
+            (None, None) => None,
+        }
+    }
+
+    fn retry_catch(
+        &mut self,
+        retry: &Option<Vec<asl::Retrier>>,
+        catch: &Option<Vec<asl::Catcher>>,
+        index: &HashMap<&str, StateId>,
+        ptr: &str,
+    ) -> (Vec<Retrier>, Vec<Catcher>) {
+        let retriers = retry
+            .iter()
+            .flatten()
+            .map(|r| Retrier {
+                errors: ErrorMatcher::new(&r.error_equals),
+                interval_seconds: r.interval_seconds.unwrap_or(1) as f64,
+                max_attempts: r.max_attempts.unwrap_or(3),
+                backoff_rate: r.backoff_rate.unwrap_or(2.0),
+                max_delay_seconds: r.max_delay_seconds.map(|s| s as f64),
+                jitter: r.jitter_strategy == Some(asl::JitterStrategy::Full),
+            })
+            .collect();
+        let mut catchers = Vec::new();
+        for (i, c) in catch.iter().flatten().enumerate() {
+            let cptr = format!("{ptr}/Catch/{i}");
+            let next = self.target(index, &c.next, format!("{cptr}/Next"));
+            let result_path = self.opt_path(&c.result_path, format!("{cptr}/ResultPath"));
+            let assign = self.template(&c.assign, format!("{cptr}/Assign"));
+            catchers.push(Catcher {
+                errors: ErrorMatcher::new(&c.error_equals),
+                next,
+                result_path,
+                assign,
+            });
+        }
+        (retriers, catchers)
+    }
+
+    fn node(
+        &mut self,
+        name: &str,
+        state: &State,
+        inherited: QueryLanguage,
+        index: &HashMap<&str, StateId>,
+        ptr: String,
+    ) -> Node {
+        let ql = state.query_language().unwrap_or(inherited);
+        if ql == QueryLanguage::JSONata {
+            self.error(
+                ptr.clone(),
+                "JSONata states are not supported by the interpreter yet",
+            );
+        }
+        let mut io = Io::default();
+        let mut next = None;
+        let mut retry = Vec::new();
+        let mut catch = Vec::new();
+        let mut assign = None;
+        macro_rules! common {
+            ($s:expr) => {{
+                if let Some(n) = &$s.next {
+                    next = Some(self.target(index, n, format!("{ptr}/Next")));
+                }
+                assign = self.template(&$s.assign, format!("{ptr}/Assign"));
+                io.input_path = self.opt_path(&$s.input_path, format!("{ptr}/InputPath"));
+                io.output_path = self.opt_path(&$s.output_path, format!("{ptr}/OutputPath"));
+            }};
+        }
+        let kind = match state {
+            State::Pass(s) => {
+                common!(s);
+                io.parameters = self.template(&s.parameters, format!("{ptr}/Parameters"));
+                io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
+                Kind::Pass {
+                    result: s.result.clone().map(Arc::new),
+                }
+            }
+            State::Task(s) => {
+                common!(s);
+                io.parameters = self.template(&s.parameters, format!("{ptr}/Parameters"));
+                io.result_selector =
+                    self.template(&s.result_selector, format!("{ptr}/ResultSelector"));
+                io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
+                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, &ptr);
+                let invoke = if task::is_lambda_invoke(&s.resource) {
+                    Invoke::OptimisedLambda
+                } else if task::is_lambda_arn(&s.resource) {
+                    Invoke::LambdaArn
+                } else {
+                    Invoke::Other
+                };
+                Kind::Task(Box::new(TaskNode {
+                    resource: Arc::from(s.resource.as_str()),
+                    invoke,
+                    timeout: self.seconds(
+                        &s.timeout_seconds,
+                        &s.timeout_seconds_path,
+                        format!("{ptr}/TimeoutSeconds"),
+                    ),
+                    heartbeat: self.seconds(
+                        &s.heartbeat_seconds,
+                        &s.heartbeat_seconds_path,
+                        format!("{ptr}/HeartbeatSeconds"),
+                    ),
+                }))
+            }
+            State::Choice(s) => {
+                assign = self.template(&s.assign, format!("{ptr}/Assign"));
+                io.input_path = self.opt_path(&s.input_path, format!("{ptr}/InputPath"));
+                io.output_path = self.opt_path(&s.output_path, format!("{ptr}/OutputPath"));
+                let mut rules = Vec::new();
+                for (i, rule) in s.choices.iter().enumerate() {
+                    let rptr = format!("{ptr}/Choices/{i}");
+                    let mut compile = |p: &str| JsonPath::parse(p).map_err(|e| e.to_string());
+                    let compiled = match Rule::compile(rule, &mut compile) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            self.error(rptr.clone(), e);
+                            None
+                        }
+                    };
+                    let target = match &rule.next {
+                        Some(n) => self.target(index, n, format!("{rptr}/Next")),
+                        None => {
+                            self.error(format!("{rptr}/Next"), "a top-level rule needs `Next`");
+                            0
+                        }
+                    };
+                    let rule_assign = self.template(&rule.assign, format!("{rptr}/Assign"));
+                    if let Some(r) = compiled {
+                        rules.push((r, target, rule_assign));
+                    }
+                }
+                let default = s
+                    .default
+                    .as_ref()
+                    .map(|d| self.target(index, d, format!("{ptr}/Default")));
+                Kind::Choice { rules, default }
+            }
+            State::Wait(s) => {
+                common!(s);
+                let wait = match (&s.seconds, &s.timestamp, &s.seconds_path, &s.timestamp_path) {
+                    (Some(asl::IntOrExpr::Int(n)), None, None, None) => {
+                        Wait::Seconds((*n).max(0) as u64)
+                    }
+                    (None, Some(t), None, None) => match crate::timestamp::Timestamp::parse(t) {
+                        Some(t) => Wait::Timestamp(t),
+                        None => {
+                            self.error(format!("{ptr}/Timestamp"), "not an ISO-8601 timestamp");
+                            Wait::Seconds(0)
+                        }
+                    },
+                    (None, None, Some(p), None) => self
+                        .path(p, &format!("{ptr}/SecondsPath"))
+                        .map_or(Wait::Seconds(0), Wait::SecondsPath),
+                    (None, None, None, Some(p)) => self
+                        .path(p, &format!("{ptr}/TimestampPath"))
+                        .map_or(Wait::Seconds(0), Wait::TimestampPath),
+                    _ => {
+                        self.error(
+                            ptr.clone(),
+                            "a Wait needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath",
+                        );
+                        Wait::Seconds(0)
+                    }
+                };
+                Kind::Wait(wait)
+            }
+            State::Succeed(s) => {
+                io.input_path = self.opt_path(&s.input_path, format!("{ptr}/InputPath"));
+                io.output_path = self.opt_path(&s.output_path, format!("{ptr}/OutputPath"));
+                Kind::Succeed
+            }
+            State::Fail(s) => Kind::Fail {
+                error: self.expr(&s.error, &s.error_path, format!("{ptr}/ErrorPath")),
+                cause: self.expr(&s.cause, &s.cause_path, format!("{ptr}/CausePath")),
+            },
+            State::Parallel(s) => {
+                common!(s);
+                io.parameters = self.template(&s.parameters, format!("{ptr}/Parameters"));
+                io.result_selector =
+                    self.template(&s.result_selector, format!("{ptr}/ResultSelector"));
+                io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
+                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, &ptr);
+                let branches = s
+                    .branches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let bql = b.query_language.unwrap_or(ql);
+                        self.scope(&b.start_at, &b.states, bql, format!("{ptr}/Branches/{i}"))
+                    })
+                    .collect();
+                Kind::Parallel { branches }
+            }
+            State::Map(s) => {
+                common!(s);
+                io.result_selector =
+                    self.template(&s.result_selector, format!("{ptr}/ResultSelector"));
+                io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
+                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, &ptr);
+                let (field, proc) = match (&s.item_processor, &s.iterator) {
+                    (Some(p), _) => ("ItemProcessor", Some(p)),
+                    (None, Some(p)) => ("Iterator", Some(p)),
+                    (None, None) => ("ItemProcessor", None),
+                };
+                let processor = match proc {
+                    Some(p) => {
+                        let pql = p.query_language.unwrap_or(ql);
+                        self.scope(&p.start_at, &p.states, pql, format!("{ptr}/{field}"))
+                    }
+                    None => {
+                        self.error(ptr.clone(), "a Map needs an ItemProcessor");
+                        0
+                    }
+                };
+                let item_selector = match (&s.item_selector, &s.parameters) {
+                    (Some(_), _) => self.template(&s.item_selector, format!("{ptr}/ItemSelector")),
+                    (None, Some(_)) => self.template(&s.parameters, format!("{ptr}/Parameters")),
+                    _ => None,
+                };
+                let items_path = s
+                    .items_path
+                    .as_ref()
+                    .and_then(|p| self.path(p, &format!("{ptr}/ItemsPath")));
+                let max_concurrency = match (&s.max_concurrency, &s.max_concurrency_path) {
+                    (Some(asl::IntOrExpr::Int(n)), _) => Concurrency::Literal((*n).max(0) as u64),
+                    (None, Some(p)) => self
+                        .path(p, &format!("{ptr}/MaxConcurrencyPath"))
+                        .map_or(Concurrency::Literal(0), Concurrency::Path),
+                    _ => Concurrency::Literal(0),
+                };
+                let tolerated_failure_count = match &s.tolerated_failure_count {
+                    Some(asl::IntOrExpr::Int(n)) => Some((*n).max(0) as u64),
+                    _ => None,
+                };
+                let tolerated_failure_percentage = match &s.tolerated_failure_percentage {
+                    Some(asl::NumberOrExpr::Number(n)) => Some(*n),
+                    _ => None,
+                };
+                Kind::Map(Box::new(MapNode {
+                    processor,
+                    items_path,
+                    item_selector,
+                    max_concurrency,
+                    tolerated_failure_count,
+                    tolerated_failure_percentage,
+                }))
+            }
+        };
+        let uses_context = node_uses_context(&kind, &io, assign.as_ref());
+        Node {
+            name: Arc::from(name),
+            kind,
+            io,
+            next,
+            retry,
+            catch,
+            assign,
+            uses_context,
+        }
+    }
+}
+
+fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Template>) -> bool {
+    let path = |p: &Option<Option<JsonPath>>| {
+        p.as_ref()
+            .and_then(|p| p.as_ref())
+            .is_some_and(JsonPath::references_context)
+    };
+    let tpl = |t: Option<&Template>| t.is_some_and(Template::references_context);
+    let kind_uses = match kind {
+        Kind::Map(m) => tpl(m.item_selector.as_ref()),
+        Kind::Fail { error, cause } => [error, cause].iter().any(|e| match e {
+            Some(Expr::Path(p)) => p.references_context(),
+            Some(Expr::Call(c)) => c.paths().iter().any(|p| p.references_context()),
+            _ => false,
+        }),
+        Kind::Choice { rules, .. } => rules
+            .iter()
+            .any(|(r, _, a)| r.paths().iter().any(|p| p.references_context()) || tpl(a.as_ref())),
+        Kind::Wait(Wait::SecondsPath(p) | Wait::TimestampPath(p)) => p.references_context(),
+        _ => false,
+    };
+    kind_uses
+        || path(&io.input_path)
+        || path(&io.output_path)
+        || tpl(io.parameters.as_ref())
+        || tpl(io.result_selector.as_ref())
+        || tpl(assign)
+}

@@ -1,0 +1,214 @@
+//! Task handlers: the code behind a Task state's `Resource`, and the registry that finds them.
+
+use crate::error::StatesError;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The future a handler returns.
+pub type TaskFuture = Pin<Box<dyn Future<Output = Result<Value, StatesError>> + Send>>;
+
+/// What a handler knows about the call it serves.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    /// The Task state's `Resource` (for `lambda:invoke`, the resolved function name).
+    pub resource: Arc<str>,
+    /// The name of the Task state.
+    pub state_name: Arc<str>,
+    /// 0 for the first attempt, then 1, 2, ... for retries (`$$.State.RetryCount`).
+    pub retry_count: u32,
+    pub(crate) heartbeat: Option<Arc<tokio::sync::Notify>>,
+}
+
+impl TaskContext {
+    /// A context for calling a handler directly (outside an execution).
+    pub fn new(resource: &str, state_name: &str) -> Self {
+        TaskContext {
+            resource: Arc::from(resource),
+            state_name: Arc::from(state_name),
+            retry_count: 0,
+            heartbeat: None,
+        }
+    }
+
+    /// Reports that the task is alive. A Task state with `HeartbeatSeconds` fails with
+    /// `States.HeartbeatTimeout` when a handler goes longer than that without calling this.
+    pub fn heartbeat(&self) {
+        if let Some(n) = &self.heartbeat {
+            n.notify_one();
+        }
+    }
+}
+
+/// The code behind a Task state: JSON in, JSON out; an error carries an ASL error name and cause.
+///
+/// A handler that panics yields `States.TaskFailed`; the rest of the execution is not affected.
+pub trait TaskHandler: Send + Sync + 'static {
+    /// Runs the task once.
+    fn invoke(&self, input: Value, ctx: TaskContext) -> TaskFuture;
+}
+
+struct FnHandler<F>(F);
+
+impl<F, Fut> TaskHandler for FnHandler<F>
+where
+    F: Fn(Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value, StatesError>> + Send + 'static,
+{
+    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
+        Box::pin((self.0)(input))
+    }
+}
+
+/// A handler from an async closure.
+///
+/// ```
+/// use workflow_core::task::{handler_fn, TaskRegistry};
+/// let mut tasks = TaskRegistry::new();
+/// tasks.register("mapFunction", handler_fn(|word: serde_json::Value| async move {
+///     Ok(serde_json::json!({ "length": word.as_str().map_or(0, |w| w.chars().count()) }))
+/// }));
+/// ```
+pub fn handler_fn<F, Fut>(f: F) -> impl TaskHandler
+where
+    F: Fn(Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value, StatesError>> + Send + 'static,
+{
+    FnHandler(f)
+}
+
+struct SyncHandler<F>(F);
+
+impl<F> TaskHandler for SyncHandler<F>
+where
+    F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
+{
+    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
+        let out = (self.0)(input);
+        Box::pin(std::future::ready(out))
+    }
+}
+
+/// A handler from a plain function (no `.await` inside).
+pub fn sync_handler_fn<F>(f: F) -> impl TaskHandler
+where
+    F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
+{
+    SyncHandler(f)
+}
+
+/// Handlers keyed by resource.
+///
+/// A Task's `Resource` finds its handler by the full string first; a Lambda ARN
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`) also finds a handler registered
+/// under `NAME`; `arn:aws:states:::lambda:invoke` finds the one named by its `FunctionName`.
+#[derive(Clone, Default)]
+pub struct TaskRegistry {
+    handlers: HashMap<String, Arc<dyn TaskHandler>>,
+}
+
+impl TaskRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `handler` for `resource` (a full ARN or a Lambda function name).
+    pub fn register(
+        &mut self,
+        resource: impl Into<String>,
+        handler: impl TaskHandler,
+    ) -> &mut Self {
+        self.handlers.insert(resource.into(), Arc::new(handler));
+        self
+    }
+
+    /// Registers an already shared handler.
+    pub fn register_arc(
+        &mut self,
+        resource: impl Into<String>,
+        handler: Arc<dyn TaskHandler>,
+    ) -> &mut Self {
+        self.handlers.insert(resource.into(), handler);
+        self
+    }
+
+    /// The handler for a resource or function name, as described on the type.
+    pub fn resolve(&self, resource: &str) -> Option<&Arc<dyn TaskHandler>> {
+        self.handlers
+            .get(resource)
+            .or_else(|| lambda_function_name(resource).and_then(|name| self.handlers.get(name)))
+    }
+
+    /// The registered resource keys.
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        self.handlers.keys().map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for TaskRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskRegistry")
+            .field("resources", &self.handlers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The function name of a Lambda ARN (`...:function:NAME` or `...:function:NAME:QUALIFIER`),
+/// or `None` when `resource` is not one.
+pub fn lambda_function_name(resource: &str) -> Option<&str> {
+    let rest = resource.split_once(":function:")?.1;
+    Some(rest.split(':').next().unwrap_or(rest))
+}
+
+/// The optimised Lambda integration resource (`arn:aws:states:::lambda:invoke`, with or without
+/// a `.waitForTaskToken` suffix).
+pub fn is_lambda_invoke(resource: &str) -> bool {
+    resource
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(":states:::lambda:invoke"))
+        .is_some()
+}
+
+/// A direct Lambda resource (`arn:aws:lambda:...:function:NAME`).
+pub fn is_lambda_arn(resource: &str) -> bool {
+    resource.starts_with("arn:") && resource.contains(":lambda:") && resource.contains(":function:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_arn_resolves_by_function_name_and_ignores_qualifier() {
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:us-east-1:123:function:mapFunction"),
+            Some("mapFunction")
+        );
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:us-east-1:123:function:f:prod"),
+            Some("f")
+        );
+        assert_eq!(lambda_function_name("mapFunction"), None);
+        let mut reg = TaskRegistry::new();
+        reg.register("f", sync_handler_fn(Ok));
+        assert!(reg
+            .resolve("arn:aws:lambda:us-east-1:1:function:f")
+            .is_some());
+        assert!(reg
+            .resolve("arn:aws:lambda:us-east-1:1:function:g")
+            .is_none());
+    }
+
+    #[test]
+    fn lambda_invoke_is_recognised_in_every_partition() {
+        assert!(is_lambda_invoke("arn:aws:states:::lambda:invoke"));
+        assert!(is_lambda_invoke(
+            "arn:aws-cn:states:::lambda:invoke.waitForTaskToken"
+        ));
+        assert!(!is_lambda_invoke("arn:aws:lambda:us-east-1:1:function:f"));
+        assert!(is_lambda_arn("arn:aws:lambda:us-east-1:1:function:f"));
+    }
+}

@@ -1,0 +1,454 @@
+//! Behaviour of the in-process interpreter beyond the recorded corpus: timings on paused tokio
+//! time, real concurrency limits, faults, limits, history and metrics.
+
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+use workflow_core::run::{Clock, EventType, Machine, MockConfig, RunOptions, Runner, Status};
+use workflow_core::task::{handler_fn, sync_handler_fn, TaskRegistry};
+use workflow_core::StatesError;
+
+fn machine(def: Value) -> Machine {
+    Machine::from_json(&def.to_string()).expect("the test definition compiles")
+}
+
+fn task(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_waits_interval_times_backoff_capped_by_max_delay() {
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": task("flaky"), "End": true,
+        "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3.0,
+                   "MaxAttempts": 4, "MaxDelaySeconds": 10}]}}});
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let t = Arc::clone(&times);
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "flaky",
+        handler_fn(move |_| {
+            let t = Arc::clone(&t);
+            async move {
+                t.lock().unwrap().push(Instant::now());
+                Err::<Value, _>(StatesError::new("Boom", "always"))
+            }
+        }),
+    );
+    let exec = Runner::new(machine(def), tasks).run(json!({})).await;
+    assert_eq!(exec.status, Status::Failed);
+    assert_eq!(exec.error.as_deref(), Some("Boom"));
+    let times = times.lock().unwrap();
+    let gaps: Vec<u64> = times.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect();
+    // 2, 2*3 = 6, 2*9 = 18 capped to 10, 2*27 capped to 10.
+    assert_eq!(gaps, vec![2, 6, 10, 10]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn full_jitter_keeps_each_delay_within_zero_and_the_computed_interval() {
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": task("flaky"), "End": true,
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 4, "BackoffRate": 2.0,
+                   "MaxAttempts": 6, "JitterStrategy": "FULL"}]}}});
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let t = Arc::clone(&times);
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "flaky",
+        handler_fn(move |_| {
+            let t = Arc::clone(&t);
+            async move {
+                t.lock().unwrap().push(Instant::now());
+                Err::<Value, _>(StatesError::new("Boom", "always"))
+            }
+        }),
+    );
+    Runner::new(machine(def), tasks).run(json!({})).await;
+    let times = times.lock().unwrap();
+    assert_eq!(times.len(), 7);
+    for (i, w) in times.windows(2).enumerate() {
+        let gap = (w[1] - w[0]).as_secs_f64();
+        let bound = 4.0 * 2f64.powi(i as i32);
+        assert!(
+            (0.0..=bound).contains(&gap),
+            "retry {i}: {gap} not in [0, {bound}]"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_attempts_zero_never_retries_and_catch_receives_error_and_cause() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": task("bad"), "Next": "Done",
+              "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}],
+              "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.err", "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}});
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "bad",
+        sync_handler_fn(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Err(StatesError::new("Custom", "went wrong"))
+        }),
+    );
+    let exec = Runner::new(machine(def), tasks)
+        .run(json!({"keep": 1}))
+        .await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(exec.status, Status::Succeeded);
+    assert_eq!(
+        exec.output,
+        Some(json!({"keep": 1, "err": {"Error": "Custom", "Cause": "went wrong"}}))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_handler_is_a_task_failure_that_catch_handles() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": task("panics"), "End": true,
+              "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "Recovered"}]},
+        "Recovered": {"Type": "Pass", "End": true}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register("panics", sync_handler_fn(|_| panic!("index out of bounds")));
+    let exec = Runner::new(machine(def), tasks).run(json!({})).await;
+    assert_eq!(exec.status, Status::Succeeded);
+    let out = exec.output.unwrap();
+    assert_eq!(out["Error"], "States.TaskFailed");
+    assert!(out["Cause"]
+        .as_str()
+        .unwrap()
+        .contains("index out of bounds"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn task_timeout_fails_with_states_timeout() {
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": task("slow"), "TimeoutSeconds": 5, "End": true}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "slow",
+        handler_fn(|v| async move {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(v)
+        }),
+    );
+    let started = Instant::now();
+    let exec = Runner::new(machine(def), tasks).run(json!({})).await;
+    assert_eq!(exec.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(started.elapsed().as_secs(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn machine_timeout_ends_timed_out() {
+    let def = json!({"TimeoutSeconds": 10, "StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 3600, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({}))
+        .await;
+    assert_eq!(exec.status, Status::TimedOut);
+    assert_eq!(exec.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(
+        exec.history.last().map(|e| e.event_type),
+        Some(EventType::ExecutionTimedOut)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_hour_long_wait_takes_no_real_time_and_moves_the_pinned_clock() {
+    let def = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 3600, "Next": "P"},
+        "P": {"Type": "Pass", "Parameters": {"t.$": "$$.State.EnteredTime", "s.$": "$$.Execution.StartTime"}, "End": true}}});
+    let options = RunOptions {
+        clock: Clock::pinned_at("2026-01-01T00:00:00Z").unwrap(),
+        ..RunOptions::default()
+    };
+    let real = std::time::Instant::now();
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .with_options(options)
+        .run(json!({}))
+        .await;
+    assert!(real.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        exec.output,
+        Some(json!({"t": "2026-01-01T01:00:00.000Z", "s": "2026-01-01T00:00:00.000Z"}))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_until_a_timestamp_compares_with_the_pinned_clock() {
+    let def = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "TimestampPath": "$.until", "End": true}}});
+    let options = RunOptions {
+        clock: Clock::pinned_at("2026-01-01T00:00:00Z").unwrap(),
+        ..RunOptions::default()
+    };
+    let started = Instant::now();
+    Runner::new(machine(def), TaskRegistry::new())
+        .with_options(options)
+        .run(json!({"until": "2026-01-01T00:10:00Z"}))
+        .await;
+    assert_eq!(started.elapsed().as_secs(), 600);
+}
+
+fn concurrency_probe() -> (TaskRegistry, Arc<AtomicUsize>) {
+    let current = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (c, p) = (Arc::clone(&current), Arc::clone(&peak));
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "work",
+        handler_fn(move |v| {
+            let (c, p) = (Arc::clone(&c), Arc::clone(&p));
+            async move {
+                let now = c.fetch_add(1, Ordering::SeqCst) + 1;
+                p.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                c.fetch_sub(1, Ordering::SeqCst);
+                Ok(v)
+            }
+        }),
+    );
+    (tasks, peak)
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_max_concurrency_is_honoured_exactly_and_results_keep_item_order() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 3, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let (tasks, peak) = concurrency_probe();
+    let runner = Runner::new(machine(def), tasks);
+    let items: Vec<Value> = (0..20).map(|i| json!(i)).collect();
+    let exec = runner.run(Value::Array(items.clone())).await;
+    assert_eq!(exec.output, Some(Value::Array(items)));
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+    let m = runner.metrics().snapshot();
+    let (_, work) = m.iter().find(|(k, _)| k.ends_with("work")).unwrap();
+    assert_eq!(work.invocations, 20);
+    assert_eq!(work.peak_concurrency, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_max_concurrency_zero_runs_every_item_at_once() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 0, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let (tasks, peak) = concurrency_probe();
+    let items: Vec<Value> = (0..50).map(|i| json!(i)).collect();
+    Runner::new(machine(def), tasks)
+        .run(Value::Array(items))
+        .await;
+    assert_eq!(peak.load(Ordering::SeqCst), 50);
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallel_runs_branches_concurrently_and_a_failure_cancels_siblings() {
+    let def = json!({"StartAt": "P", "States": {"P": {
+    "Type": "Parallel", "End": true,
+    "Branches": [
+        {"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": task("slow"), "End": true}}},
+        {"StartAt": "Bad", "States": {"Bad": {"Type": "Fail", "Error": "Broken", "Cause": "branch 2"}}}
+    ]}}});
+    let finished = Arc::new(AtomicUsize::new(0));
+    let f = Arc::clone(&finished);
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "slow",
+        handler_fn(move |v| {
+            let f = Arc::clone(&f);
+            async move {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                f.fetch_add(1, Ordering::SeqCst);
+                Ok(v)
+            }
+        }),
+    );
+    let started = Instant::now();
+    let exec = Runner::new(machine(def), tasks).run(json!({})).await;
+    assert_eq!(exec.error.as_deref(), Some("Broken"));
+    assert_eq!(exec.cause.as_deref(), Some("branch 2"));
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "the slow branch was cancelled"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn payload_over_the_limit_is_data_limit_exceeded_and_the_limit_is_configurable() {
+    let def = json!({"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Parameters": {"big.$": "$.s"}, "End": true}}});
+    let big = "x".repeat(300 * 1024);
+    let m = machine(def);
+    let exec = Runner::new(m.clone(), TaskRegistry::new())
+        .run(json!({"s": big.clone()}))
+        .await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    let options = RunOptions {
+        max_payload_bytes: None,
+        ..RunOptions::default()
+    };
+    let exec = Runner::new(m, TaskRegistry::new())
+        .with_options(options)
+        .run(json!({"s": big}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded);
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_is_bounded_and_the_execution_fails_past_the_bound() {
+    let def = json!({"StartAt": "Loop", "States": {
+        "Loop": {"Type": "Pass", "Next": "Again"},
+        "Again": {"Type": "Choice", "Default": "Loop",
+                  "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}});
+    let options = RunOptions {
+        max_history_events: Some(100),
+        ..RunOptions::default()
+    };
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .with_options(options)
+        .run(json!({}))
+        .await;
+    assert_eq!(exec.status, Status::Failed);
+    assert_eq!(exec.error.as_deref(), Some("States.Runtime"));
+    assert!(exec.history.len() <= 101);
+    assert_eq!(
+        exec.history.last().map(|e| e.event_type),
+        Some(EventType::ExecutionFailed)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_uses_the_service_event_names_and_chains_previous_ids() {
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": task("echo"), "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": true, "Next": "S"}], "Default": "S"},
+        "S": {"Type": "Succeed"}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register("echo", sync_handler_fn(Ok));
+    let exec = Runner::new(machine(def), tasks)
+        .run(json!({"go": true}))
+        .await;
+    let names: Vec<&str> = exec.history.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "TaskStateExited",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    for (i, e) in exec.history.iter().enumerate() {
+        assert_eq!(e.id, i as u64 + 1);
+        assert_eq!(e.previous_event_id, i as u64);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_execution_can_be_aborted_from_outside() {
+    let def =
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": true}}});
+    let runner = Runner::new(machine(def), TaskRegistry::new());
+    let handle = runner.start(json!({}));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    handle.abort();
+    let exec = handle.wait().await;
+    assert_eq!(exec.status, Status::Aborted);
+}
+
+#[tokio::test(start_paused = true)]
+async fn mock_configuration_answers_tasks_by_state_name_per_attempt() {
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+        "Retry": [{"ErrorEquals": ["Lambda.ServiceException"], "IntervalSeconds": 1}],
+        "OutputPath": "$.Payload", "End": true}}});
+    let config = MockConfig::from_json(
+        r#"{"StateMachines": {"M": {"TestCases": {"Retry": {"T": "R"}}}},
+            "MockedResponses": {"R": {
+              "0": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "busy"}},
+              "1": {"Return": {"StatusCode": 200, "Payload": {"ok": true}}}}}}"#,
+    )
+    .unwrap();
+    let case = config.test_case(Some("M"), "Retry").unwrap();
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .with_mocks(case)
+        .run(json!({}))
+        .await;
+    assert_eq!(exec.output, Some(json!({"ok": true})));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unregistered_resource_is_a_task_failure_naming_it() {
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({}))
+        .await;
+    assert_eq!(exec.error.as_deref(), Some("States.TaskFailed"));
+    assert!(exec
+        .cause
+        .unwrap()
+        .contains("arn:aws:states:::sqs:sendMessage"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_silent_past_heartbeat_seconds_fails_with_heartbeat_timeout() {
+    use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
+    struct Beats(u64);
+    impl TaskHandler for Beats {
+        fn invoke(&self, input: Value, ctx: TaskContext) -> TaskFuture {
+            let n = self.0;
+            Box::pin(async move {
+                for _ in 0..n {
+                    tokio::time::sleep(Duration::from_secs(4)).await;
+                    ctx.heartbeat();
+                }
+                tokio::time::sleep(Duration::from_secs(4)).await;
+                Ok(input)
+            })
+        }
+    }
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": task("beats"), "HeartbeatSeconds": 5, "End": true}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register("beats", Beats(3));
+    let exec = Runner::new(machine(def.clone()), tasks)
+        .run(json!({}))
+        .await;
+    assert_eq!(
+        exec.status,
+        Status::Succeeded,
+        "beats every 4 s keep a 5 s heartbeat alive"
+    );
+
+    struct Silent;
+    impl TaskHandler for Silent {
+        fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok(input)
+            })
+        }
+    }
+    let mut tasks = TaskRegistry::new();
+    tasks.register("beats", Silent);
+    let exec = Runner::new(machine(def), tasks).run(json!({})).await;
+    assert_eq!(exec.error.as_deref(), Some("States.HeartbeatTimeout"));
+}
