@@ -7,12 +7,7 @@
 
 use crate::schema::TypeSchema;
 use serde_json::Value;
-use std::future::Future;
-use std::pin::Pin;
-use workflow_core::StatesError;
-
-/// The future a task handler returns: the task's JSON output or an ASL error.
-pub type TaskFuture = Pin<Box<dyn Future<Output = Result<Value, StatesError>> + Send>>;
+pub use workflow_core::task::TaskFuture;
 
 /// An in-process implementation of a task: JSON in, JSON out (what `#[task]` generates).
 pub type Handler = fn(Value) -> TaskFuture;

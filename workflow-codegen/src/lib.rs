@@ -38,9 +38,11 @@ pub use lower::{LowerError, LowerOptions};
 pub use schema::{JsonKind, TypeSchema};
 pub mod dsl;
 pub mod frontend;
+pub mod run;
 pub mod task;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use run::{InProcess, RunError};
 pub use task::{CaughtError, NoErrors, Task};

@@ -176,3 +176,206 @@ mod tests {
         assert_eq!(TypeSchema::any().is_object(), None);
     }
 }
+
+impl TypeSchema {
+    /// Checks `value` against the schema (the keywords schemars emits: `type`, `properties`,
+    /// `required`, `additionalProperties`, `items`, `enum`, `const`, `minimum`, `maximum`,
+    /// `$ref`, `allOf`, `anyOf`, `oneOf`); the error names the JSON pointer of the first
+    /// problem.
+    pub fn validate(&self, value: &Value) -> Result<(), String> {
+        self.check(&self.root.schema, value, "")
+    }
+
+    fn check(&self, s: &SchemaObject, v: &Value, at: &str) -> Result<(), String> {
+        let here = || {
+            if at.is_empty() {
+                "/".to_owned()
+            } else {
+                at.to_owned()
+            }
+        };
+        if let Some(r) = &s.reference {
+            let name = r.strip_prefix("#/definitions/").unwrap_or(r);
+            return match self.root.definitions.get(name) {
+                Some(Schema::Object(o)) => self.check(o, v, at),
+                Some(Schema::Bool(true)) | None => Ok(()),
+                Some(Schema::Bool(false)) => Err(format!("at {}: no value is allowed", here())),
+            };
+        }
+        if let Some(types) = &s.instance_type {
+            let list: Vec<&InstanceType> = match types {
+                SingleOrVec::Single(t) => vec![&**t],
+                SingleOrVec::Vec(v) => v.iter().collect(),
+            };
+            if !list.iter().any(|t| type_matches(t, v)) {
+                let names: Vec<String> = list.iter().map(|t| type_name(t).to_owned()).collect();
+                return Err(format!(
+                    "at {}: expected {}, found {}",
+                    here(),
+                    names.join(" or "),
+                    describe(v)
+                ));
+            }
+        }
+        if let Some(values) = &s.enum_values {
+            if !values.contains(v) {
+                let allowed: Vec<String> = values.iter().map(Value::to_string).collect();
+                return Err(format!(
+                    "at {}: expected one of {}, found {v}",
+                    here(),
+                    allowed.join(", ")
+                ));
+            }
+        }
+        if let Some(c) = &s.const_value {
+            if c != v {
+                return Err(format!("at {}: expected {c}, found {v}", here()));
+            }
+        }
+        if let (Some(n), Some(x)) = (&s.number, v.as_f64()) {
+            if n.minimum.is_some_and(|m| x < m) || n.maximum.is_some_and(|m| x > m) {
+                return Err(format!("at {}: {v} is out of range", here()));
+            }
+        }
+        if let (Some(o), Value::Object(map)) = (&s.object, v) {
+            for req in &o.required {
+                if !map.contains_key(req) {
+                    return Err(format!("at {}: missing field `{req}`", here()));
+                }
+            }
+            for (k, item) in map {
+                let path = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match o.properties.get(k) {
+                    Some(Schema::Object(p)) => self.check(p, item, &path)?,
+                    Some(Schema::Bool(false)) => {
+                        return Err(format!("at {path}: no value is allowed"))
+                    }
+                    Some(Schema::Bool(true)) => {}
+                    None => match o.additional_properties.as_deref() {
+                        Some(Schema::Bool(false)) => {
+                            return Err(format!("at {}: unknown field `{k}`", here()))
+                        }
+                        Some(Schema::Object(p)) => self.check(p, item, &path)?,
+                        _ => {}
+                    },
+                }
+            }
+        }
+        if let (Some(a), Value::Array(items)) = (&s.array, v) {
+            if let Some(SingleOrVec::Single(item_schema)) = &a.items {
+                if let Schema::Object(o) = &**item_schema {
+                    for (i, item) in items.iter().enumerate() {
+                        self.check(o, item, &format!("{at}/{i}"))?;
+                    }
+                }
+            }
+        }
+        if let Some(sub) = &s.subschemas {
+            for part in sub.all_of.iter().flatten() {
+                if let Schema::Object(o) = part {
+                    self.check(o, v, at)?;
+                }
+            }
+            for list in [&sub.any_of, &sub.one_of].into_iter().flatten() {
+                let mut first_err = None;
+                let ok = list.iter().any(|part| match part {
+                    Schema::Object(o) => match self.check(o, v, at) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            first_err.get_or_insert(e);
+                            false
+                        }
+                    },
+                    Schema::Bool(b) => *b,
+                });
+                if !ok {
+                    return Err(first_err
+                        .unwrap_or_else(|| format!("at {}: no alternative matches", here())));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn type_matches(t: &InstanceType, v: &Value) -> bool {
+    match t {
+        InstanceType::Null => v.is_null(),
+        InstanceType::Boolean => v.is_boolean(),
+        InstanceType::Object => v.is_object(),
+        InstanceType::Array => v.is_array(),
+        InstanceType::Number => v.is_number(),
+        InstanceType::String => v.is_string(),
+        InstanceType::Integer => {
+            v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+    }
+}
+
+fn type_name(t: &InstanceType) -> &'static str {
+    match t {
+        InstanceType::Null => "null",
+        InstanceType::Boolean => "a boolean",
+        InstanceType::Object => "an object",
+        InstanceType::Array => "an array",
+        InstanceType::Number => "a number",
+        InstanceType::String => "a string",
+        InstanceType::Integer => "an integer",
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod validate_tests {
+    use super::*;
+    use schemars::JsonSchema;
+    use serde_json::json;
+
+    #[allow(dead_code)]
+    #[derive(JsonSchema)]
+    struct Word {
+        word: String,
+    }
+    #[allow(dead_code)]
+    #[derive(JsonSchema)]
+    struct Words {
+        data: Vec<Word>,
+        limit: Option<u32>,
+    }
+
+    #[test]
+    fn validation_names_the_pointer_and_the_problem() {
+        let s = TypeSchema::of::<Words>();
+        assert_eq!(s.validate(&json!({"data": [{"word": "a"}]})), Ok(()));
+        assert_eq!(
+            s.validate(&json!({"data": [{"word": "a"}], "limit": null})),
+            Ok(())
+        );
+        assert_eq!(
+            s.validate(&json!({"data": [{"word": 5}]})),
+            Err("at /data/0/word: expected a string, found the number 5".into())
+        );
+        assert_eq!(
+            s.validate(&json!({"words": []})),
+            Err("at /: missing field `data`".into())
+        );
+        assert_eq!(
+            s.validate(&json!({"data": [], "limit": -1})),
+            Err("at /limit: -1 is out of range".into())
+        );
+        assert_eq!(
+            s.validate(&json!([1])),
+            Err("at /: expected an object, found an array".into())
+        );
+    }
+}

@@ -681,12 +681,22 @@ impl<'a> Parser<'a> {
                 let Some(data) = self.data(e) else {
                     return (TokenStream::new(), TokenStream::new(), Exits::default());
                 };
-                let default_name = if use_ == ValueUse::Return {
-                    "Return"
-                } else {
-                    "Value"
+                let default_name = match (use_, var_name(e)) {
+                    (ValueUse::Return, Some(v)) => format!("Return{}", pascal(&v)),
+                    (ValueUse::Return, None) => match e {
+                        Expr::Struct(st) => format!(
+                            "Return{}",
+                            st.path
+                                .segments
+                                .last()
+                                .map(|x| x.ident.to_string())
+                                .unwrap_or_default()
+                        ),
+                        _ => "Return".to_owned(),
+                    },
+                    _ => "Value".to_owned(),
                 };
-                let state = self.state_name(attrs, hint, default_name);
+                let state = self.state_name(attrs, hint, &default_name);
                 let ir = data.ir;
                 (
                     quote!(#w::Step::Data { state: ::std::string::String::from(#state), data: #ir }),
@@ -1900,6 +1910,15 @@ fn generate(item: &ItemFn, p: Parsed) -> TokenStream {
                     .input::<#input>()
                     .output::<#output>()
                     .body(#body_ir)
+            }
+
+            /// Runs the workflow in-process: the input is checked against its JSON Schema and
+            /// each task runs its `#[task]` fn. Use `definition().in_process()?.mock(..)` to
+            /// replace a task in a test.
+            pub async fn run(
+                input: #input,
+            ) -> ::std::result::Result<#output, ::workflow_codegen::RunError> {
+                definition().in_process()?.run(&input).await
             }
 
             /// The body again, type-checked by rustc and never called: each task call goes
