@@ -74,6 +74,31 @@ pub enum LowerError {
         /// The name.
         name: String,
     },
+    /// A field the data's JSON Schema does not have (often a `#[serde(rename)]`: workflow
+    /// field names are JSON names).
+    #[error("workflow `{workflow}`: `{path}` reads the field `{field}`, which `{ty}` does not have in JSON; if serde renames it, the workflow must not read it by its Rust name")]
+    UnknownField {
+        /// The workflow.
+        workflow: String,
+        /// The path as written (`checked.total_length`).
+        path: String,
+        /// The missing field.
+        field: String,
+        /// The type's schema title.
+        ty: String,
+    },
+    /// A struct literal handed to a call sets a field its input type does not have in JSON.
+    #[error("workflow `{workflow}`, state `{state}`: the input sets the field `{field}`, which `{ty}` does not have in JSON; if serde renames it, build the input in a task")]
+    UnknownInputField {
+        /// The workflow.
+        workflow: String,
+        /// The calling state.
+        state: String,
+        /// The field.
+        field: String,
+        /// The input type's schema title.
+        ty: String,
+    },
     /// A binding that was never defined.
     #[error("workflow `{workflow}`: `{name}` is not a binding in scope")]
     UnknownBinding {
@@ -311,6 +336,19 @@ impl Lowerer<'_> {
             f.extend(v.fields.iter().cloned());
             (s.clone(), f)
         });
+        if let Some((s, fields)) = &schema {
+            if let Some(field) = s.missing_field(fields) {
+                return Err(LowerError::UnknownField {
+                    workflow: self.wf_name(),
+                    path: std::iter::once(v.root.as_str())
+                        .chain(v.fields.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    field: field.to_owned(),
+                    ty: s.title().unwrap_or("the value").to_owned(),
+                });
+            }
+        }
         Ok((path.clone(), Bound { path, schema }))
     }
 
@@ -693,6 +731,23 @@ impl Lowerer<'_> {
             Dest::Bind { path, .. } => Some(Some(path.clone())),
             Dest::Return => None,
         };
+        let input_schema = match &call.callee {
+            Callee::Task(t) => &t.input,
+            Callee::Workflow(w) => &w.input,
+        };
+        if let Data::Object(fields) = &call.input {
+            let props = input_schema.properties();
+            if !props.is_empty() {
+                if let Some((k, _)) = fields.iter().find(|(k, _)| !props.contains(&k.as_str())) {
+                    return Err(LowerError::UnknownInputField {
+                        workflow: self.wf_name(),
+                        state: call.state.clone(),
+                        field: k.clone(),
+                        ty: input_schema.title().unwrap_or("the input").to_owned(),
+                    });
+                }
+            }
+        }
         let (input_path, parameters) = match &call.input {
             Data::Var(v) => {
                 let (p, _) = self.resolve(env, v)?;
@@ -1224,6 +1279,26 @@ mod tests {
             wf.to_asl(),
             Err(LowerError::BindingShadowsInput { name, .. }) if name == "data"
         ));
+    }
+
+    #[test]
+    fn a_field_the_json_does_not_have_is_refused() {
+        #[allow(dead_code)]
+        #[derive(schemars::JsonSchema)]
+        #[serde(rename_all = "camelCase")]
+        struct Total {
+            total_length: u64,
+        }
+        let t = TaskDef::new("t", "t").output::<Total>();
+        let wf = Workflow::new("w", "i").body(
+            Block::new()
+                .bind("total", Call::task("T", t, var("i")))
+                .value(Step::data("R", var("total").field("total_length"))),
+        );
+        assert_eq!(
+            wf.to_asl().unwrap_err().to_string(),
+            "workflow `w`: `total.total_length` reads the field `total_length`, which `Total` does not have in JSON; if serde renames it, the workflow must not read it by its Rust name"
+        );
     }
 
     #[test]

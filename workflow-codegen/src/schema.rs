@@ -87,6 +87,21 @@ impl TypeSchema {
         Some(JsonKind::Other)
     }
 
+    /// The first of `fields` that the schema says does not exist (`None` when every field
+    /// exists or the schema cannot tell, e.g. a map or an untyped value).
+    pub fn missing_field<'f>(&self, fields: &'f [String]) -> Option<&'f str> {
+        let mut s = self.resolve(&self.root.schema)?;
+        for f in fields {
+            let props = &s.object.as_ref()?.properties;
+            match props.get(f) {
+                Some(p) => s = self.resolve_schema(p)?,
+                None if props.is_empty() => return None,
+                None => return Some(f),
+            }
+        }
+        None
+    }
+
     fn resolve_schema<'a>(&'a self, s: &'a Schema) -> Option<&'a SchemaObject> {
         match s {
             Schema::Object(o) => self.resolve(o),
