@@ -3,6 +3,7 @@
 //! [`all`] lists every workflow, so `emit-asl` writes each to `asl/<name>.asl.json`.
 
 pub mod mapreduce;
+pub mod polling;
 pub mod states;
 pub mod token_flow;
 
@@ -21,6 +22,8 @@ pub fn all() -> Vec<Workflow> {
         states::fail_state::definition(),
         states::parallel_state::definition(),
         states::map_state::definition(),
+        polling::wait_for::definition(),
+        polling::polling::definition(),
     ]
 }
 

@@ -225,3 +225,45 @@ async fn map_state_reserves_every_line_in_order() {
     let reserved = states::map_state::run(order(1)).await.unwrap();
     assert_eq!(reserved, vec![2, 5, 1]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn polling_loops_until_done_then_fetches_or_falls_back() {
+    use examples::polling::{self, Fetched, Job};
+    let out = polling::polling::run(Job {
+        id: "j1".into(),
+        polls_needed: 3,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        Fetched {
+            result: "result of j1".into()
+        }
+    );
+    let out = polling::polling::run(Job {
+        id: "gone-2".into(),
+        polls_needed: 0,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        Fetched {
+            result: "Gone: the result expired".into()
+        }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_workflow_returning_its_input_returns_it_without_its_bindings() {
+    use examples::polling;
+    let input = json!({"id": "j9", "polls_needed": 0});
+    let execution = polling::wait_for::definition()
+        .in_process()
+        .unwrap()
+        .run_json(input.clone())
+        .await
+        .unwrap();
+    assert_eq!(execution.output, Some(input));
+}

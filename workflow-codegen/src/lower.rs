@@ -23,6 +23,7 @@
 use crate::ir::*;
 use crate::schema::{JsonKind, TypeSchema};
 use serde_json::{json, Map, Value};
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::rc::Rc;
 use workflow_core::asl::{self, State, StateMachine, States};
@@ -229,6 +230,14 @@ struct Lowerer<'a> {
     names: &'a mut HashSet<String>,
     input_props: Vec<String>,
     input_is_object: Option<bool>,
+    /// Where the input binding lives: `$`, or `$.<param>` once copied there.
+    param_path: String,
+    /// A binding has been stored next to the input (so `$` is no longer the bare input).
+    stored: Cell<bool>,
+    /// Depth of `loop`s being lowered (a later iteration sees earlier bindings).
+    loops: usize,
+    /// The whole input was read where `$` may hold bindings too.
+    needs_copy: Cell<bool>,
 }
 
 fn lower_workflow(
@@ -236,6 +245,25 @@ fn lower_workflow(
     opts: &LowerOptions,
     names: &mut HashSet<String>,
 ) -> Result<(String, States), LowerError> {
+    let before = names.clone();
+    let first = lower_workflow_with(wf, opts, names, false)?;
+    if !first.2 {
+        return Ok((first.0, first.1));
+    }
+    // The whole input is read after bindings were stored next to it: lower again with a
+    // first Pass state that keeps a clean copy of the input at `$.<param>`.
+    *names = before;
+    let (start, states, _) = lower_workflow_with(wf, opts, names, true)?;
+    Ok((start, states))
+}
+
+/// Lowers `wf`; the flag says whether the input must be copied (see [`lower_workflow`]).
+fn lower_workflow_with(
+    wf: &Workflow,
+    opts: &LowerOptions,
+    names: &mut HashSet<String>,
+    copy_input: bool,
+) -> Result<(String, States, bool), LowerError> {
     let mut l = Lowerer {
         wf,
         opts,
@@ -247,12 +275,25 @@ fn lower_workflow(
             .map(|s| s.to_string())
             .collect(),
         input_is_object: wf.input.is_object(),
+        param_path: "$".into(),
+        stored: Cell::new(false),
+        loops: 0,
+        needs_copy: Cell::new(false),
     };
+    let mut states = States::new();
+    let mut copy_state = None;
+    if copy_input {
+        l.param_path = l.store_path(&wf.param)?;
+        let name = format!("{}Input", pascal(&wf.name));
+        l.claim(&name)?;
+        states.insert(name.clone(), State::Succeed(Default::default()));
+        copy_state = Some(name);
+    }
     let mut env = Env::default();
     env.set(
         &wf.param,
         Bound {
-            path: "$".into(),
+            path: l.param_path.clone(),
             schema: Some((Rc::new(wf.input.clone()), Vec::new())),
         },
     );
@@ -260,14 +301,29 @@ fn lower_workflow(
         cont: Cont::End,
         brk: None,
     };
-    let mut states = States::new();
     let entry = l.block_entry(&wf.body, &flow, &Dest::Return)?;
     l.lower_block(&mut states, &mut env, &wf.body, &flow, &Dest::Return)?;
-    match entry {
-        Cont::Next(start) => Ok((start, states)),
-        Cont::End => Err(LowerError::Empty {
+    let Cont::Next(start) = entry else {
+        return Err(LowerError::Empty {
             workflow: wf.name.clone(),
-        }),
+        });
+    };
+    let needs_copy = l.needs_copy.get() && l.stored.get();
+    match copy_state {
+        Some(name) => {
+            let pass = asl::PassState {
+                comment: Some(format!(
+                    "keeps the input `{}` apart from the bindings stored next to it",
+                    wf.param
+                )),
+                result_path: Some(Some(l.param_path.clone())),
+                next: Some(start),
+                ..Default::default()
+            };
+            states.insert(name.clone(), State::Pass(pass));
+            Ok((name, states, false))
+        }
+        None => Ok((start, states, needs_copy)),
     }
 }
 
@@ -330,6 +386,13 @@ impl Lowerer<'_> {
             workflow: self.wf_name(),
             name: v.root.clone(),
         })?;
+        if v.root == self.wf.param
+            && v.fields.is_empty()
+            && b.path == "$"
+            && (self.stored.get() || self.loops > 0)
+        {
+            self.needs_copy.set(true);
+        }
         let path = field_path(&b.path, &v.fields);
         let schema = b.schema.as_ref().map(|(s, pre)| {
             let mut f = pre.clone();
@@ -476,6 +539,7 @@ impl Lowerer<'_> {
                         &Dest::Bind { path, alias: true },
                         &flow.cont,
                     )?;
+                    self.stored.set(true);
                     if let Some(b) = bound {
                         env.set(name, b);
                     }
@@ -496,6 +560,7 @@ impl Lowerer<'_> {
                         },
                         &flow.cont,
                     )?;
+                    self.stored.set(true);
                     for (i, name) in names.iter().enumerate() {
                         let schema = schemas
                             .get(i)
@@ -538,7 +603,10 @@ impl Lowerer<'_> {
                     brk: Some(flow.cont.clone()),
                 };
                 let mut scoped = env.clone();
-                self.lower_block(states, &mut scoped, &l.body, &inner, &Dest::Discard)?;
+                self.loops += 1;
+                let r = self.lower_block(states, &mut scoped, &l.body, &inner, &Dest::Discard);
+                self.loops -= 1;
+                r?;
             }
             Stmt::Break => {}
             Stmt::Wait(w) => {
@@ -764,6 +832,9 @@ impl Lowerer<'_> {
                 result_path: Some(Some(self.store_path(CAUGHT_ERROR)?)),
                 ..Default::default()
             });
+        }
+        if !call.catch.is_empty() {
+            self.stored.set(true);
         }
         let suffix = match &call.callee {
             Callee::Task(t) => {
@@ -1177,12 +1248,19 @@ mod tests {
                 .value(Step::data("Result", var("job"))),
         );
         let v = asl(&wf);
-        assert_eq!(v["StartAt"], "Poll");
+        // `job` is read whole in a loop that stores `status` next to it: a Pass keeps a copy.
+        assert_eq!(v["StartAt"], "WInput");
+        assert_eq!(v["States"]["WInput"]["ResultPath"], "$.job");
+        assert_eq!(v["States"]["WInput"]["Next"], "Poll");
+        assert_eq!(v["States"]["Poll"]["InputPath"], "$.job");
         assert_eq!(v["States"]["Poll"]["Next"], "IfDone");
         assert_eq!(v["States"]["IfDone"]["Choices"][0]["Next"], "Result");
         assert_eq!(v["States"]["IfDone"]["Default"], "Sleep");
         assert_eq!(v["States"]["Sleep"]["Next"], "Poll");
-        assert_eq!(v["States"]["Result"], json!({"Type": "Succeed"}));
+        assert_eq!(
+            v["States"]["Result"],
+            json!({"Type": "Succeed", "OutputPath": "$.job"})
+        );
     }
 
     #[test]
