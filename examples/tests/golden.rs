@@ -28,3 +28,21 @@ fn every_example_has_a_committed_file() {
         assert_eq!(parsed, wf.to_asl().unwrap(), "{}", file.display());
     }
 }
+
+#[test]
+fn every_task_and_workflow_has_input_and_output_schemas() {
+    let schemas = examples::mapreduce::mapreduce::definition().schemas();
+    assert_eq!(schemas["input"]["title"], "Words");
+    assert_eq!(schemas["output"]["title"], "Total");
+    assert_eq!(
+        schemas["output"]["properties"]["totalLength"]["type"],
+        "integer"
+    );
+    let tasks = schemas["tasks"].as_object().unwrap();
+    assert_eq!(
+        tasks.keys().collect::<Vec<_>>(),
+        ["map_function", "reduce_function"]
+    );
+    assert_eq!(tasks["map_function"]["input"]["title"], "Word");
+    assert_eq!(tasks["reduce_function"]["input"]["type"], "array");
+}

@@ -1,8 +1,11 @@
 //! The macro frontend: plain `proc_macro2` code that `workflow-macros` calls, so it is
 //! unit-tested here with `syn::parse_quote!` and no compiler run.
 //!
-//! Each macro runs parse -> check -> generate: parsing and checking push every problem into
-//! one [`errors::Ctxt`], and code is generated only when there was none.
+//! Parsing and checking are one pass: for each construct of a workflow body the parser checks
+//! it, pushes every problem into one [`errors::Ctxt`] (so all are reported in one build, each
+//! at the user's tokens), and produces the construct's IR builder tokens and its shadow (the
+//! Rust that rustc type-checks). When any problem was found, only the errors and a fallback
+//! companion are emitted.
 
 pub mod attrs;
 pub mod errors;
