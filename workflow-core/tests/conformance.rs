@@ -2,9 +2,9 @@
 //! (`../shared/conformance`, beside the workspace) and compares status, output and error.
 //!
 //! `cargo test -p workflow-core --test conformance` prints a table per area and a last line
-//! `conformance: N passed, M failed, K skipped`. It fails when an area other than `jsonata` and
-//! `variables-assign` has a failure not listed in `KNOWN_CORPUS_ERRORS`. Set
-//! `CONFORMANCE_VERBOSE=1` to see each failure, `CONFORMANCE_FILTER=text` to run matching cases.
+//! `conformance: N passed, M failed, K skipped` and fails on any failure: every area, JSONata and
+//! variables included, is held at 100%. Set `CONFORMANCE_VERBOSE=1` to see each failure,
+//! `CONFORMANCE_FILTER=text` to run the matching cases only.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -15,12 +15,6 @@ use workflow_core::run::{Clock, Machine, RunOptions, Runner, Status};
 use workflow_core::task::{handler_fn, TaskRegistry};
 use workflow_core::StatesError;
 
-/// Areas whose cases may be skipped until JSONata and variables are complete.
-const SKIPPABLE_AREAS: &[&str] = &["jsonata", "variables-assign"];
-
-/// Cases where the recorded result, not the interpreter, is wrong (also listed in the README).
-const KNOWN_CORPUS_ERRORS: &[(&str, &str)] = &[];
-
 /// The corpus's capture time, which Wait timestamps are relative to.
 const CAPTURE_TIME: &str = "2026-11-25T13:41:53Z";
 
@@ -28,12 +22,6 @@ struct Case {
     id: String,
     area: String,
     dir: PathBuf,
-}
-
-enum Verdict {
-    Pass,
-    Fail(String),
-    Skip(String),
 }
 
 fn main() {
@@ -57,53 +45,39 @@ fn main() {
     };
     let filter = std::env::var("CONFORMANCE_FILTER").ok();
     let verbose = std::env::var("CONFORMANCE_VERBOSE").is_ok();
-    let mut table: BTreeMap<String, [u32; 3]> = BTreeMap::new();
-    let mut blocking = Vec::new();
+    let mut table: BTreeMap<String, [u32; 2]> = BTreeMap::new();
+    let mut failed = Vec::new();
     for case in cases
         .iter()
         .filter(|c| filter.as_deref().is_none_or(|f| c.id.contains(f)))
     {
-        let verdict = run_case(case);
         let row = table.entry(case.area.clone()).or_default();
-        match verdict {
-            Verdict::Pass => row[0] += 1,
-            Verdict::Fail(why) => {
+        match run_case(case) {
+            Ok(()) => row[0] += 1,
+            Err(why) => {
                 row[1] += 1;
-                let known = KNOWN_CORPUS_ERRORS.iter().any(|(id, _)| *id == case.id);
-                if !known && !SKIPPABLE_AREAS.contains(&case.area.as_str()) {
-                    blocking.push(case.id.clone());
-                }
+                failed.push(case.id.clone());
                 if verbose {
                     println!("FAIL {}: {why}", case.id);
                 }
             }
-            Verdict::Skip(why) => {
-                row[2] += 1;
-                if verbose {
-                    println!("SKIP {}: {why}", case.id);
-                }
-            }
         }
     }
-    println!(
-        "{:<22} {:>7} {:>7} {:>7}",
-        "area", "passed", "failed", "skipped"
-    );
-    let mut totals = [0u32; 3];
+    println!("{:<22} {:>7} {:>7}", "area", "passed", "failed");
+    let mut totals = [0u32; 2];
     for (area, row) in &table {
-        println!("{area:<22} {:>7} {:>7} {:>7}", row[0], row[1], row[2]);
-        for i in 0..3 {
-            totals[i] += row[i];
-        }
+        println!("{area:<22} {:>7} {:>7}", row[0], row[1]);
+        totals[0] += row[0];
+        totals[1] += row[1];
     }
-    if !blocking.is_empty() {
-        println!("failures below the bar: {}", blocking.join(", "));
+    if !failed.is_empty() {
+        println!("failed: {}", failed.join(", "));
     }
     println!(
-        "conformance: {} passed, {} failed, {} skipped",
-        totals[0], totals[1], totals[2]
+        "conformance: {} passed, {} failed, 0 skipped",
+        totals[0], totals[1]
     );
-    if !blocking.is_empty() {
+    if !failed.is_empty() {
         std::process::exit(1);
     }
 }
@@ -175,7 +149,7 @@ fn behave(spec: &Value, input: Value, call: u32) -> Result<Value, StatesError> {
     }
 }
 
-fn run_case(case: &Case) -> Verdict {
+fn run_case(case: &Case) -> Result<(), String> {
     let load = || -> Result<_, String> {
         let text = std::fs::read_to_string(case.dir.join("definition.asl.json"))
             .map_err(|e| e.to_string())?;
@@ -186,7 +160,7 @@ fn run_case(case: &Case) -> Verdict {
     };
     let (text, input, expected, lambdas) = match load() {
         Ok(x) => x,
-        Err(e) => return Verdict::Fail(format!("unreadable case: {e}")),
+        Err(e) => return Err(format!("unreadable case: {e}")),
     };
     let machine = match Machine::from_json(&text) {
         Ok(m) => m,
@@ -196,10 +170,7 @@ fn run_case(case: &Case) -> Verdict {
                 .map(|e| e.to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            if SKIPPABLE_AREAS.contains(&case.area.as_str()) && msg.contains("not supported") {
-                return Verdict::Skip(msg);
-            }
-            return Verdict::Fail(format!("does not compile: {msg}"));
+            return Err(format!("does not load: {msg}"));
         }
     };
     let options = RunOptions {
@@ -215,7 +186,7 @@ fn run_case(case: &Case) -> Verdict {
     let execution = rt.block_on(runner.run(input));
     let want_status = expected["status"].as_str().unwrap_or_default();
     if execution.status.as_str() != want_status {
-        return Verdict::Fail(format!(
+        return Err(format!(
             "status {} (error {:?}, cause {:?}, output {:?}), expected {want_status} ({})",
             execution.status.as_str(),
             execution.error,
@@ -228,18 +199,18 @@ fn run_case(case: &Case) -> Verdict {
         Status::Succeeded => {
             let got = execution.output.unwrap_or(Value::Null);
             if json_eq(&got, &expected["output"]) {
-                Verdict::Pass
+                Ok(())
             } else {
-                Verdict::Fail(format!("output {got}, expected {}", expected["output"]))
+                Err(format!("output {got}, expected {}", expected["output"]))
             }
         }
         _ => {
             let want = expected.get("error").and_then(Value::as_str);
             let got = execution.error.as_deref().filter(|e| !e.is_empty());
             if want == got {
-                Verdict::Pass
+                Ok(())
             } else {
-                Verdict::Fail(format!(
+                Err(format!(
                     "error {got:?} (cause {:?}), expected {want:?}",
                     execution.cause
                 ))

@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use workflow_core::jsonata::Expression;
 
-/// The lowest acceptable share of passing cases (measured: see the commit that set it).
-const FLOOR: f64 = 0.0;
+/// The lowest acceptable share of passing cases. Measured 2026-11: 1409 of 1684 upstream
+/// cases (83.7%, jsonata-js at the v2.2.2 release), 1372 of 1600 in the jsonata-rs 0.3.4 copy
+/// (85.8%).
+const FLOOR: f64 = 0.82;
 
 fn find_suite() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("JSONATA_SUITE") {

@@ -1,6 +1,7 @@
 //! Choice rules: comparisons on a `Variable` (JSONPath), `And`/`Or`/`Not`, or a `Condition`
 //! (JSONata).
 
+use super::fields::present;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,7 +17,7 @@ macro_rules! choice_rule {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub variable: Option<String>,
             $(
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
                 pub $field: Option<Value>,
             )*
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,13 +27,13 @@ macro_rules! choice_rule {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub not: Option<Box<ChoiceRule>>,
             /// JSONata mode: a boolean or a `{% %}` expression.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
             pub condition: Option<Value>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub next: Option<String>,
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
             pub output: Option<Value>,
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
             pub assign: Option<Value>,
         }
 

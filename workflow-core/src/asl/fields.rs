@@ -110,3 +110,12 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// `deserialize_with` for `Option<Value>` fields where an explicit `null` is a value, not an
+/// absent field (`"Output": null` outputs null; `"Result": null` is a null result).
+pub(crate) fn present<'de, D>(d: D) -> Result<Option<serde_json::Value>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    serde_json::Value::deserialize(d).map(Some)
+}

@@ -1,6 +1,6 @@
 //! The parts of a Map state: its processor, and the distributed-mode reader, batcher and writer.
 
-use super::fields::IntOrExpr;
+use super::fields::{present, IntOrExpr};
 use super::{QueryLanguage, States};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,11 +46,23 @@ pub enum ProcessorMode {
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct ItemReader {
     pub resource: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub reader_config: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub parameters: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub arguments: Option<Value>,
 }
 
@@ -66,7 +78,11 @@ pub struct ItemBatcher {
     pub max_input_bytes_per_batch: Option<IntOrExpr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_input_bytes_per_batch_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub batch_input: Option<Value>,
 }
 
@@ -76,10 +92,22 @@ pub struct ItemBatcher {
 pub struct ResultWriter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub parameters: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub arguments: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub writer_config: Option<Value>,
 }

@@ -1,6 +1,6 @@
 //! `Retry` and `Catch`.
 
-use super::fields::nullable;
+use super::fields::{nullable, present};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -51,8 +51,16 @@ pub struct Catcher {
         deserialize_with = "nullable"
     )]
     pub result_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
 }

@@ -1,6 +1,6 @@
 //! The eight state types.
 
-use super::fields::{nullable, IntOrExpr, NumberOrExpr};
+use super::fields::{nullable, present, IntOrExpr, NumberOrExpr};
 use super::map::{ItemBatcher, ItemProcessor, ItemReader, ResultWriter};
 use super::retry_catch::{Catcher, Retrier};
 use super::{ChoiceRule, QueryLanguage, States};
@@ -38,9 +38,17 @@ pub struct PassState {
         deserialize_with = "nullable"
     )]
     pub input_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub parameters: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub result: Option<Value>,
     #[serde(
         default,
@@ -54,9 +62,17 @@ pub struct PassState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
@@ -79,13 +95,29 @@ pub struct TaskState {
         deserialize_with = "nullable"
     )]
     pub input_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub parameters: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub arguments: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub credentials: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub result_selector: Option<Value>,
     #[serde(
         default,
@@ -99,9 +131,17 @@ pub struct TaskState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<IntOrExpr>,
@@ -144,9 +184,17 @@ pub struct ChoiceState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
 }
 
@@ -178,9 +226,17 @@ pub struct WaitState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
@@ -208,7 +264,11 @@ pub struct SucceedState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
 }
 
@@ -256,12 +316,24 @@ pub struct ParallelState {
         deserialize_with = "nullable"
     )]
     pub input_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub parameters: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub arguments: Option<Value>,
     pub branches: Vec<Branch>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub result_selector: Option<Value>,
     #[serde(
         default,
@@ -275,9 +347,17 @@ pub struct ParallelState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<Vec<Retrier>>,
@@ -305,14 +385,26 @@ pub struct MapState {
     pub input_path: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub items: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_reader: Option<ItemReader>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub item_selector: Option<Value>,
     /// The older name of `ItemSelector`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub parameters: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_batcher: Option<ItemBatcher>,
@@ -337,7 +429,11 @@ pub struct MapState {
     pub iterator: Option<ItemProcessor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_writer: Option<ResultWriter>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub result_selector: Option<Value>,
     #[serde(
         default,
@@ -351,9 +447,17 @@ pub struct MapState {
         deserialize_with = "nullable"
     )]
     pub output_path: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub assign: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<Vec<Retrier>>,

@@ -68,7 +68,7 @@ impl<'a> Frame<'a> {
 /// State shared by one evaluation.
 pub(crate) struct Evaluator<'a> {
     /// Variables supplied by the caller (`states`, user variables), fetched once.
-    globals: &'a [(String, Value)],
+    globals: &'a [(&'a str, &'a Value)],
     /// `$$`: the input as given.
     root: Val<'a>,
     depth: Cell<usize>,
@@ -81,7 +81,12 @@ pub(crate) struct Evaluator<'a> {
 type R<'a> = Result<Val<'a>, JsonataError>;
 
 impl<'a> Evaluator<'a> {
-    pub fn new(globals: &'a [(String, Value)], root: Val<'a>, now_millis: i64, seed: u64) -> Self {
+    pub fn new(
+        globals: &'a [(&'a str, &'a Value)],
+        root: Val<'a>,
+        now_millis: i64,
+        seed: u64,
+    ) -> Self {
         Evaluator {
             globals,
             root,
@@ -126,12 +131,13 @@ impl<'a> Evaluator<'a> {
             } => {
                 let mut result = self.path(steps, input, env)?;
                 if *keep_singleton {
-                    if let Val::Arr(arr) = &mut result {
-                        let arr = Rc::make_mut(arr);
+                    if let Val::Arr(arr) = &result {
                         if arr.cons && !arr.seq {
-                            arr.seq = true;
+                            result = Val::seq(vec![result]);
                         }
-                        arr.keep = true;
+                    }
+                    if let Val::Arr(arr) = &mut result {
+                        Rc::make_mut(arr).keep = true;
                     }
                 }
                 if let Some(pairs) = &node.group {
@@ -263,7 +269,7 @@ impl<'a> Evaluator<'a> {
         if let Some(v) = env.lookup(name) {
             return v;
         }
-        if let Some((_, v)) = self.globals.iter().find(|(n, _)| n == name) {
+        if let Some((_, v)) = self.globals.iter().find(|(n, _)| *n == name) {
             return Val::Json(v);
         }
         match functions::lookup(name) {
@@ -724,7 +730,7 @@ impl<'a> Evaluator<'a> {
         match f {
             Val::Func(func) => match &**func {
                 Func::Lambda { def, .. } => def.params.len(),
-                Func::Builtin(b) => b.signature().arity(),
+                Func::Builtin(b) => b.signature().required(),
                 Func::Partial { args, .. } => args.iter().filter(|a| a.is_none()).count(),
                 Func::Chain(first, _) => self.arity(first),
                 Func::Regex(_) | Func::Transform { .. } => 1,
@@ -748,7 +754,12 @@ impl<'a> Evaluator<'a> {
             partial: false,
         } = &rhs.kind
         {
-            return self.call(procedure, args, false, input, env, Some(left), rhs.pos);
+            // `lhs ~> f(args)` calls `f(lhs, args)`; the call keeps its own filters and `[]`
+            let mut result = self.call(procedure, args, false, input, env, Some(left), rhs.pos)?;
+            for predicate in &rhs.predicates {
+                result = self.filter(predicate, result, env)?;
+            }
+            return Ok(collapse(result, rhs.keep_array));
         }
         let func = self.eval(rhs, input, env)?;
         if !func.is_func() {

@@ -248,7 +248,7 @@ fn write_json(v: &Val<'_>, indent: Option<usize>, level: usize, out: &mut String
         Type::Num => {
             let n = v.as_num().unwrap_or(0.0);
             if n.is_finite() {
-                out.push_str(&js_number(precise(n)));
+                out.push_str(&js_number(if n.fract() == 0.0 { n } else { precise(n) }));
             } else {
                 out.push_str("null");
             }
@@ -452,6 +452,9 @@ fn fn_contains<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
         return Ok(Val::Undef);
     };
     let pattern = arg(&args, 1);
+    if pattern.is_undef() {
+        return Ok(Val::Undef);
+    }
     if let Some(p) = pattern.as_str() {
         return Ok(Val::Bool(s.contains(p)));
     }
@@ -474,7 +477,7 @@ fn limit_arg(
     match num_arg(args, i) {
         None => Ok(None),
         Some(n) if n < 0.0 => Err(err(
-            "D3020",
+            if name == "replace" { "D3011" } else { "D3020" },
             format!("the limit argument of function `{name}` must not be negative"),
             pos,
         )),
@@ -836,7 +839,6 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
         let b = t.strip_prefix('-').unwrap_or(t).as_bytes();
         !b.is_empty()
             && b[0].is_ascii_digit()
-            && !(b[0] == b'0' && b.len() > 1 && b[1].is_ascii_digit())
             && b.iter()
                 .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
     };

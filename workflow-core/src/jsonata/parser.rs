@@ -360,7 +360,7 @@ impl Parser<'_> {
                 ))
             }
             ":=" => {
-                let Kind::Var(name) = &left.kind else {
+                let (Kind::Var(name), true) = (&left.kind, left.predicates.is_empty()) else {
                     return Err(JsonataError::new(
                         "S0212",
                         "the left side of `:=` must be a variable name (start with `$`)",

@@ -14,6 +14,8 @@ struct Param {
     context: Option<Regex>,
     /// `a<n>`: the type of the array's items.
     subtype: Option<String>,
+    /// `?`: may be left out.
+    optional: bool,
 }
 
 /// A parsed signature, matched against the type letters of the actual arguments.
@@ -79,6 +81,7 @@ impl Signature {
                         ty: c.to_string(),
                         context: None,
                         subtype: None,
+                        optional: false,
                     });
                     regexes.push(format!("[{c}m]"));
                 }
@@ -87,6 +90,7 @@ impl Signature {
                         ty: "a".into(),
                         context: None,
                         subtype: None,
+                        optional: false,
                     });
                     regexes.push("[asnblfom]".into());
                 }
@@ -95,6 +99,7 @@ impl Signature {
                         ty: "f".into(),
                         context: None,
                         subtype: None,
+                        optional: false,
                     });
                     regexes.push("f".into());
                 }
@@ -103,6 +108,7 @@ impl Signature {
                         ty: "j".into(),
                         context: None,
                         subtype: None,
+                        optional: false,
                     });
                     regexes.push("[asnblom]".into());
                 }
@@ -111,6 +117,7 @@ impl Signature {
                         ty: "x".into(),
                         context: None,
                         subtype: None,
+                        optional: false,
                     });
                     regexes.push("[asnblfom]".into());
                 }
@@ -128,6 +135,7 @@ impl Signature {
                         ty: format!("({choice})"),
                         context: None,
                         subtype: None,
+                        optional: false,
                     });
                     regexes.push(format!("[{choice}m]"));
                     i = end;
@@ -169,6 +177,9 @@ impl Signature {
                         .last_mut()
                         .ok_or_else(|| bad("modifier without a type"))?
                         .push(c);
+                    if c == '?' {
+                        params.last_mut().expect("same length").optional = true;
+                    }
                 }
                 _ => return Err(bad(&format!("unknown type `{c}`"))),
             }
@@ -186,9 +197,10 @@ impl Signature {
         })
     }
 
-    /// Number of declared parameters.
-    pub fn arity(&self) -> usize {
-        self.params.len()
+    /// Number of parameters that are not optional (what JavaScript's `Function.length`
+    /// reports for a built-in, whose optional parameters have defaults).
+    pub fn required(&self) -> usize {
+        self.params.iter().filter(|p| !p.optional).count()
     }
 
     /// Checks `args` and returns them as the function receives them.

@@ -349,6 +349,38 @@ fn dates() {
     assert!(now.as_str().unwrap().ends_with('Z'));
     gives("$millis() = $millis()", json!(null), json!(true));
     fails("$toMillis('nope')", json!(null), "D3110");
+    let t = json!(1521801216617_i64);
+    gives(
+        "$fromMillis($, '[Y0001]-[M01]-[D01] [H01]:[m01]:[s01]')",
+        t.clone(),
+        json!("2018-03-23 10:33:36"),
+    );
+    gives(
+        "$fromMillis($, '[FNn], [D1o] [MNn,3-3] [Y,2]')",
+        t.clone(),
+        json!("Friday, 23rd Mar 18"),
+    );
+    gives(
+        "$fromMillis($, '[h]:[m01] [P] [z]', '-0500')",
+        t.clone(),
+        json!("5:33 am GMT-05:00"),
+    );
+    gives(
+        "$fromMillis($, undefined, '+0100')",
+        t,
+        json!("2018-03-23T11:33:36.617+01:00"),
+    );
+    gives(
+        "$formatInteger(3731, 'w;o')",
+        json!(null),
+        json!("three thousand, seven hundred and thirty-first"),
+    );
+    gives(
+        "$formatInteger(1234567, '#,##0')",
+        json!(null),
+        json!("1,234,567"),
+    );
+    gives("$formatInteger(1984, 'I')", json!(null), json!("MCMLXXXIV"));
 }
 
 #[test]
@@ -416,6 +448,19 @@ fn states_and_user_variables_come_from_bindings() {
 }
 
 #[test]
+fn borrowed_bindings_need_no_clone() {
+    let states = json!({"input": {"items": [1, 2, 3]}});
+    let e = Expression::parse("$sum($states.input.items) + $n").unwrap();
+    let n = json!(4);
+    let lookup = |name: &str| match name {
+        "states" => Some(&states),
+        "n" => Some(&n),
+        _ => None,
+    };
+    assert_eq!(e.evaluate_borrowed(None, &lookup).unwrap(), Some(json!(10)));
+}
+
+#[test]
 fn a_function_result_is_an_unsupported_result() {
     let err = eval_with("$fn := function($x){$x}", json!(null), json!({})).unwrap_err();
     assert!(err.is_unsupported_result());
@@ -448,4 +493,130 @@ fn delimiters() {
 fn expressions_are_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Expression>();
+}
+
+/// Every JSONata expression that appears in the recorded conformance cases
+/// (`{% ... %}` in ../shared/conformance/cases/*/definition.asl.json), delimiters removed.
+const CONFORMANCE_EXPRESSIONS: &[&str] = &[
+    " $ItemsVar ",
+    " $contains(\"hello$world\", /^hello\\ /) ",
+    " $contains(\"hello$world\", /^hello\\$/) ",
+    " $contains('hello$world', /^hello\\ /) ",
+    " $contains('hello$world', /^hello\\$/) ",
+    " $doesNotExist ",
+    " $errorVar ",
+    " $fn := function($x){$x} ",
+    " $merge([$states.input.part1, $states.input.part2]) ",
+    " $not($states.input.result.done) ",
+    " $not($states.input.type = 'Private') ",
+    " $number(\"2\") ",
+    " $number('2') ",
+    " $parse($states.input.FunctionInput) ",
+    " $partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd) ",
+    " $range($states.input.FunctionInput.fst, $states.input.FunctionInput.snd, $states.input.FunctionInput.trd) ",
+    " $resultVar ",
+    " $states.context.Map.Item.Value ",
+    " $states.errorOutput ",
+    " $states.input ",
+    " $states.input = '\"' ",
+    " $states.input.TimestampValue ",
+    " $states.input.cause ",
+    " $states.input.condition ",
+    " $states.input.error ",
+    " $states.input.input_value ",
+    " $states.input.items ",
+    " $states.input.result.done ",
+    " $states.input.str_value = \"string literal\" ",
+    " $states.input.type = 'Public' ",
+    " $states.input.value = 0 ",
+    " $states.input.value >= 20 and $states.input.value < 30 ",
+    " $states.input.waitSeconds ",
+    " $states.result ",
+    " $states.result.ja_expr ",
+    " $sum($states.input.input_values) + $var_constant_1 ",
+    " $theAnswer ",
+    " $var = '\"' ",
+    " $var_input_value ",
+    " $variable := 1 ",
+    " $varname ",
+    " $varname.varfield ",
+    " 'string' ",
+    " 1 ",
+    " [0] ",
+    " [1, 'two', 3] ",
+    " [] ",
+    " null ",
+    " true ",
+    " {'foo': 'bar'} ",
+];
+
+#[test]
+fn every_conformance_expression_parses() {
+    for text in CONFORMANCE_EXPRESSIONS {
+        if let Err(e) = Expression::parse(text) {
+            panic!("`{text}` does not parse: {e}");
+        }
+    }
+}
+
+/// `expr` with `$states.input` = `input` and the user variables `vars`.
+fn in_state(expr: &str, input: Value, vars: Value) -> Result<Option<Value>, JsonataError> {
+    let mut all = vars;
+    all["states"] = json!({"input": input});
+    eval_with(expr, json!(null), all)
+}
+
+#[test]
+fn conformance_expressions_evaluate_as_recorded() {
+    let cases: &[(&str, Value, Value, Option<Value>)] = &[
+        // 756-759: regular expression literals
+        (" $contains(\"hello$world\", /^hello\\$/) ", json!({}), json!({}), Some(json!(true))),
+        (" $contains('hello$world', /^hello\\ /) ", json!({}), json!({}), Some(json!(false))),
+        // 770-789: $partition
+        (" $partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd) ", json!({"FunctionInput": {"fst": [0], "snd": 5}}), json!({}), Some(json!([[0]]))),
+        (" $partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd) ", json!({"FunctionInput": {"fst": [0, 1, 2], "snd": 2}}), json!({}), Some(json!([[0, 1], [2]]))),
+        (" $partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd) ", json!({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 1}}), json!({}), Some(json!([[0], [1], [2], [3]]))),
+        (" $partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd) ", json!({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 3}}), json!({}), Some(json!([[0, 1, 2], [3]]))),
+        // 790-793: $range (a single item is not an array)
+        (" $range($states.input.FunctionInput.fst, $states.input.FunctionInput.snd, $states.input.FunctionInput.trd) ", json!({"FunctionInput": {"fst": 0, "snd": 9, "trd": 3}}), json!({}), Some(json!([0, 3, 6, 9]))),
+        (" $range($states.input.FunctionInput.fst, $states.input.FunctionInput.snd, $states.input.FunctionInput.trd) ", json!({"FunctionInput": {"fst": 0, "snd": 10, "trd": 3}}), json!({}), Some(json!([0, 3, 6, 9]))),
+        (" $range($states.input.FunctionInput.fst, $states.input.FunctionInput.snd, $states.input.FunctionInput.trd) ", json!({"FunctionInput": {"fst": 1, "snd": 9, "trd": 9}}), json!({}), Some(json!(1))),
+        (" $range($states.input.FunctionInput.fst, $states.input.FunctionInput.snd, $states.input.FunctionInput.trd) ", json!({"FunctionInput": {"fst": 1, "snd": 9, "trd": 2}}), json!({}), Some(json!([1, 3, 5, 7, 9]))),
+        // 794-799: $parse
+        (" $parse($states.input.FunctionInput) ", json!({"FunctionInput": "-0"}), json!({}), Some(json!(0))),
+        (" $parse($states.input.FunctionInput) ", json!({"FunctionInput": "1.1"}), json!({}), Some(json!(1.1))),
+        (" $parse($states.input.FunctionInput) ", json!({"FunctionInput": "true"}), json!({}), Some(json!(true))),
+        (" $parse($states.input.FunctionInput) ", json!({"FunctionInput": "\"HelloWorld\""}), json!({}), Some(json!("HelloWorld"))),
+        (" $parse($states.input.FunctionInput) ", json!({"FunctionInput": "[1,2,\"HelloWorld\"]"}), json!({}), Some(json!([1, 2, "HelloWorld"]))),
+        // 745: a lambda-free expression over the input and a variable
+        (" $sum($states.input.input_values) + $var_constant_1 ", json!({"input_value": "string literal", "input_values": [1, 2, 3]}), json!({"var_constant_1": 1}), Some(json!(7))),
+        // Choice conditions (823, 826, 060)
+        (" $not($states.input.type = 'Private') ", json!({"type": "Private", "value": 22}), json!({}), Some(json!(false))),
+        (" $states.input.type = 'Public' ", json!({"type": "Public", "value": 22}), json!({}), Some(json!(true))),
+        (" $states.input.value >= 20 and $states.input.value < 30 ", json!({"type": "Public", "value": 22}), json!({}), Some(json!(true))),
+        (" $not($states.input.result.done) ", json!({"result": {"done": false}}), json!({}), Some(json!(true))),
+        (" $states.input = '\"' ", json!("\""), json!({}), Some(json!(true))),
+        (" $var = '\"' ", json!({}), json!({"var": "\""}), Some(json!(true))),
+        (" $merge([$states.input.part1, $states.input.part2]) ", json!({"part1": {"a": 1}, "part2": {"b": 2}}), json!({}), Some(json!({"a": 1, "b": 2}))),
+        (" $number('2') ", json!({}), json!({}), Some(json!(2))),
+        (" $varname.varfield ", json!({}), json!({"varname": {"varfield": "v"}}), Some(json!("v"))),
+        (" $variable := 1 ", json!({}), json!({}), Some(json!(1))),
+        // 750-755: an unknown variable is undefined (the interpreter reports it)
+        (" $doesNotExist ", json!({}), json!({}), None),
+        // 837-842: Items literals
+        (" [] ", json!({}), json!({}), Some(json!([]))),
+        (" [0] ", json!({}), json!({}), Some(json!([0]))),
+        (" [1, 'two', 3] ", json!({}), json!({}), Some(json!([1, "two", 3]))),
+        (" {'foo': 'bar'} ", json!({}), json!({}), Some(json!({"foo": "bar"}))),
+        (" 'string' ", json!({}), json!({}), Some(json!("string"))),
+        (" null ", json!({}), json!({}), Some(json!(null))),
+    ];
+    for (expr, input, vars, expected) in cases {
+        let got =
+            in_state(expr, input.clone(), vars.clone()).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        assert_eq!(&got, expected, "{expr}");
+    }
+    // 838: a function is not a JSON value
+    let err = in_state(" $fn := function($x){$x} ", json!({}), json!({})).unwrap_err();
+    assert!(err.is_unsupported_result());
 }

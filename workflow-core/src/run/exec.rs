@@ -3,15 +3,18 @@
 
 use super::clock::{format_millis, Clock};
 use super::history::{EventDetails, EventType, History, HistoryFull};
+use super::items::{batch, read_items, ItemSource};
+use super::jsonata_template::type_name;
 use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
-    Catcher, Concurrency, Expr, Invoke, Kind, MapNode, Node, Program, ScopeId, Seconds, StateId,
-    TaskNode, Wait,
+    Assign, Catcher, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program,
+    ScopeId, Selector, StateId, TaskNode, Test, Wait,
 };
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
+use crate::limits::{measure, Over};
 use crate::path::{set_result_path, JsonPath, Scope};
 use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
 use futures::future::BoxFuture;
@@ -26,6 +29,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub payload_bytes: Option<usize>,
+    pub json_depth: Option<usize>,
 }
 
 /// Facts about the execution for the context object.
@@ -50,12 +54,13 @@ pub(crate) struct Shared {
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
     pub jitter: Jitter,
+    pub item_source: Option<Arc<dyn ItemSource>>,
 }
 
 /// How a scope ended badly: the error, and the last event of its line.
 pub(crate) type Failed = (StatesError, u64);
 
-enum Step {
+pub(crate) enum Step {
     Next(Arc<Value>, StateId),
     End(Arc<Value>),
 }
@@ -91,11 +96,11 @@ fn to_owned_value(v: Cow<'_, Value>) -> Value {
     v.into_owned()
 }
 
-struct StateRun<'a> {
-    node: &'a Node,
-    entered_id: u64,
-    entered_millis: i64,
-    retry_count: u32,
+pub(crate) struct StateRun<'a> {
+    pub node: &'a Node,
+    pub entered_id: u64,
+    pub entered_millis: i64,
+    pub retry_count: u32,
 }
 
 impl StateRun<'_> {
@@ -129,23 +134,47 @@ impl Shared {
         Some(Arc::clone(v))
     }
 
+    /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
+    /// size or the nesting depth limit.
     fn check_size(&self, v: &Value, state: &str) -> Result<(), StatesError> {
-        let Some(limit) = self.limits.payload_bytes else {
-            return Ok(());
+        let cause = match measure(v, self.limits.payload_bytes, self.limits.json_depth) {
+            None => return Ok(()),
+            Some(Over::Bytes) => format!(
+                "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+            Some(Over::Depth) => format!(
+                "The state/task '{state}' returned a result nested deeper than the maximum of {} levels.",
+                self.limits.json_depth.unwrap_or_default()
+            ),
         };
-        if json_size_exceeds(v, limit) {
-            return Err(StatesError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
-                ),
-            ));
+        Err(StatesError::new(names::DATA_LIMIT_EXCEEDED, cause))
+    }
+
+    /// Sets a state's variables, within the service's size limit for one `Assign` (the
+    /// payload limit: 256 KiB by default) when limits are on.
+    pub(crate) fn assign_variables(
+        &self,
+        frame: &mut Frame,
+        values: Map<String, Value>,
+    ) -> Result<(), StatesError> {
+        if let Some(limit) = self.limits.payload_bytes {
+            let total: usize = values
+                .iter()
+                .map(|(k, v)| k.len() + serde_json::to_string(v).map_or(0, |s| s.len()))
+                .sum();
+            if total > limit {
+                return Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!("The variables assigned by one state exceed the maximum size of {limit} bytes."),
+                ));
+            }
         }
+        frame.assign(values);
         Ok(())
     }
 
     /// The context object `$$` for a state.
-    fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
+    pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
         let mut ctx = json!({
             "Execution": {
                 "Id": self.info.id,
@@ -239,8 +268,16 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
+        if node.jsonata.is_some()
+            && matches!(
+                node.kind,
+                Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. } | Kind::Wait(_)
+            )
+        {
+            return self.jsonata_state(run, input, frame).await;
+        }
         match &node.kind {
-            Kind::Choice { rules, default } => {
+            Kind::Choice { branches, default } => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
                 let effective = select_input(node, &input, ctx.as_ref(), frame)?;
                 let scope = Scope {
@@ -249,34 +286,27 @@ impl Shared {
                     variables: Some(&*frame),
                 };
                 let mut chosen = None;
-                for (rule, target, assign) in rules {
+                for b in branches {
+                    let Test::Rule(rule) = &b.test else { continue };
                     let resolve = |p: &JsonPath| Ok(p.try_select(&scope));
                     if rule.evaluate(&resolve)? {
-                        chosen = Some((*target, assign.as_ref()));
+                        chosen = Some((b.next, b.assign.as_ref()));
                         break;
                     }
                 }
                 let (target, rule_assign) = match (chosen, default) {
                     (Some(c), _) => c,
                     (None, Some(d)) => (*d, None),
-                    (None, None) => {
-                        return Err(StatesError::new(
-                            names::NO_CHOICE_MATCHED,
-                            format!(
-                                "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice Rule matched and no Default was specified.",
-                                node.name, run.entered_id
-                            ),
-                        ))
-                    }
+                    (None, None) => return Err(no_choice_matched(run)),
                 };
                 let mut assigned = Map::new();
                 for a in [node.assign.as_ref(), rule_assign].into_iter().flatten() {
-                    if let Value::Object(m) = a.evaluate(&scope)? {
+                    if let Value::Object(m) = path_assign(a, &scope)? {
                         assigned.extend(m);
                     }
                 }
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
-                frame.assign(assigned);
+                self.assign_variables(frame, assigned)?;
                 Ok(Step::Next(output, target))
             }
             Kind::Succeed => {
@@ -304,6 +334,9 @@ impl Shared {
                         Expr::Call(c) => {
                             c.evaluate(&|p: &JsonPath| p.select(&scope).map(to_owned_value))?
                         }
+                        Expr::Jsonata(_) => {
+                            unreachable!("JSONata Fail states run in jsonata_state")
+                        }
                     };
                     match v {
                         Value::String(s) => Ok(Some(s)),
@@ -330,13 +363,13 @@ impl Shared {
                     };
                     let delay = self.wait_delay(wait, &scope)?;
                     let assigned = match &node.assign {
-                        Some(a) => Some(a.evaluate(&scope)?),
+                        Some(a) => Some(path_assign(a, &scope)?),
                         None => None,
                     };
                     (delay, assigned)
                 };
                 if let Some(Value::Object(m)) = assigned {
-                    frame.assign(m);
+                    self.assign_variables(frame, m)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -399,15 +432,18 @@ impl Shared {
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let error_output = json!({ "Error": error.error, "Cause": error.cause });
+        if run.node.jsonata.is_some() {
+            return self.jsonata_caught(run, c, input, error_output, frame);
+        }
         if let Some(a) = &c.assign {
-            let ctx = a.references_context().then(|| self.context(run, None));
+            let ctx = run.node.uses_context.then(|| self.context(run, None));
             let scope = Scope {
                 input: &error_output,
                 context: ctx.as_ref(),
                 variables: Some(&*frame),
             };
-            if let Value::Object(m) = a.evaluate(&scope)? {
-                frame.assign(m);
+            if let Value::Object(m) = path_assign(a, &scope)? {
+                self.assign_variables(frame, m)?;
             }
         }
         let output = match &c.result_path {
@@ -427,6 +463,9 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
+        if node.jsonata.is_some() {
+            return self.jsonata_attempt(run, input, frame, prev).await;
+        }
         let ctx = node.uses_context.then(|| self.context(run, None));
         let effective = select_input(node, input, ctx.as_ref(), frame)?;
         let result: Arc<Value> = match &node.kind {
@@ -441,9 +480,9 @@ impl Shared {
                         context: ctx.as_ref(),
                         variables: Some(&*frame),
                     };
-                    let resolve = |s: &Option<Seconds>, field| {
+                    let resolve = |s: &Option<IntField>, field| {
                         s.as_ref()
-                            .map(|s| resolve_seconds(s, &scope, field))
+                            .map(|s| resolve_int(s, &scope, field))
                             .transpose()
                     };
                     (
@@ -482,8 +521,8 @@ impl Shared {
                 context: ctx.as_ref(),
                 variables: Some(&*frame),
             };
-            if let Value::Object(m) = a.evaluate(&scope)? {
-                frame.assign(m);
+            if let Value::Object(m) = path_assign(a, &scope)? {
+                self.assign_variables(frame, m)?;
             }
         }
         let merged = match &node.io.result_path {
@@ -521,6 +560,9 @@ impl Shared {
                 }
             }
             Wait::Timestamp(t) => self.until(t),
+            Wait::SecondsExpr(_) | Wait::TimestampExpr(_) => {
+                unreachable!("JSONata Waits run in jsonata_state")
+            }
             Wait::TimestampPath(p) => {
                 let v = p.select(scope)?;
                 let t = v
@@ -542,7 +584,7 @@ impl Shared {
     }
 
     /// Whole seconds from now until `t` (rounded up; negative when past).
-    fn until(&self, t: &crate::timestamp::Timestamp) -> i128 {
+    pub(crate) fn until(&self, t: &crate::timestamp::Timestamp) -> i128 {
         let nanos = t.to_unix_nanos() - self.clock.now_unix_nanos();
         if nanos <= 0 {
             0
@@ -552,7 +594,7 @@ impl Shared {
     }
 
     /// Calls the task's handler (or its mock), with events, timeout, metrics and panic capture.
-    async fn invoke(
+    pub(crate) async fn invoke(
         &self,
         run: &StateRun<'_>,
         task: &TaskNode,
@@ -683,6 +725,20 @@ impl Shared {
         drop(guard);
         self.metrics
             .finished(&function, started_at.elapsed(), outcome.is_ok());
+        // A result too deep for the recursive walks (clone, history) is refused before them.
+        let outcome = outcome.and_then(|v| match self.limits.json_depth {
+            Some(max) if crate::limits::depth_exceeds(&v, max) => {
+                crate::limits::dispose(v);
+                Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!(
+                        "The state/task '{}' returned a result nested deeper than the maximum of {max} levels.",
+                        node.name
+                    ),
+                ))
+            }
+            _ => Ok(v),
+        });
         match outcome {
             Ok(v) => {
                 let v = if wrap_envelope {
@@ -726,7 +782,7 @@ impl Shared {
         Ok(())
     }
 
-    async fn parallel(
+    pub(crate) async fn parallel(
         &self,
         run: &StateRun<'_>,
         branches: &[ScopeId],
@@ -780,18 +836,50 @@ impl Shared {
         frame: &Frame,
         prev: &mut u64,
     ) -> Result<Value, StatesError> {
+        let iterations = self.map_items(run, m, effective, ctx, frame)?;
+        self.map_iterations(run, m, iterations, frame, prev).await
+    }
+
+    /// The iteration inputs (ItemsPath, then ItemSelector) and MaxConcurrency of a JSONPath Map.
+    fn map_items(
+        &self,
+        run: &StateRun<'_>,
+        m: &MapNode,
+        effective: &Value,
+        ctx: Option<&Value>,
+        frame: &Frame,
+    ) -> Result<Iterations, StatesError> {
         let (items_value, limit) = {
             let scope = Scope {
                 input: effective,
                 context: ctx,
                 variables: Some(frame),
             };
-            let items_value = match &m.items_path {
-                Some(p) => p.select(&scope)?,
-                None => Cow::Borrowed(effective),
+            let items_value = match (&m.reader, &m.items_path) {
+                (Some(r), _) => {
+                    let params = match &r.params {
+                        Some(Selector::Path(t)) => t.evaluate(&scope)?,
+                        Some(Selector::Jsonata(_)) => {
+                            unreachable!("JSONata Maps run in jsonata_attempt")
+                        }
+                        None => Value::Object(Map::new()),
+                    };
+                    let source = self.item_source.as_deref();
+                    Cow::Owned(Value::Array(read_items(
+                        source,
+                        &r.resource,
+                        &params,
+                        r.config.as_ref(),
+                    )?))
+                }
+                (None, Some(p)) => p.select(&scope)?,
+                (None, None) => Cow::Borrowed(effective),
             };
             let limit = match &m.max_concurrency {
                 Concurrency::Literal(n) => *n,
+                Concurrency::Jsonata(_) => {
+                    unreachable!("JSONata Maps run in jsonata_attempt")
+                }
                 Concurrency::Path(p) => {
                     let v = p.select(&scope)?;
                     // The service also accepts an integer written as a string ("1").
@@ -815,25 +903,15 @@ impl Shared {
         let Value::Array(items) = items_value.as_ref() else {
             return Err(StatesError::runtime(format!(
                 "Map state input must be an array but was: {}",
-                json_type_name(&items_value)
+                type_name(&items_value)
             )));
         };
-        let started = self.event(
-            *prev,
-            EventType::MapStateStarted,
-            EventDetails {
-                index: Some(items.len() as u64),
-                ..Default::default()
-            },
-        )?;
-        let outer = Arc::new(frame.clone());
-        let name = run.node.name.clone();
         // Iteration inputs are computed up front so that a bad ItemSelector fails the state
         // before any iteration starts.
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let input = match &m.item_selector {
-                Some(sel) => {
+                Some(Selector::Path(sel)) => {
                     let ctx = sel
                         .references_context()
                         .then(|| self.context(run, Some((index, item))));
@@ -844,10 +922,89 @@ impl Shared {
                     };
                     sel.evaluate(&scope)?
                 }
+                Some(Selector::Jsonata(_)) => {
+                    unreachable!("JSONata Maps run in jsonata_attempt")
+                }
                 None => item.clone(),
             };
             inputs.push(Arc::new(input));
         }
+        if let Some(b) = &m.batcher {
+            let scope = Scope {
+                input: effective,
+                context: ctx,
+                variables: Some(frame),
+            };
+            let max_items = b
+                .max_items
+                .as_ref()
+                .map(|f| resolve_int(f, &scope, "MaxItemsPerBatchPath"))
+                .transpose()?;
+            let max_bytes = b
+                .max_bytes
+                .as_ref()
+                .map(|f| resolve_int(f, &scope, "MaxInputBytesPerBatchPath"))
+                .transpose()?;
+            inputs = batched(inputs, max_items, max_bytes, b.batch_input.as_ref());
+        }
+        let scope = Scope {
+            input: effective,
+            context: ctx,
+            variables: Some(frame),
+        };
+        let count = m
+            .tolerated_failure_count
+            .as_ref()
+            .map(|f| resolve_int(f, &scope, "ToleratedFailureCountPath"))
+            .transpose()?;
+        let percentage = match &m.tolerated_failure_percentage {
+            None => None,
+            Some(Percent::Literal(p)) => Some(*p),
+            Some(Percent::Path(p)) => Some(
+                p.select(&scope)?
+                    .as_f64()
+                    .filter(|n| (0.0..=100.0).contains(n))
+                    .ok_or_else(|| {
+                        StatesError::runtime(format!(
+                            "The ToleratedFailurePercentagePath field does not reference a number between 0 and 100: {}",
+                            p.as_str()
+                        ))
+                    })?,
+            ),
+            Some(Percent::Jsonata(_)) => unreachable!("JSONata Maps run in jsonata_attempt"),
+        };
+        Ok(Iterations {
+            inputs,
+            limit,
+            tolerance: Tolerance { count, percentage },
+        })
+    }
+
+    /// Runs a Map's iterations, at most `limit` at once (0: all), results in item order.
+    pub(crate) async fn map_iterations(
+        &self,
+        run: &StateRun<'_>,
+        m: &MapNode,
+        iterations: Iterations,
+        frame: &Frame,
+        prev: &mut u64,
+    ) -> Result<Value, StatesError> {
+        let Iterations {
+            inputs,
+            limit,
+            tolerance,
+        } = iterations;
+        let count = inputs.len();
+        let started = self.event(
+            *prev,
+            EventType::MapStateStarted,
+            EventDetails {
+                index: Some(count as u64),
+                ..Default::default()
+            },
+        )?;
+        let outer = Arc::new(frame.clone());
+        let name = run.node.name.clone();
         let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
             let frame = Frame::child(Arc::clone(&outer));
             let name = name.clone();
@@ -878,14 +1035,13 @@ impl Shared {
             }
         });
         let width = if limit == 0 {
-            items.len().max(1)
+            count.max(1)
         } else {
             limit as usize
         };
         let mut stream = futures::stream::iter(iterations).buffer_unordered(width);
-        let mut results: Vec<Option<Value>> = vec![None; items.len()];
-        let tolerated =
-            m.tolerated_failure_count.is_some() || m.tolerated_failure_percentage.is_some();
+        let mut results: Vec<Option<Value>> = vec![None; count];
+        let tolerated = tolerance.count.is_some() || tolerance.percentage.is_some();
         let mut failures = 0u64;
         let mut last = started;
         while let Some(r) = stream.next().await {
@@ -899,10 +1055,10 @@ impl Shared {
                 Err(e) => {
                     failures += 1;
                     let within = tolerated
-                        && m.tolerated_failure_count.is_none_or(|c| failures <= c)
-                        && m.tolerated_failure_percentage.is_none_or(|p| {
-                            (failures as f64) * 100.0 / (items.len().max(1) as f64) <= p
-                        });
+                        && tolerance.count.is_none_or(|c| failures <= c)
+                        && tolerance
+                            .percentage
+                            .is_none_or(|p| (failures as f64) * 100.0 / (count.max(1) as f64) <= p);
                     if !within {
                         drop(stream);
                         *prev =
@@ -951,7 +1107,58 @@ async fn watch_heartbeat(
     }
 }
 
-fn next_step(node: &Node, output: Arc<Value>) -> Step {
+/// `States.NoChoiceMatched`, with the service's message.
+pub(crate) fn no_choice_matched(run: &StateRun<'_>) -> StatesError {
+    StatesError::new(
+        names::NO_CHOICE_MATCHED,
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice Rule matched and no Default was specified.",
+            run.node.name, run.entered_id
+        ),
+    )
+}
+
+/// Evaluates a JSONPath-mode Assign (a payload template).
+fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Value, StatesError> {
+    match a {
+        Assign::Path(t) => t.evaluate(scope),
+        Assign::Jsonata(_) => unreachable!("JSONata Assign runs in the JSONata data flow"),
+    }
+}
+
+/// What a Map state iterates: the inputs, at most `limit` at once (0: all), and how many
+/// failures it tolerates.
+pub(crate) struct Iterations {
+    pub inputs: Vec<Arc<Value>>,
+    pub limit: u64,
+    pub tolerance: Tolerance,
+}
+
+/// How many failed iterations a Map tolerates (`None`: none).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tolerance {
+    pub count: Option<u64>,
+    pub percentage: Option<f64>,
+}
+
+/// Groups iteration inputs with an ItemBatcher.
+pub(crate) fn batched(
+    inputs: Vec<Arc<Value>>,
+    max_items: Option<u64>,
+    max_bytes: Option<u64>,
+    batch_input: Option<&Value>,
+) -> Vec<Arc<Value>> {
+    let items = inputs
+        .into_iter()
+        .map(|v| Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
+        .collect();
+    batch(items, max_items, max_bytes, batch_input)
+        .into_iter()
+        .map(Arc::new)
+        .collect()
+}
+
+pub(crate) fn next_step(node: &Node, output: Arc<Value>) -> Step {
     match node.next {
         Some(n) => Step::Next(output, n),
         None => Step::End(output),
@@ -965,10 +1172,11 @@ fn task_resource(node: &Node) -> Arc<str> {
     }
 }
 
-fn resolve_seconds(s: &Seconds, scope: &Scope<'_>, field: &str) -> Result<u64, StatesError> {
+fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, StatesError> {
     match s {
-        Seconds::Literal(n) => Ok(*n),
-        Seconds::Path(p) => p.select(scope)?.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+        IntField::Literal(n) => Ok(*n),
+        IntField::Jsonata(_) => unreachable!("JSONata Tasks run in jsonata_attempt"),
+        IntField::Path(p) => p.select(scope)?.as_u64().filter(|n| *n > 0).ok_or_else(|| {
             StatesError::runtime(format!(
                 "The {field} field does not reference a positive integer: {}",
                 p.as_str()
@@ -1066,42 +1274,9 @@ fn lambda_invoke_envelope(payload: Value) -> Value {
     })
 }
 
-fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// Whether the compact JSON text of `v` is longer than `limit` bytes (stops counting early).
-pub(crate) fn json_size_exceeds(v: &Value, limit: usize) -> bool {
-    struct Counter {
-        n: usize,
-        limit: usize,
-    }
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.n += buf.len();
-            if self.n > self.limit {
-                return Err(std::io::Error::other("over the limit"));
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Counter { n: 0, limit };
-    serde_json::to_writer(&mut c, v).is_err()
 }

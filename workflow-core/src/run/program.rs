@@ -1,6 +1,7 @@
 //! A definition compiled for running: states resolved to indices, paths parsed, templates split,
 //! Choice rules compiled. Built once per definition; shared by every execution.
 
+use super::jsonata_template::Jt;
 use crate::asl::{self, QueryLanguage, State, StateMachine};
 use crate::choice::Rule;
 use crate::intrinsics::{self, Call};
@@ -39,9 +40,41 @@ pub(crate) struct Node {
     pub next: Option<StateId>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
-    pub assign: Option<Template>,
+    pub assign: Option<Assign>,
+    /// JSONata-mode Arguments and Output (`None` for a JSONPath state).
+    pub jsonata: Option<Box<JsonataIo>>,
     /// Whether any path of the state reads `$$`, so the context object must be built.
     pub uses_context: bool,
+}
+
+/// JSONata-mode input and output of a state.
+#[derive(Debug, Default)]
+pub(crate) struct JsonataIo {
+    pub arguments: Option<Jt>,
+    pub output: Option<Jt>,
+}
+
+/// `Assign`: a JSONPath payload template or JSONata values.
+#[derive(Debug)]
+pub(crate) enum Assign {
+    Path(Template),
+    Jsonata(Jt),
+}
+
+/// One rule of a Choice state.
+#[derive(Debug)]
+pub(crate) struct ChoiceBranch {
+    pub test: Test,
+    pub next: StateId,
+    pub assign: Option<Assign>,
+    pub output: Option<Jt>,
+}
+
+/// What a Choice rule tests.
+#[derive(Debug)]
+pub(crate) enum Test {
+    Rule(Rule<JsonPath>),
+    Condition(Jt),
 }
 
 /// JSONPath-mode input and output processing of a state.
@@ -64,7 +97,7 @@ pub(crate) enum Kind {
     },
     Task(Box<TaskNode>),
     Choice {
-        rules: Vec<(Rule<JsonPath>, StateId, Option<Template>)>,
+        branches: Vec<ChoiceBranch>,
         default: Option<StateId>,
     },
     Wait(Wait),
@@ -84,8 +117,8 @@ pub(crate) enum Kind {
 pub(crate) struct TaskNode {
     pub resource: Arc<str>,
     pub invoke: Invoke,
-    pub timeout: Option<Seconds>,
-    pub heartbeat: Option<Seconds>,
+    pub timeout: Option<IntField>,
+    pub heartbeat: Option<IntField>,
 }
 
 /// How a Task's resource is called.
@@ -101,11 +134,12 @@ pub(crate) enum Invoke {
     Other,
 }
 
-/// A number given literally or by a path.
+/// A non-negative integer given literally, by a path, or by a JSONata expression.
 #[derive(Debug)]
-pub(crate) enum Seconds {
+pub(crate) enum IntField {
     Literal(u64),
     Path(JsonPath),
+    Jsonata(Jt),
 }
 
 /// A Wait state's duration.
@@ -115,6 +149,8 @@ pub(crate) enum Wait {
     Timestamp(crate::timestamp::Timestamp),
     SecondsPath(JsonPath),
     TimestampPath(JsonPath),
+    SecondsExpr(Jt),
+    TimestampExpr(Jt),
 }
 
 /// A value computed from a path or an intrinsic call (Fail's ErrorPath/CausePath), or a literal.
@@ -123,6 +159,7 @@ pub(crate) enum Expr {
     Literal(Arc<str>),
     Path(JsonPath),
     Call(Call<JsonPath>),
+    Jsonata(Jt),
 }
 
 /// A Map state's iteration.
@@ -130,10 +167,41 @@ pub(crate) enum Expr {
 pub(crate) struct MapNode {
     pub processor: ScopeId,
     pub items_path: Option<JsonPath>,
-    pub item_selector: Option<Template>,
+    /// JSONata `Items`.
+    pub items: Option<Jt>,
+    pub item_selector: Option<Selector>,
     pub max_concurrency: Concurrency,
-    pub tolerated_failure_count: Option<u64>,
-    pub tolerated_failure_percentage: Option<f64>,
+    pub tolerated_failure_count: Option<IntField>,
+    pub tolerated_failure_percentage: Option<Percent>,
+    /// Distributed mode: where the items come from.
+    pub reader: Option<ReaderNode>,
+    /// Distributed mode: how items are grouped into iteration inputs.
+    pub batcher: Option<BatcherNode>,
+}
+
+/// ToleratedFailurePercentage, literal, by path or by JSONata.
+#[derive(Debug)]
+pub(crate) enum Percent {
+    Literal(f64),
+    Path(JsonPath),
+    Jsonata(Jt),
+}
+
+/// A Map's `ItemReader`.
+#[derive(Debug)]
+pub(crate) struct ReaderNode {
+    pub resource: Arc<str>,
+    /// Parameters (JSONPath) or Arguments (JSONata) naming the bucket and key.
+    pub params: Option<Selector>,
+    pub config: Option<Value>,
+}
+
+/// A Map's `ItemBatcher`.
+#[derive(Debug)]
+pub(crate) struct BatcherNode {
+    pub max_items: Option<IntField>,
+    pub max_bytes: Option<IntField>,
+    pub batch_input: Option<Value>,
 }
 
 /// MaxConcurrency, literal or by path.
@@ -141,6 +209,14 @@ pub(crate) struct MapNode {
 pub(crate) enum Concurrency {
     Literal(u64),
     Path(JsonPath),
+    Jsonata(Jt),
+}
+
+/// ItemSelector (or the older Parameters) of a Map.
+#[derive(Debug)]
+pub(crate) enum Selector {
+    Path(Template),
+    Jsonata(Jt),
 }
 
 /// One compiled retrier.
@@ -160,7 +236,9 @@ pub(crate) struct Catcher {
     pub errors: ErrorMatcher,
     pub next: StateId,
     pub result_path: Option<Option<JsonPath>>,
-    pub assign: Option<Template>,
+    pub assign: Option<Assign>,
+    /// JSONata `Output`.
+    pub output: Option<Jt>,
 }
 
 /// The `ErrorEquals` of a retrier or catcher.
@@ -333,6 +411,23 @@ impl Compiler {
         }
     }
 
+    fn jt(&mut self, v: Option<&Value>, field: &str, ptr: String) -> Option<Jt> {
+        match Jt::compile(v?, field) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.error(ptr, e);
+                None
+            }
+        }
+    }
+
+    fn assign(&mut self, v: &Option<Value>, ql: QueryLanguage, ptr: String) -> Option<Assign> {
+        match ql {
+            QueryLanguage::JSONPath => self.template(v, ptr).map(Assign::Path),
+            QueryLanguage::JSONata => self.jt(v.as_ref(), "Assign", ptr).map(Assign::Jsonata),
+        }
+    }
+
     fn expr(
         &mut self,
         literal: &Option<String>,
@@ -340,6 +435,17 @@ impl Compiler {
         ptr: String,
     ) -> Option<Expr> {
         if let Some(l) = literal {
+            if crate::jsonata::strip_delimiters(l).is_some() {
+                let field = ptr
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches("Path");
+                let field = field.to_owned();
+                return self
+                    .jt(Some(&Value::String(l.clone())), &field, ptr)
+                    .map(Expr::Jsonata);
+            }
             return Some(Expr::Literal(Arc::from(l.as_str())));
         }
         let text = path.as_ref()?;
@@ -357,19 +463,20 @@ impl Compiler {
         }
     }
 
-    fn seconds(
+    fn int_field(
         &mut self,
         literal: &Option<asl::IntOrExpr>,
         path: &Option<String>,
         ptr: String,
-    ) -> Option<Seconds> {
+    ) -> Option<IntField> {
         match (literal, path) {
-            (Some(asl::IntOrExpr::Int(n)), _) => Some(Seconds::Literal((*n).max(0) as u64)),
-            (Some(asl::IntOrExpr::Expr(_)), _) => {
-                self.error(ptr, "JSONata expressions are not supported here yet");
-                None
+            (Some(asl::IntOrExpr::Int(n)), _) => Some(IntField::Literal((*n).max(0) as u64)),
+            (Some(asl::IntOrExpr::Expr(e)), _) => {
+                let field = ptr.rsplit('/').next().unwrap_or("").to_owned();
+                self.jt(Some(&Value::String(e.clone())), &field, ptr)
+                    .map(IntField::Jsonata)
             }
-            (None, Some(p)) => self.path(p, &format!("{ptr}Path")).map(Seconds::Path),
+            (None, Some(p)) => self.path(p, &format!("{ptr}Path")).map(IntField::Path),
             (None, None) => None,
         }
     }
@@ -379,6 +486,7 @@ impl Compiler {
         retry: &Option<Vec<asl::Retrier>>,
         catch: &Option<Vec<asl::Catcher>>,
         index: &HashMap<&str, StateId>,
+        ql: QueryLanguage,
         ptr: &str,
     ) -> (Vec<Retrier>, Vec<Catcher>) {
         let retriers = retry
@@ -398,12 +506,14 @@ impl Compiler {
             let cptr = format!("{ptr}/Catch/{i}");
             let next = self.target(index, &c.next, format!("{cptr}/Next"));
             let result_path = self.opt_path(&c.result_path, format!("{cptr}/ResultPath"));
-            let assign = self.template(&c.assign, format!("{cptr}/Assign"));
+            let assign = self.assign(&c.assign, ql, format!("{cptr}/Assign"));
+            let output = self.jt(c.output.as_ref(), "Output", format!("{cptr}/Output"));
             catchers.push(Catcher {
                 errors: ErrorMatcher::new(&c.error_equals),
                 next,
                 result_path,
                 assign,
+                output,
             });
         }
         (retriers, catchers)
@@ -418,12 +528,7 @@ impl Compiler {
         ptr: String,
     ) -> Node {
         let ql = state.query_language().unwrap_or(inherited);
-        if ql == QueryLanguage::JSONata {
-            self.error(
-                ptr.clone(),
-                "JSONata states are not supported by the interpreter yet",
-            );
-        }
+        let jsonata_mode = ql == QueryLanguage::JSONata;
         let mut io = Io::default();
         let mut next = None;
         let mut retry = Vec::new();
@@ -434,7 +539,7 @@ impl Compiler {
                 if let Some(n) = &$s.next {
                     next = Some(self.target(index, n, format!("{ptr}/Next")));
                 }
-                assign = self.template(&$s.assign, format!("{ptr}/Assign"));
+                assign = self.assign(&$s.assign, ql, format!("{ptr}/Assign"));
                 io.input_path = self.opt_path(&$s.input_path, format!("{ptr}/InputPath"));
                 io.output_path = self.opt_path(&$s.output_path, format!("{ptr}/OutputPath"));
             }};
@@ -454,7 +559,7 @@ impl Compiler {
                 io.result_selector =
                     self.template(&s.result_selector, format!("{ptr}/ResultSelector"));
                 io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
-                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, &ptr);
+                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, ql, &ptr);
                 let invoke = if task::is_lambda_invoke(&s.resource) {
                     Invoke::OptimisedLambda
                 } else if task::is_lambda_arn(&s.resource) {
@@ -465,12 +570,12 @@ impl Compiler {
                 Kind::Task(Box::new(TaskNode {
                     resource: Arc::from(s.resource.as_str()),
                     invoke,
-                    timeout: self.seconds(
+                    timeout: self.int_field(
                         &s.timeout_seconds,
                         &s.timeout_seconds_path,
                         format!("{ptr}/TimeoutSeconds"),
                     ),
-                    heartbeat: self.seconds(
+                    heartbeat: self.int_field(
                         &s.heartbeat_seconds,
                         &s.heartbeat_seconds_path,
                         format!("{ptr}/HeartbeatSeconds"),
@@ -478,43 +583,72 @@ impl Compiler {
                 }))
             }
             State::Choice(s) => {
-                assign = self.template(&s.assign, format!("{ptr}/Assign"));
+                assign = self.assign(&s.assign, ql, format!("{ptr}/Assign"));
                 io.input_path = self.opt_path(&s.input_path, format!("{ptr}/InputPath"));
                 io.output_path = self.opt_path(&s.output_path, format!("{ptr}/OutputPath"));
-                let mut rules = Vec::new();
+                let mut branches = Vec::new();
                 for (i, rule) in s.choices.iter().enumerate() {
                     let rptr = format!("{ptr}/Choices/{i}");
-                    let mut compile = |p: &str| JsonPath::parse(p).map_err(|e| e.to_string());
-                    let compiled = match Rule::compile(rule, &mut compile) {
-                        Ok(r) => Some(r),
-                        Err(e) => {
-                            self.error(rptr.clone(), e);
-                            None
+                    let test = if jsonata_mode {
+                        let cond = rule.condition.as_ref();
+                        self.jt(cond, "Condition", format!("{rptr}/Condition"))
+                            .map(Test::Condition)
+                    } else {
+                        let mut compile = |p: &str| JsonPath::parse(p).map_err(|e| e.to_string());
+                        match Rule::compile(rule, &mut compile) {
+                            Ok(r) => Some(Test::Rule(r)),
+                            Err(e) => {
+                                self.error(rptr.clone(), e);
+                                None
+                            }
                         }
                     };
-                    let target = match &rule.next {
+                    let next = match &rule.next {
                         Some(n) => self.target(index, n, format!("{rptr}/Next")),
                         None => {
                             self.error(format!("{rptr}/Next"), "a top-level rule needs `Next`");
                             0
                         }
                     };
-                    let rule_assign = self.template(&rule.assign, format!("{rptr}/Assign"));
-                    if let Some(r) = compiled {
-                        rules.push((r, target, rule_assign));
+                    let rule_assign = self.assign(&rule.assign, ql, format!("{rptr}/Assign"));
+                    let output = self.jt(rule.output.as_ref(), "Output", format!("{rptr}/Output"));
+                    if let Some(test) = test {
+                        branches.push(ChoiceBranch {
+                            test,
+                            next,
+                            assign: rule_assign,
+                            output,
+                        });
                     }
                 }
                 let default = s
                     .default
                     .as_ref()
                     .map(|d| self.target(index, d, format!("{ptr}/Default")));
-                Kind::Choice { rules, default }
+                Kind::Choice { branches, default }
             }
             State::Wait(s) => {
                 common!(s);
                 let wait = match (&s.seconds, &s.timestamp, &s.seconds_path, &s.timestamp_path) {
                     (Some(asl::IntOrExpr::Int(n)), None, None, None) => {
                         Wait::Seconds((*n).max(0) as u64)
+                    }
+                    (Some(asl::IntOrExpr::Expr(e)), None, None, None) => self
+                        .jt(
+                            Some(&Value::String(e.clone())),
+                            "Seconds",
+                            format!("{ptr}/Seconds"),
+                        )
+                        .map_or(Wait::Seconds(0), Wait::SecondsExpr),
+                    (None, Some(t), None, None)
+                        if crate::jsonata::strip_delimiters(t).is_some() =>
+                    {
+                        self.jt(
+                            Some(&Value::String(t.clone())),
+                            "Timestamp",
+                            format!("{ptr}/Timestamp"),
+                        )
+                        .map_or(Wait::Seconds(0), Wait::TimestampExpr)
                     }
                     (None, Some(t), None, None) => match crate::timestamp::Timestamp::parse(t) {
                         Some(t) => Wait::Timestamp(t),
@@ -554,7 +688,7 @@ impl Compiler {
                 io.result_selector =
                     self.template(&s.result_selector, format!("{ptr}/ResultSelector"));
                 io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
-                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, &ptr);
+                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, ql, &ptr);
                 let branches = s
                     .branches
                     .iter()
@@ -571,7 +705,7 @@ impl Compiler {
                 io.result_selector =
                     self.template(&s.result_selector, format!("{ptr}/ResultSelector"));
                 io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
-                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, &ptr);
+                (retry, catch) = self.retry_catch(&s.retry, &s.catch, index, ql, &ptr);
                 let (field, proc) = match (&s.item_processor, &s.iterator) {
                     (Some(p), _) => ("ItemProcessor", Some(p)),
                     (None, Some(p)) => ("Iterator", Some(p)),
@@ -588,32 +722,96 @@ impl Compiler {
                     }
                 };
                 let item_selector = match (&s.item_selector, &s.parameters) {
-                    (Some(_), _) => self.template(&s.item_selector, format!("{ptr}/ItemSelector")),
-                    (None, Some(_)) => self.template(&s.parameters, format!("{ptr}/Parameters")),
+                    (Some(sel), _) if jsonata_mode => self
+                        .jt(Some(sel), "ItemSelector", format!("{ptr}/ItemSelector"))
+                        .map(Selector::Jsonata),
+                    (Some(_), _) => self
+                        .template(&s.item_selector, format!("{ptr}/ItemSelector"))
+                        .map(Selector::Path),
+                    (None, Some(_)) => self
+                        .template(&s.parameters, format!("{ptr}/Parameters"))
+                        .map(Selector::Path),
                     _ => None,
                 };
+                let items = self.jt(s.items.as_ref(), "Items", format!("{ptr}/Items"));
                 let items_path = s
                     .items_path
                     .as_ref()
                     .and_then(|p| self.path(p, &format!("{ptr}/ItemsPath")));
                 let max_concurrency = match (&s.max_concurrency, &s.max_concurrency_path) {
                     (Some(asl::IntOrExpr::Int(n)), _) => Concurrency::Literal((*n).max(0) as u64),
+                    (Some(asl::IntOrExpr::Expr(e)), _) => self
+                        .jt(
+                            Some(&Value::String(e.clone())),
+                            "MaxConcurrency",
+                            format!("{ptr}/MaxConcurrency"),
+                        )
+                        .map_or(Concurrency::Literal(0), Concurrency::Jsonata),
                     (None, Some(p)) => self
                         .path(p, &format!("{ptr}/MaxConcurrencyPath"))
                         .map_or(Concurrency::Literal(0), Concurrency::Path),
                     _ => Concurrency::Literal(0),
                 };
-                let tolerated_failure_count = match &s.tolerated_failure_count {
-                    Some(asl::IntOrExpr::Int(n)) => Some((*n).max(0) as u64),
-                    _ => None,
+                let tolerated_failure_count = self.int_field(
+                    &s.tolerated_failure_count,
+                    &s.tolerated_failure_count_path,
+                    format!("{ptr}/ToleratedFailureCount"),
+                );
+                let pct_ptr = format!("{ptr}/ToleratedFailurePercentage");
+                let tolerated_failure_percentage = match (
+                    &s.tolerated_failure_percentage,
+                    &s.tolerated_failure_percentage_path,
+                ) {
+                    (Some(asl::NumberOrExpr::Number(n)), _) => Some(Percent::Literal(*n)),
+                    (Some(asl::NumberOrExpr::Expr(e)), _) => self
+                        .jt(
+                            Some(&Value::String(e.clone())),
+                            "ToleratedFailurePercentage",
+                            pct_ptr,
+                        )
+                        .map(Percent::Jsonata),
+                    (None, Some(p)) => self.path(p, &format!("{pct_ptr}Path")).map(Percent::Path),
+                    (None, None) => None,
                 };
-                let tolerated_failure_percentage = match &s.tolerated_failure_percentage {
-                    Some(asl::NumberOrExpr::Number(n)) => Some(*n),
-                    _ => None,
-                };
+                let reader = s.item_reader.as_ref().map(|r| {
+                    let rptr = format!("{ptr}/ItemReader");
+                    let params = match (&r.parameters, &r.arguments) {
+                        (Some(_), _) => self
+                            .template(&r.parameters, format!("{rptr}/Parameters"))
+                            .map(Selector::Path),
+                        (None, Some(a)) => self
+                            .jt(Some(a), "ItemReader/Arguments", format!("{rptr}/Arguments"))
+                            .map(Selector::Jsonata),
+                        (None, None) => None,
+                    };
+                    ReaderNode {
+                        resource: Arc::from(r.resource.as_str()),
+                        params,
+                        config: r.reader_config.clone(),
+                    }
+                });
+                let batcher = s.item_batcher.as_ref().map(|b| {
+                    let bptr = format!("{ptr}/ItemBatcher");
+                    BatcherNode {
+                        max_items: self.int_field(
+                            &b.max_items_per_batch,
+                            &b.max_items_per_batch_path,
+                            format!("{bptr}/MaxItemsPerBatch"),
+                        ),
+                        max_bytes: self.int_field(
+                            &b.max_input_bytes_per_batch,
+                            &b.max_input_bytes_per_batch_path,
+                            format!("{bptr}/MaxInputBytesPerBatch"),
+                        ),
+                        batch_input: b.batch_input.clone(),
+                    }
+                });
                 Kind::Map(Box::new(MapNode {
+                    reader,
+                    batcher,
                     processor,
                     items_path,
+                    items,
                     item_selector,
                     max_concurrency,
                     tolerated_failure_count,
@@ -621,7 +819,29 @@ impl Compiler {
                 }))
             }
         };
-        let uses_context = node_uses_context(&kind, &io, assign.as_ref());
+        let jsonata = jsonata_mode.then(|| {
+            let (arguments, output) = match state {
+                State::Task(s) => (s.arguments.as_ref(), s.output.as_ref()),
+                State::Parallel(s) => (s.arguments.as_ref(), s.output.as_ref()),
+                State::Pass(s) => (None, s.output.as_ref()),
+                State::Choice(s) => (None, s.output.as_ref()),
+                State::Wait(s) => (None, s.output.as_ref()),
+                State::Succeed(s) => (None, s.output.as_ref()),
+                State::Map(s) => (None, s.output.as_ref()),
+                State::Fail(_) => (None, None),
+            };
+            Box::new(JsonataIo {
+                arguments: self.jt(arguments, "Arguments", format!("{ptr}/Arguments")),
+                output: self.jt(output, "Output", format!("{ptr}/Output")),
+            })
+        });
+        let jsonata_context = jsonata.as_ref().is_some_and(|j| {
+            [&j.arguments, &j.output]
+                .into_iter()
+                .flatten()
+                .any(Jt::uses_context)
+        });
+        let uses_context = jsonata_context || node_uses_context(&kind, &io, assign.as_ref());
         Node {
             name: Arc::from(name),
             kind,
@@ -630,28 +850,43 @@ impl Compiler {
             retry,
             catch,
             assign,
+            jsonata,
             uses_context,
         }
     }
 }
 
-fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Template>) -> bool {
+fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Assign>) -> bool {
     let path = |p: &Option<Option<JsonPath>>| {
         p.as_ref()
             .and_then(|p| p.as_ref())
             .is_some_and(JsonPath::references_context)
     };
     let tpl = |t: Option<&Template>| t.is_some_and(Template::references_context);
+    let assigns = |a: Option<&Assign>| match a {
+        Some(Assign::Path(t)) => t.references_context(),
+        Some(Assign::Jsonata(j)) => j.uses_context(),
+        None => false,
+    };
     let kind_uses = match kind {
-        Kind::Map(m) => tpl(m.item_selector.as_ref()),
+        Kind::Map(m) => match &m.item_selector {
+            Some(Selector::Path(t)) => t.references_context(),
+            Some(Selector::Jsonata(j)) => j.uses_context(),
+            None => false,
+        },
         Kind::Fail { error, cause } => [error, cause].iter().any(|e| match e {
             Some(Expr::Path(p)) => p.references_context(),
             Some(Expr::Call(c)) => c.paths().iter().any(|p| p.references_context()),
+            Some(Expr::Jsonata(j)) => j.uses_context(),
             _ => false,
         }),
-        Kind::Choice { rules, .. } => rules
-            .iter()
-            .any(|(r, _, a)| r.paths().iter().any(|p| p.references_context()) || tpl(a.as_ref())),
+        Kind::Choice { branches, .. } => branches.iter().any(|b| {
+            let test = match &b.test {
+                Test::Rule(r) => r.paths().iter().any(|p| p.references_context()),
+                Test::Condition(j) => j.uses_context(),
+            };
+            test || assigns(b.assign.as_ref())
+        }),
         Kind::Wait(Wait::SecondsPath(p) | Wait::TimestampPath(p)) => p.references_context(),
         _ => false,
     };
@@ -660,5 +895,5 @@ fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Template>) -> bool {
         || path(&io.output_path)
         || tpl(io.parameters.as_ref())
         || tpl(io.result_selector.as_ref())
-        || tpl(assign)
+        || assigns(assign)
 }
