@@ -68,7 +68,7 @@ impl<T> MapItems for Vec<T> {
 /// A value a Choice state can order (`<`, `<=`, `>`, `>=`).
 #[diagnostic::on_unimplemented(
     message = "a Choice state cannot order `{Self}`",
-    label = "`<`, `<=`, `>` and `>=` compare numbers and strings only",
+    label = "`<`, `<=`, `>` and `>=` compare numbers, strings and timestamps only",
     note = "ASL orders numbers (NumericLessThan, ...) and strings (StringLessThan, ...); compare a number or string field"
 )]
 pub trait Ordered {}
@@ -86,6 +86,8 @@ macro_rules! impls {
 }
 impls!(Ordered: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, String, str);
 impls!(Equatable: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, String, str, bool);
+impl Ordered for crate::dsl::Timestamp {}
+impl Equatable for crate::dsl::Timestamp {}
 impl<T: Ordered + ?Sized> Ordered for &T {}
 impl<T: Equatable + ?Sized> Equatable for &T {}
 

@@ -970,10 +970,16 @@ impl Lowerer<'_> {
         let value = match cond {
             Condition::Compare(v, op, operand) => {
                 let (path, bound) = self.resolve(env, v)?;
+                // A string field whose schema says `format: date-time` compares as a timestamp.
+                let timestamp = bound
+                    .schema
+                    .as_ref()
+                    .is_some_and(|(s, f)| s.format_at(f) == Some("date-time"));
+                let string_family = if timestamp { "Timestamp" } else { "String" };
                 let (family, operand_value, suffix) = match operand {
                     Operand::Literal(lit) => {
                         let family = match lit {
-                            Value::String(_) => "String",
+                            Value::String(_) => string_family,
                             Value::Number(_) => "Numeric",
                             Value::Bool(_) => "Boolean",
                             Value::Null => "Null",
@@ -990,7 +996,7 @@ impl Lowerer<'_> {
                         let (other_path, _) = self.resolve(env, other)?;
                         let kind = bound.schema.as_ref().and_then(|(s, f)| s.kind_at(f));
                         let family = match kind {
-                            Some(JsonKind::String) => "String",
+                            Some(JsonKind::String) => string_family,
                             Some(JsonKind::Number) => "Numeric",
                             Some(JsonKind::Boolean) => "Boolean",
                             _ => {
@@ -1377,6 +1383,34 @@ mod tests {
             wf.to_asl().unwrap_err().to_string(),
             "workflow `w`: `total.total_length` reads the field `total_length`, which `Total` does not have in JSON; if serde renames it, the workflow must not read it by its Rust name"
         );
+    }
+
+    #[test]
+    fn timestamp_fields_compare_as_timestamps() {
+        #[allow(dead_code)]
+        #[derive(schemars::JsonSchema)]
+        struct Order {
+            due: crate::dsl::Timestamp,
+            name: String,
+        }
+        let cmp = |field: &str| {
+            Condition::Compare(
+                var("o").field(field),
+                CmpOp::Lt,
+                Operand::Literal(json!("2030-01-01T00:00:00Z")),
+            )
+        };
+        let wf = Workflow::new("w", "o").input::<Order>().body(
+            Block::new().stmt(Stmt::Choice(
+                Choice::new("C")
+                    .when(cmp("due"), Block::new().ret(Step::data("A", var("o"))))
+                    .when(cmp("name"), Block::new().ret(Step::data("B", var("o")))),
+            )),
+        );
+        let v = asl(&wf);
+        let rules = &v["States"]["C"]["Choices"];
+        assert_eq!(rules[0]["TimestampLessThan"], "2030-01-01T00:00:00Z");
+        assert_eq!(rules[1]["StringLessThan"], "2030-01-01T00:00:00Z");
     }
 
     #[test]

@@ -87,6 +87,16 @@ impl TypeSchema {
         Some(JsonKind::Other)
     }
 
+    /// The `format` of the schema at `fields` (`date-time` for timestamps).
+    pub fn format_at(&self, fields: &[String]) -> Option<&str> {
+        let mut s = self.resolve(&self.root.schema)?;
+        for f in fields {
+            let prop = s.object.as_ref()?.properties.get(f)?;
+            s = self.resolve_schema(prop)?;
+        }
+        s.format.as_deref()
+    }
+
     /// The first of `fields` that the schema says does not exist (`None` when every field
     /// exists or the schema cannot tell, e.g. a map or an untyped value).
     pub fn missing_field<'f>(&self, fields: &'f [String]) -> Option<&'f str> {

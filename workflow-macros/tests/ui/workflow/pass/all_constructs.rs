@@ -1,7 +1,7 @@
 // Every construct of a workflow body, reusing values as ASL may.
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use workflow_codegen::dsl::{sleep, sleep_until};
+use workflow_codegen::dsl::{sleep, sleep_until, Timestamp};
 use workflow_macros::{task, workflow};
 
 #[derive(Debug)]
@@ -19,7 +19,7 @@ impl std::fmt::Display for FlowError {
 pub enum Tier { Gold, Silver }
 #[derive(Serialize, Deserialize, JsonSchema)]
 pub struct Order { pub id: String, pub items: Vec<Item>, pub tier: Tier, pub total: u64,
-                   pub coupon: Option<String>, pub at: String, pub delay: u64 }
+                   pub coupon: Option<String>, pub at: Timestamp, pub delay: u64 }
 #[derive(Serialize, Deserialize, JsonSchema)]
 pub struct Item { pub sku: String }
 #[derive(Serialize, Deserialize, JsonSchema)]
@@ -58,6 +58,9 @@ fn everything(order: Order) -> Result<Done, FlowError> {
         #[state("AuditCoupon")]
         audit(code);
     }
+    if order.at < "2030-01-01T00:00:00Z" {
+        sleep_until(order.at);
+    }
     match order.total {
         0 => return Err(FlowError::Rejected),
         1..=9 => { sleep(1); }
@@ -82,4 +85,6 @@ fn main() {
     let wf = everything::definition();
     let asl = wf.to_asl().unwrap();
     assert!(asl.states.contains_key("Packed"));
+    let json = serde_json::to_value(&asl).unwrap();
+    assert_eq!(json["States"]["IfOrderAt"]["Choices"][0]["TimestampLessThan"], "2030-01-01T00:00:00Z");
 }
