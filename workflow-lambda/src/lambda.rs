@@ -10,6 +10,10 @@
 //! }
 //! ```
 //!
+//! A `#[task]` function is one line too: `workflow_lambda::lambda::run_task::<__task_NAME>()`
+//! (`__task_NAME` is the companion type `#[task]` generates next to `fn NAME`); its typed input,
+//! output and error enum (a variant's name is the `errorType`) behave exactly as in-process.
+//!
 //! The function initialises once, before its first invocation (Lambda's init phase, the cold
 //! start), then serves invocations with the same typed input and output as in-process. An
 //! error's ASL name is the invocation's `errorType`, its cause the `errorMessage`; a panic is
@@ -18,7 +22,7 @@
 //! returns `"warm"` after a short delay, without running the task.
 
 use crate::codec::{decode_input, encode_output};
-use crate::{is_warmup_event, WarmTask, WARMUP_SOURCE};
+use crate::{is_warmup_event, Stateless, WarmTask, WARMUP_SOURCE};
 use futures::FutureExt;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -26,7 +30,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use workflow_core::error::names;
-use workflow_core::task::TaskContext;
+use workflow_core::task::{handler_fn, TaskContext, TaskHandler};
 use workflow_core::StatesError;
 
 /// The runtime's error type (what `main` returns).
@@ -55,6 +59,26 @@ pub fn run<T: WarmTask>(task: T) -> Result<(), Error> {
         .enable_all()
         .build()?
         .block_on(serve(task))
+}
+
+/// Runs a `#[task]` function as a Lambda function (`T` is its companion type, `__task_NAME`).
+pub fn run_task<T: workflow_codegen::Task>() -> Result<(), Error> {
+    run(Stateless(task_handler::<T>()?))
+}
+
+/// The in-process handler of a `#[task]` (its companion type `T`), as a [`TaskHandler`].
+pub fn task_handler<T: workflow_codegen::Task>() -> Result<impl TaskHandler, Error> {
+    match T::callee() {
+        workflow_codegen::Callee::Task(def) => match def.handler {
+            Some(handler) => Ok(handler_fn(handler)),
+            None => Err(format!("task `{}` has no in-process handler", T::NAME).into()),
+        },
+        workflow_codegen::Callee::Workflow(_) => Err(format!(
+            "`{}` is a workflow, not a task: deploy it as a state machine",
+            T::NAME
+        )
+        .into()),
+    }
 }
 
 /// Serves `task` on the current tokio runtime (for a `#[tokio::main]` of one's own).

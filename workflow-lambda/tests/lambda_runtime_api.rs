@@ -210,11 +210,11 @@ impl Drop for Function {
     }
 }
 
-fn start_function(api: &str) -> Function {
+fn start_function(binary: &str, name: &str, api: &str) -> Function {
     Function(
-        Command::new(env!("CARGO_BIN_EXE_verify-token-lambda"))
+        Command::new(binary)
             .env("AWS_LAMBDA_RUNTIME_API", api)
-            .env("AWS_LAMBDA_FUNCTION_NAME", "VerifyToken-orders")
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
@@ -266,7 +266,11 @@ fn the_lambda_binary_serves_invocations_with_in_process_outputs_and_error_names(
         .map(|(id, payload, cc)| (id.to_string(), payload.clone(), cc.clone()))
         .collect();
     let (api, address) = RuntimeApi::start(invocations);
-    let _function = start_function(&address);
+    let _function = start_function(
+        env!("CARGO_BIN_EXE_verify-token-lambda"),
+        "VerifyToken-orders",
+        &address,
+    );
     let state = api.wait_results(cases.len(), Duration::from_secs(60));
     assert_eq!(state.init_error, None, "the function failed to initialise");
     assert_eq!(
@@ -323,6 +327,62 @@ fn the_lambda_binary_serves_invocations_with_in_process_outputs_and_error_names(
     );
     assert_eq!(
         state.results["warmup-context"],
+        ("response".to_owned(), json!("warm"))
+    );
+}
+
+#[test]
+fn a_task_fn_serves_typed_io_and_its_error_variant_is_the_error_type() {
+    let cases: Vec<Invocation> = vec![
+        (
+            "ok".into(),
+            json!({"user": "alice", "module": "orders"}),
+            None,
+        ),
+        (
+            "blocked".into(),
+            json!({"user": "mallory", "module": "orders"}),
+            None,
+        ),
+        ("bad-input".into(), json!({"user": 7}), None),
+        (
+            "warmup".into(),
+            json!({"source": "serverless-plugin-warmup"}),
+            None,
+        ),
+    ];
+    let n = cases.len();
+    let (api, address) = RuntimeApi::start(cases);
+    let _function = start_function(
+        env!("CARGO_BIN_EXE_refresh-task-lambda"),
+        "RefreshToken",
+        &address,
+    );
+    let state = api.wait_results(n, Duration::from_secs(60));
+    assert_eq!(state.init_error, None);
+    assert_eq!(
+        state.results["ok"],
+        (
+            "response".to_owned(),
+            json!({"user": "alice", "token": "orders.alice.refreshed"})
+        )
+    );
+    let (kind, body) = &state.results["blocked"];
+    assert_eq!(kind, "error");
+    assert_eq!(body["errorType"], "UserBlocked");
+    assert_eq!(body["errorMessage"], "user mallory is blocked");
+    let (kind, body) = &state.results["bad-input"];
+    assert_eq!(kind, "error");
+    assert_eq!(body["errorType"], "States.TaskFailed");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("task `refresh_token`: the input is not"),
+        "{body}"
+    );
+    assert_eq!(
+        state.results["warmup"],
         ("response".to_owned(), json!("warm"))
     );
 }
