@@ -20,11 +20,14 @@ struct Cli {
 enum Command {
     /// Check ASL files as the service does on create, and report every problem with its place.
     Validate(commands::validate::Args),
+    /// Run the performance workloads, each in its own process, and print one line per workload.
+    Bench(commands::bench::Args),
 }
 
 fn main() -> ExitCode {
     // clap exits with status 2 on a usage error, 0 for --help and --version.
     match Cli::parse().command {
         Command::Validate(args) => commands::validate::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
     }
 }

@@ -15,6 +15,7 @@
 mod clock;
 mod exec;
 mod history;
+mod items;
 mod jsonata_state;
 mod jsonata_template;
 mod metrics;
@@ -25,6 +26,7 @@ mod vars;
 
 pub use clock::Clock;
 pub use history::{EventDetails, EventType, HistoryEvent};
+pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
 pub use metrics::{Metrics, TaskMetrics};
 pub use mock::{MockCase, MockConfig, MockError};
 
@@ -113,6 +115,8 @@ pub struct RunOptions {
     pub clock: Clock,
     /// The state machine's name, for `$$.StateMachine` and execution ARNs.
     pub state_machine_name: String,
+    /// Where distributed Maps' `ItemReader`s read (S3 buckets in the service).
+    pub item_source: Option<Arc<dyn ItemSource>>,
 }
 
 impl Default for RunOptions {
@@ -126,6 +130,7 @@ impl Default for RunOptions {
             max_duration: Some(Duration::from_secs(365 * 24 * 60 * 60)),
             clock: Clock::system(),
             state_machine_name: "StateMachine".to_owned(),
+            item_source: None,
         }
     }
 }
@@ -302,6 +307,7 @@ impl Runner {
             },
             metrics: Arc::clone(&self.metrics),
             jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
+            item_source: self.options.item_source.clone(),
         };
         let started = shared.history.push_final(
             0,
