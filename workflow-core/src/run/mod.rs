@@ -27,7 +27,7 @@ mod vars;
 pub use clock::Clock;
 pub use history::{EventDetails, EventType, HistoryEvent};
 pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
-pub use metrics::{Metrics, TaskMetrics};
+pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
 
 use crate::asl::StateMachine;
