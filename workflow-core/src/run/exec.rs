@@ -709,8 +709,7 @@ impl Shared {
                 Err(_) => {
                     let e = StatesError::new(names::TIMEOUT, "Task timed out.");
                     drop(guard);
-                    self.metrics
-                        .finished(&function, started_at.elapsed(), false);
+                    self.metrics.finished(&function, started_at, false);
                     *prev = self.event(
                         *prev,
                         timed_out,
@@ -727,7 +726,7 @@ impl Shared {
         };
         drop(guard);
         self.metrics
-            .finished(&function, started_at.elapsed(), outcome.is_ok());
+            .finished(&function, started_at, outcome.is_ok());
         // A result too deep for the recursive walks (clone, history) is refused before them.
         let outcome = outcome.and_then(|v| match self.limits.json_depth {
             Some(max) if crate::limits::depth_exceeds(&v, max) => {

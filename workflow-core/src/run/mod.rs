@@ -238,6 +238,13 @@ impl Runner {
         self
     }
 
+    /// Gathers task metrics into `metrics` (e.g. [`Metrics::recording_call_times`], or one set
+    /// shared by several runners) instead of a fresh set of its own.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     /// Answers the Task states of a mock test case from the mock instead of their handlers.
     pub fn with_mocks(mut self, case: MockCase) -> Self {
         self.mocks = Some(case);
