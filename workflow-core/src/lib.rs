@@ -26,6 +26,7 @@ pub mod jsonata;
 pub mod limits;
 pub mod load;
 pub mod path;
+pub mod privacy;
 pub mod run;
 pub mod source;
 pub mod task;

@@ -16,6 +16,7 @@ use super::vars::Frame;
 use crate::error::{names, StatesError};
 use crate::limits::{measure, Over};
 use crate::path::{set_result_path, JsonPath, Scope};
+use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
@@ -341,7 +342,8 @@ impl Shared {
                     match v {
                         Value::String(s) => Ok(Some(s)),
                         other => Err(StatesError::runtime(format!(
-                            "The Fail state's error or cause path did not select a string: {other}"
+                            "The Fail state's error or cause path did not select a string: {}",
+                            Payload(&other)
                         ))),
                     }
                 };
@@ -554,7 +556,8 @@ impl Shared {
                     Value::Number(n) if n.as_u64().is_some() => n.as_u64().unwrap_or(0) as i128,
                     other => {
                         return Err(StatesError::runtime(format!(
-                            "The SecondsPath parameter cannot be parsed as a long value: {other}"
+                            "The SecondsPath parameter cannot be parsed as a long value: {}",
+                            Payload(other)
                         )))
                     }
                 }
@@ -1273,9 +1276,10 @@ fn lambda_invoke_envelope(payload: Value) -> Value {
     })
 }
 
+/// A value quoted in a message: a string without its quotes; hidden unless payloads are shown.
 fn value_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) if crate::privacy::payloads_shown() => s.clone(),
+        other => Payload(other).to_string(),
     }
 }

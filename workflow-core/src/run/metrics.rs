@@ -4,6 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// How many call durations [`TaskMetrics::durations`] keeps at least; it holds at most twice as
+/// many.
+pub const RECENT_DURATIONS: usize = 1000;
+
 /// What one resource (task) did, across every execution of a runner.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskMetrics {
@@ -15,7 +19,9 @@ pub struct TaskMetrics {
     pub retries: u64,
     /// The most calls in flight at once.
     pub peak_concurrency: u64,
-    /// Duration of each call, in completion order.
+    /// Durations of the latest calls, in completion order: at least the last
+    /// [`RECENT_DURATIONS`] (older ones are dropped, so that a long-lived runner's metrics
+    /// stay bounded), or every call when call times are recorded.
     pub durations: Vec<Duration>,
     /// When each call started, parallel to `durations` (call `i` ran from `call_starts[i]` for
     /// `durations[i]`); empty unless the metrics were made with [`Metrics::recording_call_times`].
@@ -94,9 +100,15 @@ impl Metrics {
         let took = started.elapsed();
         let mut map = self.lock();
         let e = map.entry(key.clone()).or_default();
-        e.metrics.durations.push(took);
+        let m = &mut e.metrics;
+        // Recording call times keeps every call (the concurrency report needs them all);
+        // otherwise only the recent durations are kept, so a long-lived runner stays bounded.
+        if !self.call_times && m.durations.len() >= 2 * RECENT_DURATIONS {
+            m.durations.drain(..m.durations.len() - RECENT_DURATIONS);
+        }
+        m.durations.push(took);
         if self.call_times {
-            e.metrics.call_starts.push(started.into_std());
+            m.call_starts.push(started.into_std());
         }
         if !ok {
             e.metrics.errors += 1;
@@ -116,5 +128,26 @@ impl Metrics {
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_stay_bounded_and_keep_the_latest_calls() {
+        let m = Metrics::default();
+        let key: Arc<str> = Arc::from("f");
+        for i in 0..10_000u64 {
+            drop(m.start(&key));
+            m.finished(&key, Duration::from_millis(i), true);
+        }
+        let (_, t) = &m.snapshot()[0];
+        assert_eq!(t.invocations, 10_000);
+        assert!((RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&t.durations.len()));
+        assert_eq!(t.durations.last(), Some(&Duration::from_millis(9_999)));
+        let n = t.durations.len() as u64;
+        assert_eq!(t.durations[0], Duration::from_millis(10_000 - n));
     }
 }

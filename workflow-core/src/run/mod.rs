@@ -27,7 +27,7 @@ mod vars;
 pub use clock::Clock;
 pub use history::{EventDetails, EventType, HistoryEvent};
 pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
-pub use metrics::{Metrics, TaskMetrics};
+pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
 
 use crate::asl::StateMachine;
@@ -107,6 +107,10 @@ pub struct RunOptions {
     /// `TIMED_OUT` with `States.Timeout` (the service: one year for a Standard workflow).
     /// `None` = only `TimeoutSeconds` applies.
     pub max_duration: Option<Duration>,
+    /// Quote state data in error causes (the input a path was not found in, a value of the
+    /// wrong type, ...). Off by default: payloads may hold tokens, and causes end up in logs.
+    /// History events record payloads either way (see `record_history`).
+    pub include_payloads_in_errors: bool,
     /// The wall clock (pin it in tests).
     pub clock: Clock,
     /// The state machine's name, for `$$.StateMachine` and execution ARNs.
@@ -122,6 +126,7 @@ impl Default for RunOptions {
             max_history_events: Some(25_000),
             max_payload_bytes: Some(256 * 1024),
             max_json_depth: Some(crate::limits::MAX_JSON_DEPTH),
+            include_payloads_in_errors: false,
             max_duration: Some(Duration::from_secs(365 * 24 * 60 * 60)),
             clock: Clock::system(),
             state_machine_name: "StateMachine".to_owned(),
@@ -348,11 +353,14 @@ impl Runner {
             (Some(s), Some(max)) => Some(Duration::from_secs(s).min(max)),
             (s, max) => s.map(Duration::from_secs).or(max),
         };
-        let outcome = tokio::select! {
-            r = body => Outcome::Done(r),
-            _ = sleep_or_forever(timeout) => Outcome::TimedOut,
-            _ = aborted(abort) => Outcome::Aborted,
-        };
+        let outcome = crate::privacy::scope(self.options.include_payloads_in_errors, async {
+            tokio::select! {
+                r = body => Outcome::Done(r),
+                _ = sleep_or_forever(timeout) => Outcome::TimedOut,
+                _ = aborted(abort) => Outcome::Aborted,
+            }
+        })
+        .await;
         let now = shared.clock.now_unix_millis();
         let last = |prev: u64, t: EventType, d: EventDetails| {
             shared.history.push_final(prev, now, t, d);
