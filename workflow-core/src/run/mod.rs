@@ -20,6 +20,7 @@ mod jsonata_template;
 mod metrics;
 mod mock;
 mod program;
+mod progress;
 mod retry;
 mod vars;
 
@@ -27,6 +28,7 @@ pub use clock::Clock;
 pub use history::{EventDetails, EventType, HistoryEvent};
 pub use metrics::{Metrics, TaskMetrics};
 pub use mock::{MockCase, MockConfig, MockError};
+pub use progress::{Progress, ProgressSnapshot};
 
 use crate::asl::StateMachine;
 use crate::error::{names, StatesError};
@@ -96,6 +98,8 @@ pub struct RunOptions {
     pub clock: Clock,
     /// The state machine's name, for `$$.StateMachine` and execution ARNs.
     pub state_machine_name: String,
+    /// Counters to watch the execution's progress from outside (`None`: not counted).
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for RunOptions {
@@ -106,6 +110,7 @@ impl Default for RunOptions {
             max_payload_bytes: Some(256 * 1024),
             clock: Clock::system(),
             state_machine_name: "StateMachine".to_owned(),
+            progress: None,
         }
     }
 }
@@ -268,6 +273,7 @@ impl Runner {
                 state_machine_name: sm.clone(),
             },
             metrics: Arc::clone(&self.metrics),
+            progress: self.options.progress.clone(),
             jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
         };
         let started = shared.history.push_final(
