@@ -24,6 +24,8 @@ enum Command {
     Run(commands::run::Args),
     /// Draw the states of a definition as a Mermaid or Graphviz diagram.
     Graph(commands::graph::Args),
+    /// Run the performance workloads, each in its own process, and print one line per workload.
+    Bench(commands::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,5 +34,6 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Graph(args) => commands::graph::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
     }
 }

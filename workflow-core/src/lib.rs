@@ -23,6 +23,7 @@ pub mod choice;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod limits;
 pub mod load;
 pub mod path;
 pub mod run;

@@ -1,6 +1,7 @@
 //! One module per subcommand, and the helpers they share: reading files, parsing JSON with a
 //! position, and printing problems as `file:line:column: pointer: message`.
 
+pub mod bench;
 pub mod graph;
 pub mod run;
 pub mod validate;

@@ -159,6 +159,29 @@ struct Log {
     limit: Option<u64>,
 }
 
+impl Log {
+    fn append(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> u64 {
+        self.count += 1;
+        let id = self.count;
+        if self.recorded {
+            self.events.push(HistoryEvent {
+                id,
+                previous_event_id: previous,
+                timestamp_millis: now_millis,
+                event_type,
+                details,
+            });
+        }
+        id
+    }
+}
+
 /// The history reached its limit of events.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HistoryFull;
@@ -180,7 +203,7 @@ impl History {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Appends an event and returns its id.
+    /// Appends an event and returns its id, or refuses once the limit is reached.
     pub(crate) fn push(
         &self,
         previous: u64,
@@ -192,18 +215,7 @@ impl History {
         if log.limit.is_some_and(|l| log.count >= l) {
             return Err(HistoryFull);
         }
-        log.count += 1;
-        let id = log.count;
-        if log.recorded {
-            log.events.push(HistoryEvent {
-                id,
-                previous_event_id: previous,
-                timestamp_millis: now_millis,
-                event_type,
-                details,
-            });
-        }
-        Ok(id)
+        Ok(log.append(previous, now_millis, event_type, details))
     }
 
     /// Appends an event even past the limit (the execution's closing event).
@@ -214,19 +226,8 @@ impl History {
         event_type: EventType,
         details: EventDetails,
     ) -> u64 {
-        let mut log = self.lock();
-        log.count += 1;
-        let id = log.count;
-        if log.recorded {
-            log.events.push(HistoryEvent {
-                id,
-                previous_event_id: previous,
-                timestamp_millis: now_millis,
-                event_type,
-                details,
-            });
-        }
-        id
+        self.lock()
+            .append(previous, now_millis, event_type, details)
     }
 
     pub(crate) fn take(&self) -> Vec<HistoryEvent> {
