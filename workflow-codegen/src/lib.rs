@@ -3,3 +3,4 @@
 
 pub mod deploy;
 pub mod diagram;
+pub mod emit;

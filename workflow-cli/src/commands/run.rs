@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use workflow_core::asl::{State, StateMachine};
 use workflow_core::run::{
-    Execution, Machine, MockCase, MockConfig, Progress, RunOptions, Runner, Status,
+    block_on, Execution, Machine, MockCase, MockConfig, Progress, RunOptions, Runner, Status,
 };
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
 
@@ -56,20 +56,16 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(p) => p,
         Err(e) => return e.report(),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return Unusable::new(format!("cannot start the runtime: {e}")).report(),
-    };
     let progress = prepared.runner.options().progress.clone();
     let display = progress.map(ProgressDisplay::start);
-    let execution = runtime.block_on(prepared.runner.run(prepared.input));
+    let execution = block_on(prepared.runner.run(prepared.input));
     if let Some(d) = display {
         d.stop();
     }
-    report(&execution, args.history)
+    match execution {
+        Ok(execution) => report(&execution, args.history),
+        Err(e) => Unusable::new(format!("cannot start the runtime: {e}")).report(),
+    }
 }
 
 /// Everything checked and ready before the execution starts.

@@ -209,6 +209,31 @@ impl ExecutionHandle {
     }
 }
 
+/// Runs a future (an execution, typically) to its end on a new single-threaded tokio runtime
+/// with time enabled: for programs that have no runtime of their own, like command-line tools.
+/// Fails, rather than panicking, when called from inside a runtime or when the runtime cannot
+/// start.
+///
+/// ```
+/// use workflow_core::run::{block_on, Machine, Runner, Status};
+/// let machine = Machine::from_json(r#"{"StartAt": "W", "States": {
+///     "W": {"Type": "Wait", "Seconds": 0, "End": true}}}"#).unwrap();
+/// let runner = Runner::new(machine, Default::default());
+/// let execution = block_on(runner.run(serde_json::json!({}))).unwrap();
+/// assert_eq!(execution.status, Status::Succeeded);
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(std::io::Error::other(
+            "block_on was called inside a tokio runtime; await the future instead",
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
 fn failed_execution(e: StatesError) -> Execution {
     Execution {
         status: Status::Failed,
