@@ -6,7 +6,6 @@ pub mod graph;
 pub mod run;
 pub mod validate;
 
-use std::fmt;
 use std::path::Path;
 use std::process::ExitCode;
 use workflow_core::{load, Diagnostic};
@@ -27,12 +26,6 @@ impl Unusable {
             eprintln!("{line}");
         }
         ExitCode::from(2)
-    }
-}
-
-impl fmt::Display for Unusable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join("\n"))
     }
 }
 
