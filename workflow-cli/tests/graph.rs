@@ -162,13 +162,15 @@ fn names_that_are_not_identifiers_get_safe_unique_ids() {
         r#"{"StartAt": "step one", "States": {
       "step one": {"Type": "Pass", "Next": "step-one"},
       "step-one": {"Type": "Pass", "Next": "end"},
-      "end": {"Type": "Pass", "Comment": "\"quoted\" <b>", "End": true}}}"#,
+      "end": {"Type": "Pass", "Comment": "\"quoted\" <b>", "Next": "Graph"},
+      "Graph": {"Type": "Pass", "End": true}}}"#,
     );
     let text = stdout(&workflow(&["graph", s(&def)]));
     assert!(text.contains(r#"    step_one("step one")"#), "{text}");
     assert!(text.contains(r#"    step_one_2("step-one")"#), "{text}");
-    // `end` is a Mermaid keyword.
+    // `end` and `graph` are keywords of Mermaid or DOT.
     assert!(text.contains(r#"    send("end")"#), "{text}");
+    assert!(text.contains(r#"    sGraph("Graph")"#), "{text}");
     assert!(
         text.contains("    step_one --> step_one_2\n    step_one_2 --> send\n"),
         "{text}"

@@ -201,8 +201,25 @@ impl Builder {
         if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
             base.insert(0, 's');
         }
-        // Mermaid reserves `end` (any case) as a keyword.
-        if base.eq_ignore_ascii_case("end") || base.eq_ignore_ascii_case("subgraph") {
+        // Keywords of Mermaid flowcharts and of DOT (both any case) cannot be node ids.
+        const KEYWORDS: [&str; 15] = [
+            "end",
+            "graph",
+            "subgraph",
+            "flowchart",
+            "style",
+            "class",
+            "classDef",
+            "click",
+            "linkStyle",
+            "default",
+            "direction",
+            "node",
+            "edge",
+            "digraph",
+            "strict",
+        ];
+        if KEYWORDS.iter().any(|k| base.eq_ignore_ascii_case(k)) {
             base.insert(0, 's');
         }
         let mut id = base.clone();
