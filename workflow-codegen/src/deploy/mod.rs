@@ -20,6 +20,7 @@
 mod cloudformation;
 mod names;
 mod serverless;
+pub mod yaml;
 
 pub use cloudformation::{cloudformation, placeholder, ROLE_PARAMETER};
 pub use names::{lower_camel, upper_camel};
@@ -113,9 +114,6 @@ pub enum FormatError {
     /// `schema` was asked of a target without schemas.
     #[error("`{0}` has no JSON Schemas (only workflows declared in Rust have them)")]
     NoSchemas(String),
-    /// The YAML writer failed.
-    #[error("cannot write YAML: {0}")]
-    Yaml(String),
 }
 
 impl Format {
@@ -165,9 +163,11 @@ impl Format {
     pub fn render(self, target: &Target<'_>) -> Result<String, FormatError> {
         Ok(match self {
             Format::Asl => target.definition.to_json_pretty() + "\n",
-            Format::Yaml => to_yaml(target.definition)?,
-            Format::Serverless => to_yaml(&serverless(target))?,
-            Format::Cfn => to_yaml(&cloudformation(target))?,
+            Format::Yaml => yaml::to_string(
+                &serde_json::to_value(target.definition).expect("the ASL model always serializes"),
+            ),
+            Format::Serverless => yaml::to_string(&serverless(target)),
+            Format::Cfn => yaml::to_string(&cloudformation(target)),
             Format::Schema => {
                 let schemas = target
                     .schemas
@@ -188,11 +188,6 @@ pub fn schema_document(name: &str, schemas: &Value) -> Value {
         doc.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     Value::Object(doc)
-}
-
-/// Any serializable value as YAML, in its own field order.
-pub fn to_yaml<T: serde::Serialize>(value: &T) -> Result<String, FormatError> {
-    serde_norway::to_string(value).map_err(|e| FormatError::Yaml(e.to_string()))
 }
 
 fn to_json(value: &Value) -> String {

@@ -1,7 +1,8 @@
 //! The `emit-asl` command as a library: a crate's `main` is one line.
 //!
 //! ```no_run
-//! # fn all() -> Vec<workflow_codegen::emit::Fixed> { Vec::new() }
+//! # fn all() -> Vec<workflow_codegen::Workflow> { Vec::new() }
+//! // src/bin/emit-asl.rs; `all()` lists the crate's `#[workflow]`s (`my_flow::definition()`).
 //! fn main() -> std::process::ExitCode {
 //!     workflow_codegen::emit::main(env!("CARGO_MANIFEST_DIR"), all())
 //! }
@@ -39,6 +40,33 @@ pub trait Emit {
     fn schemas(&self) -> Option<Value>;
     /// Runs one execution in-process with the workflow's real tasks, to its end.
     fn run(&self, input: Value) -> Result<Execution, String>;
+}
+
+/// A workflow declared in Rust: lowered with the default options, its tasks by their Rust
+/// names, its schemas from schemars, run with its real task handlers.
+impl Emit for crate::Workflow {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn definition(&self) -> Result<StateMachine, String> {
+        self.to_asl().map_err(|e| e.to_string())
+    }
+    fn tasks(&self) -> Vec<TaskRef> {
+        let lower = crate::LowerOptions::default();
+        crate::Workflow::tasks(self)
+            .into_iter()
+            .map(|t| TaskRef::new(&t.name, lower.resource_arn(&t.resource)))
+            .collect()
+    }
+    fn schemas(&self) -> Option<Value> {
+        Some(crate::Workflow::schemas(self))
+    }
+    fn run(&self, input: Value) -> Result<Execution, String> {
+        let workflow = self.in_process().map_err(|e| e.to_string())?;
+        workflow_core::run::block_on(workflow.run_json(input))
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Lists may mix kinds: `Vec<Box<dyn Emit>>`.

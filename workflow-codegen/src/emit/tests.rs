@@ -145,7 +145,7 @@ fn names_formats_and_out_choose_what_is_written_where() {
     }
     assert!(!dir.join("asl").exists());
     let cfn = std::fs::read_to_string(out_dir.join("greeter.cfn.yaml")).unwrap();
-    assert!(cfn.contains("Resource: ${GreetArn}"), "{cfn}");
+    assert!(cfn.contains("Resource: \"${GreetArn}\"\n"), "{cfn}");
 }
 
 #[test]
