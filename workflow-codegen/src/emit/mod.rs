@@ -122,16 +122,18 @@ impl Emit for Fixed {
 /// Runs `emit-asl` with the process's arguments and streams; `package_dir` is
 /// `env!("CARGO_MANIFEST_DIR")` of the calling crate.
 pub fn main<E: Emit>(package_dir: &str, workflows: Vec<E>) -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
-    ExitCode::from(run(
-        &args,
-        Path::new(package_dir),
-        &workflows,
-        &mut out,
-        &mut err,
-    ))
+    let args: Result<Vec<String>, _> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect();
+    let Ok(args) = args else {
+        let _ = writeln!(err, "emit-asl: every argument must be valid UTF-8");
+        return ExitCode::from(2);
+    };
+    let package = Path::new(package_dir);
+    ExitCode::from(run(&args, package, &workflows, &mut out, &mut err))
 }
 
 /// Runs `emit-asl` with `args` (without the program name); returns the exit status.
