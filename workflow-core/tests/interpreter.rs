@@ -234,6 +234,37 @@ async fn map_max_concurrency_is_honoured_exactly_and_results_keep_item_order() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn call_times_are_recorded_only_when_asked_and_line_up_with_durations() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 2, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let items = Value::Array((0..4).map(|i| json!(i)).collect());
+    let plain = Runner::new(machine(def.clone()), concurrency_probe().0);
+    plain.run(items.clone()).await;
+    let (_, work) = plain.metrics().snapshot().pop().unwrap();
+    assert_eq!(work.durations.len(), 4);
+    assert!(work.call_starts.is_empty(), "not recorded unless asked");
+
+    let metrics = Arc::new(workflow_core::run::Metrics::recording_call_times());
+    let runner =
+        Runner::new(machine(def), concurrency_probe().0).with_metrics(Arc::clone(&metrics));
+    runner.run(items).await;
+    let (_, work) = metrics.snapshot().pop().unwrap();
+    assert_eq!(work.call_starts.len(), 4);
+    // Two waves of two 100 ms calls: the second wave starts when the first ends.
+    let first = *work.call_starts.iter().min().unwrap();
+    let mut offsets: Vec<u128> = work
+        .call_starts
+        .iter()
+        .map(|s| s.duration_since(first).as_millis())
+        .collect();
+    offsets.sort_unstable();
+    assert_eq!(offsets, vec![0, 0, 100, 100]);
+    assert!(work.durations.iter().all(|d| d.as_millis() == 100));
+}
+
+#[tokio::test(start_paused = true)]
 async fn map_max_concurrency_zero_runs_every_item_at_once() {
     let def = json!({"StartAt": "M", "States": {"M": {
         "Type": "Map", "MaxConcurrency": 0, "End": true,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How many call durations [`TaskMetrics::durations`] keeps at least; it holds at most twice as
 /// many.
@@ -21,8 +21,11 @@ pub struct TaskMetrics {
     pub peak_concurrency: u64,
     /// Durations of the latest calls, in completion order: at least the last
     /// [`RECENT_DURATIONS`] (older ones are dropped, so that a long-lived runner's metrics
-    /// stay bounded).
+    /// stay bounded), or every call when call times are recorded.
     pub durations: Vec<Duration>,
+    /// When each call started, parallel to `durations` (call `i` ran from `call_starts[i]` for
+    /// `durations[i]`); empty unless the metrics were made with [`Metrics::recording_call_times`].
+    pub call_starts: Vec<Instant>,
 }
 
 impl TaskMetrics {
@@ -48,6 +51,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Metrics {
     tasks: Mutex<HashMap<Arc<str>, Entry>>,
+    call_times: bool,
 }
 
 /// Marks a call in flight until dropped.
@@ -65,6 +69,17 @@ impl Drop for InFlight<'_> {
 }
 
 impl Metrics {
+    /// Metrics that also record when each call started ([`TaskMetrics::call_starts`]), from
+    /// which concurrency over time can be drawn; give them to [`Runner::with_metrics`].
+    ///
+    /// [`Runner::with_metrics`]: super::Runner::with_metrics
+    pub fn recording_call_times() -> Self {
+        Metrics {
+            call_times: true,
+            ..Metrics::default()
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Entry>> {
         self.tasks.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -81,14 +96,20 @@ impl Metrics {
         }
     }
 
-    pub(crate) fn finished(&self, key: &Arc<str>, took: Duration, ok: bool) {
+    pub(crate) fn finished(&self, key: &Arc<str>, started: tokio::time::Instant, ok: bool) {
+        let took = started.elapsed();
         let mut map = self.lock();
         let e = map.entry(key.clone()).or_default();
-        let durations = &mut e.metrics.durations;
-        if durations.len() >= 2 * RECENT_DURATIONS {
-            durations.drain(..durations.len() - RECENT_DURATIONS);
+        let m = &mut e.metrics;
+        // Recording call times keeps every call (the concurrency report needs them all);
+        // otherwise only the recent durations are kept, so a long-lived runner stays bounded.
+        if !self.call_times && m.durations.len() >= 2 * RECENT_DURATIONS {
+            m.durations.drain(..m.durations.len() - RECENT_DURATIONS);
         }
-        durations.push(took);
+        m.durations.push(took);
+        if self.call_times {
+            m.call_starts.push(started.into_std());
+        }
         if !ok {
             e.metrics.errors += 1;
         }
