@@ -135,20 +135,35 @@ impl Metrics {
 mod tests {
     use super::*;
 
+    /// Records 10,000 calls taking 0, 1, 2, ... ms (on a paused clock, so exactly).
+    fn ten_thousand_calls(m: &Metrics, key: &Arc<str>) {
+        let now = tokio::time::Instant::now();
+        for i in 0..10_000u64 {
+            drop(m.start(key));
+            m.finished(key, now - Duration::from_millis(i), true);
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn durations_stay_bounded_and_keep_the_latest_calls() {
         let m = Metrics::default();
         let key: Arc<str> = Arc::from("f");
-        let now = tokio::time::Instant::now();
-        for i in 0..10_000u64 {
-            drop(m.start(&key));
-            m.finished(&key, now - Duration::from_millis(i), true);
-        }
+        ten_thousand_calls(&m, &key);
         let (_, t) = &m.snapshot()[0];
         assert_eq!(t.invocations, 10_000);
         assert!((RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&t.durations.len()));
         assert_eq!(t.durations.last(), Some(&Duration::from_millis(9_999)));
         let n = t.durations.len() as u64;
         assert_eq!(t.durations[0], Duration::from_millis(10_000 - n));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn recording_call_times_keeps_every_call_with_its_start() {
+        let m = Metrics::recording_call_times();
+        let key: Arc<str> = Arc::from("f");
+        ten_thousand_calls(&m, &key);
+        let (_, t) = &m.snapshot()[0];
+        assert_eq!((t.durations.len(), t.call_starts.len()), (10_000, 10_000));
+        assert_eq!(t.durations[0], Duration::ZERO);
     }
 }
