@@ -1,4 +1,6 @@
-//! Workflow IR and its lowering to Amazon States Language.
+//! Workflow IR and its lowering to Amazon States Language, and the outputs made from any
+//! state machine: deployment files ([`deploy`]), diagrams ([`diagram`]) and the `emit-asl`
+//! command ([`emit`]).
 //!
 //! A workflow is written once, as Rust (with `#[workflow]`) or with this crate's builder, and
 //! lowered to an [`asl::StateMachine`](workflow_core::asl::StateMachine):
@@ -29,6 +31,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod deploy;
+pub mod diagram;
+pub mod emit;
 pub mod ir;
 pub mod lower;
 pub mod schema;

@@ -11,6 +11,7 @@ use super::program::{
     Assign, Catcher, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program,
     ScopeId, Selector, StateId, TaskNode, Test, Wait,
 };
+use super::progress::Progress;
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
@@ -54,6 +55,7 @@ pub(crate) struct Shared {
     pub input: Arc<Value>,
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
+    pub progress: Option<Arc<Progress>>,
     pub jitter: Jitter,
     pub item_source: Option<Arc<dyn ItemSource>>,
 }
@@ -229,6 +231,9 @@ impl Shared {
                     retry_count: 0,
                 };
                 let step = self.state(&mut run, input, &mut frame, &mut prev).await;
+                if let Some(p) = &self.progress {
+                    p.state_done();
+                }
                 let step = match step {
                     Ok(s) => s,
                     Err(e) => return Err((run.runtime(e), prev)),
@@ -1005,6 +1010,9 @@ impl Shared {
                 ..Default::default()
             },
         )?;
+        if let Some(p) = &self.progress {
+            p.map_started(count);
+        }
         let outer = Arc::new(frame.clone());
         let name = run.node.name.clone();
         let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
@@ -1023,6 +1031,9 @@ impl Shared {
                     )
                     .map_err(|e| (e, started))?;
                 let r = self.run_scope(m.processor, input, frame, it_started).await;
+                if let Some(p) = &self.progress {
+                    p.map_item_done();
+                }
                 let (t, last) = match &r {
                     Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
                     Err((_, last)) => (EventType::MapIterationFailed, *last),

@@ -21,6 +21,7 @@ mod jsonata_template;
 mod metrics;
 mod mock;
 mod program;
+mod progress;
 mod retry;
 mod vars;
 
@@ -29,6 +30,7 @@ pub use history::{EventDetails, EventType, HistoryEvent};
 pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
 pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
+pub use progress::{Progress, ProgressSnapshot};
 
 use crate::asl::StateMachine;
 use crate::error::{names, StatesError};
@@ -115,6 +117,8 @@ pub struct RunOptions {
     pub clock: Clock,
     /// The state machine's name, for `$$.StateMachine` and execution ARNs.
     pub state_machine_name: String,
+    /// Counters to watch the execution's progress from outside (`None`: not counted).
+    pub progress: Option<Arc<Progress>>,
     /// Where distributed Maps' `ItemReader`s read (S3 buckets in the service).
     pub item_source: Option<Arc<dyn ItemSource>>,
 }
@@ -130,6 +134,7 @@ impl Default for RunOptions {
             max_duration: Some(Duration::from_secs(365 * 24 * 60 * 60)),
             clock: Clock::system(),
             state_machine_name: "StateMachine".to_owned(),
+            progress: None,
             item_source: None,
         }
     }
@@ -207,6 +212,31 @@ impl ExecutionHandle {
             ))),
         }
     }
+}
+
+/// Runs a future (an execution, typically) to its end on a new single-threaded tokio runtime
+/// with time enabled: for programs that have no runtime of their own, like command-line tools.
+/// Fails, rather than panicking, when called from inside a runtime or when the runtime cannot
+/// start.
+///
+/// ```
+/// use workflow_core::run::{block_on, Machine, Runner, Status};
+/// let machine = Machine::from_json(r#"{"StartAt": "W", "States": {
+///     "W": {"Type": "Wait", "Seconds": 0, "End": true}}}"#).unwrap();
+/// let runner = Runner::new(machine, Default::default());
+/// let execution = block_on(runner.run(serde_json::json!({}))).unwrap();
+/// assert_eq!(execution.status, Status::Succeeded);
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(std::io::Error::other(
+            "block_on was called inside a tokio runtime; await the future instead",
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future))
 }
 
 fn failed_execution(e: StatesError) -> Execution {
@@ -313,6 +343,7 @@ impl Runner {
                 state_machine_name: sm.clone(),
             },
             metrics: Arc::clone(&self.metrics),
+            progress: self.options.progress.clone(),
             jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
             item_source: self.options.item_source.clone(),
         };
