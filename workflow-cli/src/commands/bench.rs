@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     repeats: u32,
     /// The tokio runtime the executions run on.
-    #[arg(long, value_enum, default_value_t = Flavor::MultiThread)]
+    #[arg(long, value_enum, default_value_t = Flavor::CurrentThread)]
     runtime: Flavor,
     /// Run the single NAME in this process (what each child process does).
     #[arg(long, hide = true)]
