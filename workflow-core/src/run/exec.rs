@@ -107,11 +107,6 @@ fn entered_exited(kind: &Kind) -> (EventType, Option<EventType>) {
     }
 }
 
-/// A value that is either borrowed from the state's data or computed.
-fn to_owned_value(v: Cow<'_, Value>) -> Value {
-    v.into_owned()
-}
-
 pub(crate) struct StateRun<'a> {
     pub node: &'a Node,
     pub entered_id: u64,
@@ -460,9 +455,7 @@ impl Shared {
                     let v = match e {
                         Expr::Literal(s) => return Ok(Some(s.to_string())),
                         Expr::Path(p) => p.select(&scope)?.into_owned(),
-                        Expr::Call(c) => {
-                            c.evaluate(&|p: &JsonPath| p.select(&scope).map(to_owned_value))?
-                        }
+                        Expr::Call(c) => c.evaluate_borrowed(&|p: &JsonPath| p.select(&scope))?,
                         Expr::Jsonata(_) => {
                             unreachable!("JSONata Fail states run in jsonata_state")
                         }
@@ -598,8 +591,7 @@ impl Shared {
                     )
                 };
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
-                let out = self.invoke(run, task, params, limits, prev).await?;
-                Arc::new(out)
+                self.invoke(run, task, params, limits, prev).await?
             }
             Kind::Parallel { branches } => {
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
@@ -720,7 +712,7 @@ impl Shared {
         params: Arc<Value>,
         (timeout, heartbeat): (Option<u64>, Option<u64>),
         prev: &mut u64,
-    ) -> Result<Value, StatesError> {
+    ) -> Result<Arc<Value>, StatesError> {
         let node = run.node;
         let lambda_events = task.invoke == Invoke::LambdaArn;
         let (scheduled, started, succeeded, failed, timed_out) = if lambda_events {
@@ -824,9 +816,7 @@ impl Shared {
                 Ok(r) => r,
                 Err(_) => {
                     let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                    drop(guard);
-                    self.metrics
-                        .finished(&function, started_at.elapsed(), false);
+                    guard.finished(started_at.elapsed(), false);
                     *prev = self.event(
                         *prev,
                         timed_out,
@@ -841,22 +831,20 @@ impl Shared {
             },
             None => call.await,
         };
-        drop(guard);
-        self.metrics
-            .finished(&function, started_at.elapsed(), outcome.is_ok());
+        guard.finished(started_at.elapsed(), outcome.is_ok());
         match outcome {
             Ok(v) => {
-                let v = if wrap_envelope {
+                let v = Arc::new(if wrap_envelope {
                     lambda_invoke_envelope(v)
                 } else {
                     v
-                };
+                });
                 *prev = self.event(
                     *prev,
                     succeeded,
                     EventDetails {
                         resource: Some(task.resource.clone()),
-                        output: Some(Arc::new(v.clone())),
+                        output: Some(Arc::clone(&v)),
                         ..Default::default()
                     },
                 )?;

@@ -281,7 +281,7 @@ impl Shared {
                     );
                     (args, limits)
                 };
-                Arc::new(self.invoke(run, task, args, limits, prev).await?)
+                self.invoke(run, task, args, limits, prev).await?
             }
             Kind::Parallel { branches } => {
                 let args = {

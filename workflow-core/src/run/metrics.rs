@@ -1,6 +1,7 @@
 //! Per-task metrics: invocations, errors, retries, durations and concurrency.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -32,68 +33,95 @@ impl TaskMetrics {
     }
 }
 
+/// One resource's counters: atomics, so that a call touches the shared table only once.
 #[derive(Debug, Default)]
 struct Entry {
-    metrics: TaskMetrics,
-    in_flight: u64,
+    invocations: AtomicU64,
+    errors: AtomicU64,
+    retries: AtomicU64,
+    in_flight: AtomicU64,
+    peak_concurrency: AtomicU64,
+    durations: Mutex<Vec<Duration>>,
+}
+
+impl Entry {
+    fn snapshot(&self) -> TaskMetrics {
+        TaskMetrics {
+            invocations: self.invocations.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            peak_concurrency: self.peak_concurrency.load(Ordering::Relaxed),
+            durations: lock(&self.durations).clone(),
+        }
+    }
 }
 
 /// The metrics of every task, keyed by resource (or function name for Lambda invocations).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    tasks: Mutex<HashMap<Arc<str>, Entry>>,
+    tasks: Mutex<HashMap<Arc<str>, Arc<Entry>>>,
 }
 
-/// Marks a call in flight until dropped.
-pub(crate) struct InFlight<'a> {
-    metrics: &'a Metrics,
-    key: Arc<str>,
+/// A call in flight, from [`Metrics::start`] until [`finished`](InFlight::finished) (or drop,
+/// which counts as a failed call that took no time to record).
+pub(crate) struct InFlight {
+    entry: Arc<Entry>,
+    done: bool,
 }
 
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        if let Some(e) = self.metrics.lock().get_mut(&self.key) {
-            e.in_flight = e.in_flight.saturating_sub(1);
+impl InFlight {
+    /// Records how long the call took and whether it succeeded.
+    pub(crate) fn finished(mut self, took: Duration, ok: bool) {
+        self.done = true;
+        self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
+        lock(&self.entry.durations).push(took);
+        if !ok {
+            self.entry.errors.fetch_add(1, Ordering::Relaxed);
         }
     }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.done {
+            // The call was abandoned (its execution aborted or timed out).
+            self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the data is intact.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Metrics {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Entry>> {
-        self.tasks.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight<'_> {
-        let mut map = self.lock();
-        let e = map.entry(key.clone()).or_default();
-        e.metrics.invocations += 1;
-        e.in_flight += 1;
-        e.metrics.peak_concurrency = e.metrics.peak_concurrency.max(e.in_flight);
-        InFlight {
-            metrics: self,
-            key: key.clone(),
+    fn entry(&self, key: &Arc<str>) -> Arc<Entry> {
+        let mut map = lock(&self.tasks);
+        match map.get(key) {
+            Some(e) => Arc::clone(e),
+            None => Arc::clone(map.entry(key.clone()).or_default()),
         }
     }
 
-    pub(crate) fn finished(&self, key: &Arc<str>, took: Duration, ok: bool) {
-        let mut map = self.lock();
-        let e = map.entry(key.clone()).or_default();
-        e.metrics.durations.push(took);
-        if !ok {
-            e.metrics.errors += 1;
-        }
+    /// Counts a call to `key` as started and in flight.
+    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight {
+        let entry = self.entry(key);
+        entry.invocations.fetch_add(1, Ordering::Relaxed);
+        let now = entry.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);
+        InFlight { entry, done: false }
     }
 
     pub(crate) fn retried(&self, key: &Arc<str>) {
-        self.lock().entry(key.clone()).or_default().metrics.retries += 1;
+        self.entry(key).retries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A snapshot of every task's metrics, sorted by resource.
     pub fn snapshot(&self) -> Vec<(String, TaskMetrics)> {
-        let mut v: Vec<_> = self
-            .lock()
+        let mut v: Vec<_> = lock(&self.tasks)
             .iter()
-            .map(|(k, e)| (k.to_string(), e.metrics.clone()))
+            .map(|(k, e)| (k.to_string(), e.snapshot()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
