@@ -774,10 +774,10 @@ impl Shared {
             Some(response) => futures::future::ready(response).boxed(),
             None => {
                 let handler = match task.invoke {
-                    Invoke::Other => self.tasks.resolve(&function),
-                    _ => self
+                    Invoke::OptimisedLambda => self
                         .tasks
                         .resolve(lambda_function_name(&function).unwrap_or(&function)),
+                    _ => self.tasks.resolve(&task.handler_key),
                 };
                 let Some(handler) = handler.cloned() else {
                     let e = match task.invoke {

@@ -60,6 +60,9 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Metrics {
     tasks: Mutex<HashMap<Arc<str>, Arc<Entry>>>,
+    /// The entry found last, under the very key (same allocation) it was asked for: a Map of
+    /// tasks asks for one key over and over, and comparing pointers is cheaper than hashing.
+    last: Mutex<Option<(Arc<str>, Arc<Entry>)>>,
 }
 
 /// A call in flight, from [`Metrics::start`] until [`finished`](InFlight::finished) (or drop,
@@ -97,11 +100,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Metrics {
     fn entry(&self, key: &Arc<str>) -> Arc<Entry> {
-        let mut map = lock(&self.tasks);
-        match map.get(key) {
-            Some(e) => Arc::clone(e),
-            None => Arc::clone(map.entry(key.clone()).or_default()),
+        let mut last = lock(&self.last);
+        if let Some((k, e)) = &*last {
+            if Arc::ptr_eq(k, key) {
+                return Arc::clone(e);
+            }
         }
+        let entry = Arc::clone(lock(&self.tasks).entry(key.clone()).or_default());
+        *last = Some((key.clone(), Arc::clone(&entry)));
+        entry
     }
 
     /// Counts a call to `key` as started and in flight.

@@ -122,6 +122,9 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct TaskNode {
     pub resource: Arc<str>,
+    /// The name a handler is looked up by: the function name of a Lambda ARN, else the
+    /// resource (`lambda:invoke` names its function in its parameters instead).
+    pub handler_key: Arc<str>,
     pub invoke: Invoke,
     pub timeout: Option<Seconds>,
     pub heartbeat: Option<Seconds>,
@@ -550,8 +553,13 @@ impl Compiler {
                 } else {
                     Invoke::Other
                 };
+                let handler_key = match invoke {
+                    Invoke::LambdaArn => task::lambda_function_name(&s.resource),
+                    _ => None,
+                };
                 Kind::Task(Box::new(TaskNode {
                     resource: Arc::from(s.resource.as_str()),
+                    handler_key: Arc::from(handler_key.unwrap_or(&s.resource)),
                     invoke,
                     timeout: self.seconds(
                         &s.timeout_seconds,
