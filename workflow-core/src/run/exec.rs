@@ -356,7 +356,7 @@ impl Shared {
                 Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. } | Kind::Wait(_)
             )
         {
-            return self.jsonata_state(run, input, frame).await;
+            return self.jsonata_state(run, input, frame).boxed().await;
         }
         if node.instant {
             return self.instant_state(run, input, frame);
@@ -558,7 +558,9 @@ impl Shared {
         Ok(Step::Next(Arc::new(output), c.next))
     }
 
-    /// One attempt at a Pass, Task, Parallel or Map state.
+    /// One attempt at a Task, Parallel or Map state. The futures of Parallel, Map and JSONata
+    /// states are boxed where they are awaited, so that this future stays small: it is part of
+    /// the boxed future of every scope run (every Map iteration), which is moved on creation.
     async fn attempt(
         &self,
         run: &StateRun<'_>,
@@ -568,7 +570,7 @@ impl Shared {
     ) -> Result<Step, StatesError> {
         let node = run.node;
         if node.jsonata.is_some() {
-            return self.jsonata_attempt(run, input, frame, prev).await;
+            return self.jsonata_attempt(run, input, frame, prev).boxed().await;
         }
         let ctx = node.uses_context.then(|| self.context(run, None));
         let effective = select_input(node, input, ctx.as_ref(), frame)?;
@@ -595,10 +597,15 @@ impl Shared {
             }
             Kind::Parallel { branches } => {
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
-                Arc::new(self.parallel(run, branches, params, frame, prev).await?)
+                Arc::new(
+                    self.parallel(run, branches, params, frame, prev)
+                        .boxed()
+                        .await?,
+                )
             }
             Kind::Map(m) => Arc::new(
                 self.map(run, m, &effective, ctx.as_ref(), frame, prev)
+                    .boxed()
                     .await?,
             ),
             _ => unreachable!("only Task, Parallel and Map are attempted"),

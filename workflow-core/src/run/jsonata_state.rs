@@ -8,6 +8,7 @@ use super::program::{Assign, Catcher, Concurrency, Expr, Kind, Seconds, Selector
 use super::vars::Frame;
 use crate::error::StatesError;
 use crate::timestamp::Timestamp;
+use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -294,7 +295,11 @@ impl Shared {
                         None => Arc::clone(input),
                     }
                 };
-                Arc::new(self.parallel(run, branches, args, frame, prev).await?)
+                Arc::new(
+                    self.parallel(run, branches, args, frame, prev)
+                        .boxed()
+                        .await?,
+                )
             }
             Kind::Map(m) => {
                 let (inputs, limit) = {
@@ -353,6 +358,7 @@ impl Shared {
                 };
                 Arc::new(
                     self.map_iterations(run, m, inputs, limit, frame, prev)
+                        .boxed()
                         .await?,
                 )
             }
