@@ -1,1 +1,29 @@
-//! The bundled example workflows.
+//! The bundled example workflows, written with `#[task]` and `#[workflow]`.
+//!
+//! [`all`] lists every workflow, so `emit-asl` (`workflow_codegen::emit`) writes each to
+//! `asl/<name>.asl.json` and runs any of them in-process.
+
+pub mod mapreduce;
+pub mod polling;
+pub mod states;
+pub mod token_flow;
+
+use workflow_codegen::Workflow;
+
+/// Every example workflow, in a stable order.
+pub fn all() -> Vec<Workflow> {
+    vec![
+        token_flow::token_flow::definition(),
+        mapreduce::mapreduce::definition(),
+        states::pass_state::definition(),
+        states::task_state::definition(),
+        states::choice_state::definition(),
+        states::wait_state::definition(),
+        states::succeed_state::definition(),
+        states::fail_state::definition(),
+        states::parallel_state::definition(),
+        states::map_state::definition(),
+        polling::wait_for::definition(),
+        polling::polling::definition(),
+    ]
+}

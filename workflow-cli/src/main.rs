@@ -1,4 +1,4 @@
-//! `workflow`: validate (and later run, graph and benchmark) any ASL document.
+//! `workflow`: validate, run and draw any ASL document.
 //!
 //! Each subcommand lives in its own module under `commands/` with an `Args` struct (clap
 //! derive) and a `run(args) -> ExitCode`; `main` only dispatches.
@@ -26,6 +26,10 @@ struct Cli {
 enum Command {
     /// Check ASL files as the service does on create, and report every problem with its place.
     Validate(commands::validate::Args),
+    /// Run a definition in-process and print its output (mocks answer its Task states).
+    Run(commands::run::Args),
+    /// Draw the states of a definition as a Mermaid or Graphviz diagram.
+    Graph(commands::graph::Args),
     /// Run the performance workloads, each in its own process, and print one line per workload.
     Bench(commands::bench::Args),
 }
@@ -34,6 +38,8 @@ fn main() -> ExitCode {
     // clap exits with status 2 on a usage error, 0 for --help and --version.
     match Cli::parse().command {
         Command::Validate(args) => commands::validate::run(&args),
+        Command::Run(args) => commands::run::run(&args),
+        Command::Graph(args) => commands::graph::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
     }
 }

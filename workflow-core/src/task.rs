@@ -107,6 +107,7 @@ where
 #[derive(Clone, Default)]
 pub struct TaskRegistry {
     handlers: HashMap<String, Arc<dyn TaskHandler>>,
+    fallback: Option<Arc<dyn TaskHandler>>,
 }
 
 impl TaskRegistry {
@@ -135,11 +136,19 @@ impl TaskRegistry {
         self
     }
 
-    /// The handler for a resource or function name, as described on the type.
+    /// Answers every resource that has no handler of its own with `handler` (for instance one
+    /// that returns its input, to run a definition without its real tasks).
+    pub fn set_fallback(&mut self, handler: impl TaskHandler) -> &mut Self {
+        self.fallback = Some(Arc::new(handler));
+        self
+    }
+
+    /// The handler for a resource or function name, as described on the type, or the fallback.
     pub fn resolve(&self, resource: &str) -> Option<&Arc<dyn TaskHandler>> {
         self.handlers
             .get(resource)
             .or_else(|| lambda_function_name(resource).and_then(|name| self.handlers.get(name)))
+            .or(self.fallback.as_ref())
     }
 
     /// The registered resource keys.
@@ -152,6 +161,7 @@ impl std::fmt::Debug for TaskRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TaskRegistry")
             .field("resources", &self.handlers.keys().collect::<Vec<_>>())
+            .field("fallback", &self.fallback.is_some())
             .finish()
     }
 }
@@ -200,6 +210,23 @@ mod tests {
         assert!(reg
             .resolve("arn:aws:lambda:us-east-1:1:function:g")
             .is_none());
+    }
+
+    #[test]
+    fn the_fallback_answers_only_unregistered_resources() {
+        let mut reg = TaskRegistry::new();
+        reg.register("f", sync_handler_fn(|_| Ok(serde_json::json!("f"))));
+        assert!(reg.resolve("g").is_none());
+        reg.set_fallback(sync_handler_fn(Ok));
+        let call = |r: &str| {
+            let h = reg.resolve(r).expect("a handler");
+            futures::executor::block_on(h.invoke(serde_json::json!(1), TaskContext::new(r, "S")))
+        };
+        assert_eq!(call("f"), Ok(serde_json::json!("f")));
+        assert_eq!(
+            call("arn:aws:lambda:us-east-1:1:function:g"),
+            Ok(serde_json::json!(1))
+        );
     }
 
     #[test]

@@ -234,6 +234,37 @@ async fn map_max_concurrency_is_honoured_exactly_and_results_keep_item_order() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn call_times_are_recorded_only_when_asked_and_line_up_with_durations() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 2, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let items = Value::Array((0..4).map(|i| json!(i)).collect());
+    let plain = Runner::new(machine(def.clone()), concurrency_probe().0);
+    plain.run(items.clone()).await;
+    let (_, work) = plain.metrics().snapshot().pop().unwrap();
+    assert_eq!(work.durations.len(), 4);
+    assert!(work.call_starts.is_empty(), "not recorded unless asked");
+
+    let metrics = Arc::new(workflow_core::run::Metrics::recording_call_times());
+    let runner =
+        Runner::new(machine(def), concurrency_probe().0).with_metrics(Arc::clone(&metrics));
+    runner.run(items).await;
+    let (_, work) = metrics.snapshot().pop().unwrap();
+    assert_eq!(work.call_starts.len(), 4);
+    // Two waves of two 100 ms calls: the second wave starts when the first ends.
+    let first = *work.call_starts.iter().min().unwrap();
+    let mut offsets: Vec<u128> = work
+        .call_starts
+        .iter()
+        .map(|s| s.duration_since(first).as_millis())
+        .collect();
+    offsets.sort_unstable();
+    assert_eq!(offsets, vec![0, 0, 100, 100]);
+    assert!(work.durations.iter().all(|d| d.as_millis() == 100));
+}
+
+#[tokio::test(start_paused = true)]
 async fn map_max_concurrency_zero_runs_every_item_at_once() {
     let def = json!({"StartAt": "M", "States": {"M": {
         "Type": "Map", "MaxConcurrency": 0, "End": true,
@@ -451,4 +482,96 @@ async fn a_handler_silent_past_heartbeat_seconds_fails_with_heartbeat_timeout() 
     tasks.register("beats", Silent);
     let exec = Runner::new(machine(def), tasks).run(json!({})).await;
     assert_eq!(exec.error.as_deref(), Some("States.HeartbeatTimeout"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn distributed_map_reads_items_from_the_item_source_and_batches_them() {
+    use workflow_core::run::InMemory;
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                       "Parameters": {"Bucket": "words", "Key.$": "$.key"}},
+        "ItemSelector": {"w.$": "$$.Map.Item.Value.word"},
+        "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"run": 1}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Count", "States": {"Count": {"Type": "Pass",
+                "Parameters": {"n.$": "States.ArrayLength($.Items)", "run.$": "$.BatchInput.run"}, "End": true}}}}}});
+    let mut store = InMemory::new();
+    store.put("words", "in.csv", "word\napple\nfig\ndate\n");
+    let options = RunOptions {
+        item_source: Some(Arc::new(store)),
+        ..RunOptions::default()
+    };
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .with_options(options)
+        .run(json!({"key": "in.csv"}))
+        .await;
+    assert_eq!(
+        exec.output,
+        Some(json!([{"n": 2, "run": 1}, {"n": 1, "run": 1}])),
+        "{:?} {:?}",
+        exec.error,
+        exec.cause
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn tolerated_failures_keep_the_map_going_until_the_threshold() {
+    let def = |pct: u64| {
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "End": true, "ToleratedFailurePercentage": pct,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "C", "States": {
+                    "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "Bad"}], "Default": "Ok"},
+                    "Bad": {"Type": "Fail", "Error": "Zero", "Cause": "zero item"},
+                    "Ok": {"Type": "Pass", "End": true}}}}}})
+    };
+    let input = json!([1, 0, 2, 3]);
+    let exec = Runner::new(machine(def(25)), TaskRegistry::new())
+        .run(input.clone())
+        .await;
+    assert_eq!(exec.status, Status::Succeeded);
+    assert_eq!(exec.output.unwrap()[1]["Error"], "Zero");
+    let exec = Runner::new(machine(def(20)), TaskRegistry::new())
+        .run(input)
+        .await;
+    assert_eq!(
+        exec.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_iterations_read_outer_variables_and_their_assignments_stay_inside() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"factor": 10, "seen": "outer"}, "Next": "M"},
+        "M": {"Type": "Map", "Items": "{% [1, 2] %}", "Next": "After",
+              "ItemProcessor": {"StartAt": "Mul", "States": {"Mul": {"Type": "Pass",
+                  "Assign": {"seen": "inner"},
+                  "Output": "{% $states.input * $factor %}", "End": true}}}},
+        "After": {"Type": "Pass", "Output": {"results": "{% $states.input %}", "seen": "{% $seen %}"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({}))
+        .await;
+    assert_eq!(
+        exec.output,
+        Some(json!({"results": [10, 20], "seen": "outer"}))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_assign_over_the_size_limit_is_data_limit_exceeded() {
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"big.$": "$.s"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({"s": "x".repeat(200 * 1024), "t": 1}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded);
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"a.$": "$.s", "b.$": "$.s"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({"s": "x".repeat(150 * 1024)}))
+        .await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
 }

@@ -1,1 +1,6 @@
-fn main() {}
+//! `emit-asl`: every example workflow to `examples/asl/`, in any output format; `--check` for
+//! CI; `run NAME --input JSON` runs one in-process. See `workflow_codegen::emit`.
+
+fn main() -> std::process::ExitCode {
+    workflow_codegen::emit::main(env!("CARGO_MANIFEST_DIR"), examples::all())
+}

@@ -73,4 +73,35 @@ impl StateMachine {
     pub fn query_language(&self) -> QueryLanguage {
         self.query_language.unwrap_or_default()
     }
+
+    /// Every state with its name, nested scopes (Parallel branches, Map processors) included:
+    /// depth first, in document order.
+    ///
+    /// ```
+    /// let m = workflow_core::asl::StateMachine::from_json(r#"{"StartAt": "P", "States": {
+    ///   "P": {"Type": "Parallel", "Next": "Done", "Branches": [
+    ///     {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}]},
+    ///   "Done": {"Type": "Succeed"}}}"#).unwrap();
+    /// let names: Vec<&str> = m.all_states().iter().map(|(n, _)| *n).collect();
+    /// assert_eq!(names, ["P", "A", "Done"]);
+    /// ```
+    pub fn all_states(&self) -> Vec<(&str, &State)> {
+        fn walk<'a>(states: &'a States, out: &mut Vec<(&'a str, &'a State)>) {
+            for (name, state) in states {
+                out.push((name.as_str(), state));
+                match state {
+                    State::Parallel(p) => p.branches.iter().for_each(|b| walk(&b.states, out)),
+                    State::Map(m) => {
+                        if let Some(p) = m.processor() {
+                            walk(&p.states, out);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.states, &mut out);
+        out
+    }
 }

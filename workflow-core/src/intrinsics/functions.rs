@@ -168,8 +168,20 @@ fn java_round(x: f64) -> Option<i64> {
     (rounded >= i64::MIN as f64 && rounded < i64::MAX as f64).then_some(rounded as i64)
 }
 
-/// "a string (\"abc\")", "an object", ... for error messages; long values are cut short.
+/// "the string \"abc\"", "the number 5", ... for error messages; long values are cut short,
+/// and only the type is named while payloads are hidden ([`crate::privacy`]).
 fn describe(value: &Value) -> String {
+    if !crate::privacy::payloads_shown() {
+        let kind = match value {
+            Value::Null => return "null".to_owned(),
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        return format!("{kind} (payload hidden)");
+    }
     let kind = match value {
         Value::Null => return "null".to_owned(),
         Value::Bool(b) => return format!("the boolean {b}"),

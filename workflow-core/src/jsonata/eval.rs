@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::ast::{BinOp, Kind, Node, SortTerm};
-use super::functions::{self, format_value};
+use super::functions::{self, quoted_value};
 use super::value::{deep_equal, Arr, Func, Type, Val};
 use super::JsonataError;
 
@@ -399,7 +399,7 @@ impl<'a> Evaluator<'a> {
                 let Some(key) = key.as_str() else {
                     return Err(JsonataError::new(
                         "T1003",
-                        format!("object keys must be strings, got {}", format_value(&key)),
+                        format!("object keys must be strings, got {}", quoted_value(&key)),
                         key_node.pos,
                     ));
                 };
@@ -505,8 +505,8 @@ impl<'a> Evaluator<'a> {
                             "T2009",
                             format!(
                             "the values {} and {} either side of `{sym}` must be of the same type",
-                            format_value(&left),
-                            format_value(&right)
+                            quoted_value(&left),
+                            quoted_value(&right)
                         ),
                             pos,
                         ))
@@ -1068,7 +1068,7 @@ fn numeric_operand(
                 if side == "left" { "T2001" } else { "T2002" },
                 format!(
                     "the {side} side of the `{op}` operator must evaluate to a number, got {}",
-                    format_value(v)
+                    quoted_value(v)
                 ),
                 pos,
             )),

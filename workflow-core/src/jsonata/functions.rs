@@ -303,6 +303,25 @@ fn write_json(v: &Val<'_>, indent: Option<usize>, level: usize, out: &mut String
     }
 }
 
+/// A value of the data quoted in an error message: its JSON text while payloads are shown
+/// ([`crate::privacy`]), else a placeholder.
+pub(crate) fn quoted_value(v: &Val<'_>) -> String {
+    if v.is_undef() || crate::privacy::payloads_shown() {
+        format_value(v)
+    } else {
+        "<hidden value>".to_owned()
+    }
+}
+
+/// Text of the data quoted in an error message, or a placeholder while payloads are hidden.
+fn quoted_text(text: String) -> String {
+    if crate::privacy::payloads_shown() {
+        text
+    } else {
+        "<hidden value>".to_owned()
+    }
+}
+
 /// A value as JSON text, for error messages.
 pub(crate) fn format_value(v: &Val<'_>) -> String {
     if v.is_undef() {
@@ -804,7 +823,11 @@ fn fn_decode_url<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a>
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(b) = hex else {
-                return Err(err("D3140", format!("malformed URL: `{s}`"), pos));
+                return Err(err(
+                    "D3140",
+                    format!("malformed URL: {}", quoted_text(format!("`{s}`"))),
+                    pos,
+                ));
             };
             out.push(b);
             i += 3;
@@ -813,9 +836,13 @@ fn fn_decode_url<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a>
             i += 1;
         }
     }
-    String::from_utf8(out)
-        .map(Val::string)
-        .map_err(|_| err("D3140", format!("malformed URL: `{s}`"), pos))
+    String::from_utf8(out).map(Val::string).map_err(|_| {
+        err(
+            "D3140",
+            format!("malformed URL: {}", quoted_text(format!("`{s}`"))),
+            pos,
+        )
+    })
 }
 
 // ----- numbers -----
@@ -859,14 +886,17 @@ fn fn_number<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
             parse_number(s).map(Val::Num).ok_or_else(|| {
                 err(
                     "D3030",
-                    format!("unable to cast value to a number: \"{s}\""),
+                    format!(
+                        "unable to cast value to a number: {}",
+                        quoted_text(format!("\"{s}\""))
+                    ),
                     pos,
                 )
             })
         }
         _ => Err(err(
             "D3030",
-            format!("unable to cast value to a number: {}", format_value(&v)),
+            format!("unable to cast value to a number: {}", quoted_value(&v)),
             pos,
         )),
     }

@@ -2,6 +2,7 @@
 
 use super::{Body, JsonPath, Root, Step};
 use crate::error::StatesError;
+use crate::privacy::Payload;
 use serde_json::{Map, Value};
 
 pub use crate::error::names::REFERENCE_PATH_CONFLICT;
@@ -42,12 +43,13 @@ pub fn set_result_path(
             (Step::Index(index), Value::Array(items)) => match index_in(*index, items.len()) {
                 Some(i) => &mut items[i],
                 None => {
-                    let text = serde_json::to_string(items).unwrap_or_default();
+                    let items = Value::Array(std::mem::take(items));
+                    let text = Payload(&items).to_string();
                     return Err(conflict(path, at, step, text));
                 }
             },
             (_, other) => {
-                let text = serde_json::to_string(other).unwrap_or_default();
+                let text = Payload(other).to_string();
                 return Err(conflict(path, at, step, text));
             }
         };
@@ -57,7 +59,7 @@ pub fn set_result_path(
 }
 
 /// The service's error for a step that meets a value it cannot go through (`text` is that
-/// value as JSON): the whole path when it is the first step, else the step.
+/// value as JSON, or its placeholder while payloads are hidden): the whole path when it is the first step, else the step.
 fn conflict(path: &JsonPath, at: usize, step: &Step, text: String) -> StatesError {
     let cause = if at == 0 {
         format!("Unable to apply ReferencePath {path} to input {text}")
@@ -137,7 +139,25 @@ mod tests {
     }
 
     #[test]
+    fn conflicts_hide_the_value_unless_payloads_are_shown() {
+        let e = set("$.a.b", json!({"a": "secret"}), json!(1)).unwrap_err();
+        assert_eq!(
+            e.cause,
+            "Unable to apply step \"b\" to input <hidden string>"
+        );
+        let e = set("$.arr[2]", json!({"arr": ["secret"]}), json!(1)).unwrap_err();
+        assert_eq!(
+            e.cause,
+            "Unable to apply step \"[2]\" to input <hidden array>"
+        );
+    }
+
+    #[test]
     fn conflicts_are_reference_path_conflicts() {
+        crate::privacy::with_payloads(true, conflicts_with_payloads_shown);
+    }
+
+    fn conflicts_with_payloads_shown() {
         let e = set("$.x", json!("text"), json!(1)).unwrap_err();
         assert_eq!(e.error, REFERENCE_PATH_CONFLICT);
         assert_eq!(

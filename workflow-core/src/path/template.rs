@@ -8,8 +8,8 @@
 use super::{JsonPath, Root};
 use crate::error::StatesError;
 use crate::intrinsics::{self, Call};
+use crate::privacy::Payload;
 use serde_json::{Map, Value};
-use std::fmt;
 
 /// A template that does not compile: where (a JSON pointer from the template's root, to the
 /// offending `.$` key) and what is wrong.
@@ -231,22 +231,13 @@ fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Value, StatesE
                         } else {
                             "input"
                         },
-                        Compact(root)
+                        Payload(root)
                     )))
                 }
             }
         }
         Node::Call { call, .. } => call.evaluate_borrowed(&|path: &JsonPath| path.select(scope))?,
     })
-}
-
-/// A value as compact JSON, for messages.
-struct Compact<'a>(&'a Value);
-
-impl fmt::Display for Compact<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&serde_json::to_string(self.0).map_err(|_| fmt::Error)?)
-    }
 }
 
 #[cfg(test)]
@@ -332,8 +323,14 @@ mod tests {
         assert_eq!(
             e.cause,
             "The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be \
-             found in the input '{\"int-literal\":0}'"
+             found in the input '<hidden object>'"
         );
+        let shown = crate::privacy::with_payloads(true, || {
+            run(json!({"v.$": "$.no"}), json!({"int-literal": 0})).unwrap_err()
+        });
+        assert!(shown
+            .cause
+            .ends_with("found in the input '{\"int-literal\":0}'"));
         // Indefinite paths never fail (recorded cases 011-022).
         assert_eq!(
             run(json!({"item.$": "$.items[*]"}), json!({})).unwrap(),

@@ -3,17 +3,21 @@
 
 use super::clock::{format_millis, Clock};
 use super::history::{EventDetails, EventType, History, HistoryFull};
+use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
-    Assign, Catcher, Concurrency, Expr, Invoke, Kind, MapNode, Node, Program, ScopeId, Seconds,
-    Selector, StateId, TaskNode, Test, Wait,
+    Assign, Catcher, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program,
+    ScopeId, Selector, StateId, TaskNode, Test, Wait,
 };
+use super::progress::Progress;
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
+use crate::limits::{measure, Over};
 use crate::path::{set_result_path, JsonPath, Scope};
+use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
@@ -27,6 +31,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub payload_bytes: Option<usize>,
+    pub json_depth: Option<usize>,
 }
 
 /// Facts about the execution for the context object.
@@ -50,7 +55,9 @@ pub(crate) struct Shared {
     pub input: Arc<Value>,
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
+    pub progress: Option<Arc<Progress>>,
     pub jitter: Jitter,
+    pub item_source: Option<Arc<dyn ItemSource>>,
 }
 
 /// How a scope ended badly: the error, and the last event of its line.
@@ -145,18 +152,42 @@ impl Shared {
         Some(Arc::clone(v))
     }
 
+    /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
+    /// size or the nesting depth limit.
     fn check_size(&self, v: &Value, state: &str) -> Result<(), StatesError> {
-        let Some(limit) = self.limits.payload_bytes else {
-            return Ok(());
+        let cause = match measure(v, self.limits.payload_bytes, self.limits.json_depth) {
+            None => return Ok(()),
+            Some(Over::Bytes) => format!(
+                "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+            Some(Over::Depth) => format!(
+                "The state/task '{state}' returned a result nested deeper than the maximum of {} levels.",
+                self.limits.json_depth.unwrap_or_default()
+            ),
         };
-        if json_size_exceeds(v, limit) {
-            return Err(StatesError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
-                ),
-            ));
+        Err(StatesError::new(names::DATA_LIMIT_EXCEEDED, cause))
+    }
+
+    /// Sets a state's variables, within the service's size limit for one `Assign` (the
+    /// payload limit: 256 KiB by default) when limits are on.
+    pub(crate) fn assign_variables(
+        &self,
+        frame: &mut Frame,
+        values: Map<String, Value>,
+    ) -> Result<(), StatesError> {
+        if let Some(limit) = self.limits.payload_bytes {
+            let total: usize = values
+                .iter()
+                .map(|(k, v)| k.len() + serde_json::to_string(v).map_or(0, |s| s.len()))
+                .sum();
+            if total > limit {
+                return Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!("The variables assigned by one state exceed the maximum size of {limit} bytes."),
+                ));
+            }
         }
+        frame.assign(values);
         Ok(())
     }
 
@@ -232,6 +263,9 @@ impl Shared {
                     instant_in_a_row = 0;
                     self.state(&mut run, input, &mut frame, &mut prev).await
                 };
+                if let Some(p) = &self.progress {
+                    p.state_done();
+                }
                 let (output, next) = self.leave(&run, step, &mut prev, &mut now)?;
                 match next {
                     Some(n) => {
@@ -270,6 +304,9 @@ impl Shared {
             let node = &prog.nodes[at.id];
             let run = self.enter(node, &at.input, &mut at.prev, at.now)?;
             let step = self.instant_state(&run, at.input, frame);
+            if let Some(p) = &self.progress {
+                p.state_done();
+            }
             let (output, next) = self.leave(&run, step, &mut at.prev, &mut at.now)?;
             match next {
                 Some(n) => {
@@ -379,7 +416,7 @@ impl Shared {
                     (delay, assigned)
                 };
                 if let Some(Value::Object(m)) = assigned {
-                    frame.assign(m);
+                    self.assign_variables(frame, m)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -430,7 +467,7 @@ impl Shared {
                     }
                 }
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
-                frame.assign(assigned);
+                self.assign_variables(frame, assigned)?;
                 Ok(Step::Next(output, target))
             }
             Kind::Succeed => {
@@ -463,7 +500,8 @@ impl Shared {
                     match v {
                         Value::String(s) => Ok(Some(s)),
                         other => Err(StatesError::runtime(format!(
-                            "The Fail state's error or cause path did not select a string: {other}"
+                            "The Fail state's error or cause path did not select a string: {}",
+                            Payload(&other)
                         ))),
                     }
                 };
@@ -547,7 +585,7 @@ impl Shared {
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
-                frame.assign(m);
+                self.assign_variables(frame, m)?;
             }
         }
         let output = match &c.result_path {
@@ -582,9 +620,9 @@ impl Shared {
                         context: ctx.as_ref(),
                         variables: Some(&*frame),
                     };
-                    let resolve = |s: &Option<Seconds>, field| {
+                    let resolve = |s: &Option<IntField>, field| {
                         s.as_ref()
-                            .map(|s| resolve_seconds(s, &scope, field))
+                            .map(|s| resolve_int(s, &scope, field))
                             .transpose()
                     };
                     (
@@ -640,7 +678,7 @@ impl Shared {
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
-                frame.assign(m);
+                self.assign_variables(frame, m)?;
             }
         }
         let merged = match &node.io.result_path {
@@ -672,7 +710,8 @@ impl Shared {
                     Value::Number(n) if n.as_u64().is_some() => n.as_u64().unwrap_or(0) as i128,
                     other => {
                         return Err(StatesError::runtime(format!(
-                            "The SecondsPath parameter cannot be parsed as a long value: {other}"
+                            "The SecondsPath parameter cannot be parsed as a long value: {}",
+                            Payload(other)
                         )))
                     }
                 }
@@ -823,7 +862,7 @@ impl Shared {
                 Ok(r) => r,
                 Err(_) => {
                     let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                    guard.finished(started_at.elapsed(), false);
+                    guard.finished(started_at, false);
                     *prev = self.event(
                         *prev,
                         timed_out,
@@ -838,7 +877,21 @@ impl Shared {
             },
             None => call.await,
         };
-        guard.finished(started_at.elapsed(), outcome.is_ok());
+        guard.finished(started_at, outcome.is_ok());
+        // A result too deep for the recursive walks (clone, history) is refused before them.
+        let outcome = outcome.and_then(|v| match self.limits.json_depth {
+            Some(max) if crate::limits::depth_exceeds(&v, max) => {
+                crate::limits::dispose(v);
+                Err(StatesError::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!(
+                        "The state/task '{}' returned a result nested deeper than the maximum of {max} levels.",
+                        node.name
+                    ),
+                ))
+            }
+            _ => Ok(v),
+        });
         match outcome {
             Ok(v) => {
                 let v = Arc::new(if wrap_envelope {
@@ -963,8 +1016,8 @@ impl Shared {
         frame: &Frame,
         prev: &mut u64,
     ) -> Result<Value, StatesError> {
-        let (items, limit) = self.map_items(run, m, effective, ctx, frame)?;
-        self.map_iterations(run, m, items, limit, frame, prev).await
+        let iterations = self.map_items(run, m, effective, ctx, frame)?;
+        self.map_iterations(run, m, iterations, frame, prev).await
     }
 
     /// The iteration inputs (ItemsPath, then ItemSelector) and MaxConcurrency of a JSONPath Map.
@@ -975,16 +1028,32 @@ impl Shared {
         effective: &Value,
         ctx: Option<&Value>,
         frame: &Frame,
-    ) -> Result<(Vec<Arc<Value>>, u64), StatesError> {
+    ) -> Result<Iterations, StatesError> {
         let (items_value, limit) = {
             let scope = Scope {
                 input: effective,
                 context: ctx,
                 variables: Some(frame),
             };
-            let items_value = match &m.items_path {
-                Some(p) => p.select(&scope)?,
-                None => Cow::Borrowed(effective),
+            let items_value = match (&m.reader, &m.items_path) {
+                (Some(r), _) => {
+                    let params = match &r.params {
+                        Some(Selector::Path(t)) => t.evaluate(&scope)?,
+                        Some(Selector::Jsonata(_)) => {
+                            unreachable!("JSONata Maps run in jsonata_attempt")
+                        }
+                        None => Value::Object(Map::new()),
+                    };
+                    let source = self.item_source.as_deref();
+                    Cow::Owned(Value::Array(read_items(
+                        source,
+                        &r.resource,
+                        &params,
+                        r.config.as_ref(),
+                    )?))
+                }
+                (None, Some(p)) => p.select(&scope)?,
+                (None, None) => Cow::Borrowed(effective),
             };
             let limit = match &m.max_concurrency {
                 Concurrency::Literal(n) => *n,
@@ -1040,7 +1109,55 @@ impl Shared {
             };
             inputs.push(Arc::new(input));
         }
-        Ok((inputs, limit))
+        if let Some(b) = &m.batcher {
+            let scope = Scope {
+                input: effective,
+                context: ctx,
+                variables: Some(frame),
+            };
+            let max_items = b
+                .max_items
+                .as_ref()
+                .map(|f| resolve_int(f, &scope, "MaxItemsPerBatchPath"))
+                .transpose()?;
+            let max_bytes = b
+                .max_bytes
+                .as_ref()
+                .map(|f| resolve_int(f, &scope, "MaxInputBytesPerBatchPath"))
+                .transpose()?;
+            inputs = batched(inputs, max_items, max_bytes, b.batch_input.as_ref());
+        }
+        let scope = Scope {
+            input: effective,
+            context: ctx,
+            variables: Some(frame),
+        };
+        let count = m
+            .tolerated_failure_count
+            .as_ref()
+            .map(|f| resolve_int(f, &scope, "ToleratedFailureCountPath"))
+            .transpose()?;
+        let percentage = match &m.tolerated_failure_percentage {
+            None => None,
+            Some(Percent::Literal(p)) => Some(*p),
+            Some(Percent::Path(p)) => Some(
+                p.select(&scope)?
+                    .as_f64()
+                    .filter(|n| (0.0..=100.0).contains(n))
+                    .ok_or_else(|| {
+                        StatesError::runtime(format!(
+                            "The ToleratedFailurePercentagePath field does not reference a number between 0 and 100: {}",
+                            p.as_str()
+                        ))
+                    })?,
+            ),
+            Some(Percent::Jsonata(_)) => unreachable!("JSONata Maps run in jsonata_attempt"),
+        };
+        Ok(Iterations {
+            inputs,
+            limit,
+            tolerance: Tolerance { count, percentage },
+        })
     }
 
     /// Runs a Map's iterations, at most `limit` at once (0: all), results in item order.
@@ -1048,11 +1165,15 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         m: &MapNode,
-        inputs: Vec<Arc<Value>>,
-        limit: u64,
+        iterations: Iterations,
         frame: &Frame,
         prev: &mut u64,
     ) -> Result<Value, StatesError> {
+        let Iterations {
+            inputs,
+            limit,
+            tolerance,
+        } = iterations;
         let count = inputs.len();
         let started = self.event(
             *prev,
@@ -1062,10 +1183,13 @@ impl Shared {
                 ..Default::default()
             },
         )?;
+        if let Some(p) = &self.progress {
+            p.map_started(count);
+        }
         let outer = Arc::new(frame.clone());
         let name = run.node.name.clone();
         let mut collected = Collected {
-            m,
+            tolerance,
             results: vec![None; count],
             failures: 0,
             last: started,
@@ -1139,6 +1263,9 @@ impl Shared {
     ) -> Result<Iteration, Failed> {
         let it_started = self.iteration_started(&name, index, started)?;
         let r = self.run_scope(processor, input, frame, it_started).await;
+        if let Some(p) = &self.progress {
+            p.map_item_done();
+        }
         self.iteration_ended(&name, index, r)
     }
 
@@ -1161,6 +1288,9 @@ impl Shared {
             Ok(Instant::Paused(at)) => self.resume_scope(processor, at, frame).await,
             Err(f) => Err(f),
         };
+        if let Some(p) = &self.progress {
+            p.map_item_done();
+        }
         self.iteration_ended(name, index, r)
     }
 
@@ -1203,18 +1333,18 @@ impl Shared {
 type Iteration = (usize, Result<Arc<Value>, StatesError>, u64);
 
 /// The outcomes of a Map's iterations, in item order.
-struct Collected<'m> {
-    m: &'m MapNode,
+struct Collected {
+    tolerance: Tolerance,
     results: Vec<Option<Value>>,
     failures: u64,
     /// The latest event of any iteration.
     last: u64,
 }
 
-impl Collected<'_> {
+impl Collected {
     /// Records an iteration; the error that fails the Map when it is one failure too many.
     fn add(&mut self, (index, outcome, ended): Iteration) -> Result<(), StatesError> {
-        let m = self.m;
+        let t = self.tolerance;
         self.last = self.last.max(ended);
         match outcome {
             Ok(v) => {
@@ -1224,11 +1354,10 @@ impl Collected<'_> {
                 self.failures += 1;
                 let failures = self.failures;
                 let count = self.results.len();
-                let tolerated =
-                    m.tolerated_failure_count.is_some() || m.tolerated_failure_percentage.is_some();
+                let tolerated = t.count.is_some() || t.percentage.is_some();
                 let within = tolerated
-                    && m.tolerated_failure_count.is_none_or(|c| failures <= c)
-                    && m.tolerated_failure_percentage
+                    && t.count.is_none_or(|c| failures <= c)
+                    && t.percentage
                         .is_none_or(|p| (failures as f64) * 100.0 / (count.max(1) as f64) <= p);
                 if !within {
                     if tolerated {
@@ -1287,6 +1416,38 @@ fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Value, StatesError> {
     }
 }
 
+/// What a Map state iterates: the inputs, at most `limit` at once (0: all), and how many
+/// failures it tolerates.
+pub(crate) struct Iterations {
+    pub inputs: Vec<Arc<Value>>,
+    pub limit: u64,
+    pub tolerance: Tolerance,
+}
+
+/// How many failed iterations a Map tolerates (`None`: none).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tolerance {
+    pub count: Option<u64>,
+    pub percentage: Option<f64>,
+}
+
+/// Groups iteration inputs with an ItemBatcher.
+pub(crate) fn batched(
+    inputs: Vec<Arc<Value>>,
+    max_items: Option<u64>,
+    max_bytes: Option<u64>,
+    batch_input: Option<&Value>,
+) -> Vec<Arc<Value>> {
+    let items = inputs
+        .into_iter()
+        .map(|v| Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
+        .collect();
+    batch(items, max_items, max_bytes, batch_input)
+        .into_iter()
+        .map(Arc::new)
+        .collect()
+}
+
 pub(crate) fn next_step(node: &Node, output: Arc<Value>) -> Step {
     match node.next {
         Some(n) => Step::Next(output, n),
@@ -1301,11 +1462,11 @@ fn task_resource(node: &Node) -> Arc<str> {
     }
 }
 
-fn resolve_seconds(s: &Seconds, scope: &Scope<'_>, field: &str) -> Result<u64, StatesError> {
+fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, StatesError> {
     match s {
-        Seconds::Literal(n) => Ok(*n),
-        Seconds::Jsonata(_) => unreachable!("JSONata Tasks run in jsonata_attempt"),
-        Seconds::Path(p) => p.select(scope)?.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+        IntField::Literal(n) => Ok(*n),
+        IntField::Jsonata(_) => unreachable!("JSONata Tasks run in jsonata_attempt"),
+        IntField::Path(p) => p.select(scope)?.as_u64().filter(|n| *n > 0).ok_or_else(|| {
             StatesError::runtime(format!(
                 "The {field} field does not reference a positive integer: {}",
                 p.as_str()
@@ -1403,31 +1564,10 @@ fn lambda_invoke_envelope(payload: Value) -> Value {
     })
 }
 
+/// A value quoted in a message: a string without its quotes; hidden unless payloads are shown.
 fn value_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) if crate::privacy::payloads_shown() => s.clone(),
+        other => Payload(other).to_string(),
     }
-}
-
-/// Whether the compact JSON text of `v` is longer than `limit` bytes (stops counting early).
-pub(crate) fn json_size_exceeds(v: &Value, limit: usize) -> bool {
-    struct Counter {
-        n: usize,
-        limit: usize,
-    }
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.n += buf.len();
-            if self.n > self.limit {
-                return Err(std::io::Error::other("over the limit"));
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Counter { n: 0, limit };
-    serde_json::to_writer(&mut c, v).is_err()
 }

@@ -2,9 +2,14 @@
 //! `$states.input`, `$states.result`, `$states.errorOutput` and `$states.context`, all
 //! assignments of a state evaluated against the variables as they were before it.
 
-use super::exec::{next_step, no_choice_matched, Shared, StateRun, Step};
+use super::exec::{
+    batched, next_step, no_choice_matched, Iterations, Shared, StateRun, Step, Tolerance,
+};
+use super::items::read_items;
 use super::jsonata_template::{query_error, type_name, Env, Jt};
-use super::program::{Assign, Catcher, Concurrency, Expr, Kind, Seconds, Selector, Test, Wait};
+use super::program::{
+    Assign, Catcher, Concurrency, Expr, IntField, Kind, Percent, Selector, Test, Wait,
+};
 use super::vars::Frame;
 use crate::error::StatesError;
 use crate::timestamp::Timestamp;
@@ -149,7 +154,7 @@ impl Shared {
                     };
                     (target, assigned, output)
                 };
-                frame.assign(assigned);
+                self.assign_variables(frame, assigned)?;
                 Ok(Step::Next(output, chosen))
             }
             Kind::Succeed => {
@@ -227,7 +232,7 @@ impl Shared {
                     (Duration::from_secs(seconds.max(0) as u64), output, assigned)
                 };
                 if let Some(m) = assigned {
-                    frame.assign(m);
+                    self.assign_variables(frame, m)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -264,18 +269,19 @@ impl Shared {
                         Some(a) => Arc::new(a.evaluate(&env)?),
                         None => Arc::clone(input),
                     };
-                    let seconds = |s: &Option<Seconds>,
-                                   field: &str|
-                     -> Result<Option<u64>, StatesError> {
-                        match s {
-                            None => Ok(None),
-                            Some(Seconds::Literal(n)) => Ok(Some(*n)),
-                            Some(Seconds::Jsonata(j)) => {
-                                Ok(Some(integer(&j.evaluate(&env)?, field, j)?))
+                    let seconds =
+                        |s: &Option<IntField>, field: &str| -> Result<Option<u64>, StatesError> {
+                            match s {
+                                None => Ok(None),
+                                Some(IntField::Literal(n)) => Ok(Some(*n)),
+                                Some(IntField::Jsonata(j)) => {
+                                    Ok(Some(integer(&j.evaluate(&env)?, field, j)?))
+                                }
+                                Some(IntField::Path(_)) => {
+                                    unreachable!("a JSONata Task has no ...Path")
+                                }
                             }
-                            Some(Seconds::Path(_)) => unreachable!("a JSONata Task has no ...Path"),
-                        }
-                    };
+                        };
                     let limits = (
                         seconds(&task.timeout, "TimeoutSeconds")?,
                         seconds(&task.heartbeat, "HeartbeatSeconds")?,
@@ -302,13 +308,28 @@ impl Shared {
                 )
             }
             Kind::Map(m) => {
-                let (inputs, limit) = {
+                let iterations = {
                     let env = Env {
                         states: states_in,
                         frame: &*frame,
                     };
-                    let items = match &m.items {
-                        Some(j) => match j.evaluate(&env)? {
+                    let items = match (&m.reader, &m.items) {
+                        (Some(r), _) => {
+                            let params = match &r.params {
+                                Some(Selector::Jsonata(j)) => j.evaluate(&env)?,
+                                Some(Selector::Path(_)) => {
+                                    unreachable!("a JSONata ItemReader has Arguments")
+                                }
+                                None => Value::Object(Map::new()),
+                            };
+                            read_items(
+                                self.item_source.as_deref(),
+                                &r.resource,
+                                &params,
+                                r.config.as_ref(),
+                            )?
+                        }
+                        (None, Some(j)) => match j.evaluate(&env)? {
                             Value::Array(a) => a,
                             other => {
                                 let (expr, field) = j.text().unwrap_or(("", "Items"));
@@ -318,7 +339,7 @@ impl Shared {
                                 )));
                             }
                         },
-                        None => match &**input {
+                        (None, None) => match &**input {
                             Value::Array(a) => a.clone(),
                             other => {
                                 return Err(query_error(format!(
@@ -354,10 +375,47 @@ impl Shared {
                         };
                         inputs.push(Arc::new(value));
                     }
-                    (inputs, limit)
+                    if let Some(b) = &m.batcher {
+                        let int = |f: &Option<IntField>,
+                                   field: &str|
+                         -> Result<Option<u64>, StatesError> {
+                            match f {
+                                None => Ok(None),
+                                Some(IntField::Literal(n)) => Ok(Some(*n)),
+                                Some(IntField::Jsonata(j)) => {
+                                    Ok(Some(integer(&j.evaluate(&env)?, field, j)?))
+                                }
+                                Some(IntField::Path(_)) => {
+                                    unreachable!("a JSONata batcher has no ...Path")
+                                }
+                            }
+                        };
+                        let max_items = int(&b.max_items, "MaxItemsPerBatch")?;
+                        let max_bytes = int(&b.max_bytes, "MaxInputBytesPerBatch")?;
+                        inputs = batched(inputs, max_items, max_bytes, b.batch_input.as_ref());
+                    }
+                    let count = match &m.tolerated_failure_count {
+                        None => None,
+                        Some(IntField::Literal(n)) => Some(*n),
+                        Some(IntField::Jsonata(j)) => {
+                            Some(integer(&j.evaluate(&env)?, "ToleratedFailureCount", j)?)
+                        }
+                        Some(IntField::Path(_)) => unreachable!("a JSONata Map has no ...Path"),
+                    };
+                    let percentage = match &m.tolerated_failure_percentage {
+                        None => None,
+                        Some(Percent::Literal(p)) => Some(*p),
+                        Some(Percent::Jsonata(j)) => j.evaluate(&env)?.as_f64(),
+                        Some(Percent::Path(_)) => unreachable!("a JSONata Map has no ...Path"),
+                    };
+                    Iterations {
+                        inputs,
+                        limit,
+                        tolerance: Tolerance { count, percentage },
+                    }
                 };
                 Arc::new(
-                    self.map_iterations(run, m, inputs, limit, frame, prev)
+                    self.map_iterations(run, m, iterations, frame, prev)
                         .boxed()
                         .await?,
                 )
@@ -376,7 +434,7 @@ impl Shared {
             self.finish(io.output.as_ref(), node.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {
-            frame.assign(m);
+            self.assign_variables(frame, m)?;
         }
         Ok(next_step(node, output))
     }
@@ -400,7 +458,7 @@ impl Shared {
             self.finish(c.output.as_ref(), c.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {
-            frame.assign(m);
+            self.assign_variables(frame, m)?;
         }
         Ok(Step::Next(output, c.next))
     }

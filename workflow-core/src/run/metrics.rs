@@ -3,7 +3,11 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How many call durations [`TaskMetrics::durations`] keeps at least; it holds at most twice as
+/// many.
+pub const RECENT_DURATIONS: usize = 1000;
 
 /// What one resource (task) did, across every execution of a runner.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,8 +20,13 @@ pub struct TaskMetrics {
     pub retries: u64,
     /// The most calls in flight at once.
     pub peak_concurrency: u64,
-    /// Duration of each call, in completion order.
+    /// Durations of the latest calls, in completion order: at least the last
+    /// [`RECENT_DURATIONS`] (older ones are dropped, so that a long-lived runner's metrics
+    /// stay bounded), or every call when call times are recorded.
     pub durations: Vec<Duration>,
+    /// When each call started, parallel to `durations` (call `i` ran from `call_starts[i]` for
+    /// `durations[i]`); empty unless the metrics were made with [`Metrics::recording_call_times`].
+    pub call_starts: Vec<Instant>,
 }
 
 impl TaskMetrics {
@@ -33,7 +42,7 @@ impl TaskMetrics {
     }
 }
 
-/// One resource's counters: atomics, so that a call touches the shared table only once.
+/// One resource's counters: atomics, so that a call touches the shared table at most once.
 #[derive(Debug, Default)]
 struct Entry {
     invocations: AtomicU64,
@@ -41,17 +50,26 @@ struct Entry {
     retries: AtomicU64,
     in_flight: AtomicU64,
     peak_concurrency: AtomicU64,
-    durations: Mutex<Vec<Duration>>,
+    calls: Mutex<Calls>,
+}
+
+/// The durations (and start times, when recorded) of the latest calls.
+#[derive(Debug, Default)]
+struct Calls {
+    durations: Vec<Duration>,
+    starts: Vec<Instant>,
 }
 
 impl Entry {
     fn snapshot(&self) -> TaskMetrics {
+        let calls = lock(&self.calls);
         TaskMetrics {
             invocations: self.invocations.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             peak_concurrency: self.peak_concurrency.load(Ordering::Relaxed),
-            durations: lock(&self.durations).clone(),
+            durations: calls.durations.clone(),
+            call_starts: calls.starts.clone(),
         }
     }
 }
@@ -63,23 +81,36 @@ pub struct Metrics {
     /// The entry found last, under the very key (same allocation) it was asked for: a Map of
     /// tasks asks for one key over and over, and comparing pointers is cheaper than hashing.
     last: Mutex<Option<(Arc<str>, Arc<Entry>)>>,
+    call_times: bool,
 }
 
-/// A call in flight, from [`Metrics::start`] until [`finished`](InFlight::finished) (or drop,
-/// which counts as a failed call that took no time to record).
+/// A call in flight, from [`Metrics::start`] until [`finished`](InFlight::finished) (or drop:
+/// an abandoned call, whose duration is not recorded).
 pub(crate) struct InFlight {
     entry: Arc<Entry>,
+    call_times: bool,
     done: bool,
 }
 
 impl InFlight {
-    /// Records how long the call took and whether it succeeded.
-    pub(crate) fn finished(mut self, took: Duration, ok: bool) {
+    /// Records the call's duration (and start time, when recorded) and whether it succeeded.
+    pub(crate) fn finished(mut self, started: tokio::time::Instant, ok: bool) {
+        let took = started.elapsed();
         self.done = true;
         self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
-        lock(&self.entry.durations).push(took);
         if !ok {
             self.entry.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut calls = lock(&self.entry.calls);
+        // Recording call times keeps every call (the concurrency report needs them all);
+        // otherwise only the recent durations are kept, so a long-lived runner stays bounded.
+        if !self.call_times && calls.durations.len() >= 2 * RECENT_DURATIONS {
+            let excess = calls.durations.len() - RECENT_DURATIONS;
+            calls.durations.drain(..excess);
+        }
+        calls.durations.push(took);
+        if self.call_times {
+            calls.starts.push(started.into_std());
         }
     }
 }
@@ -87,7 +118,6 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.done {
-            // The call was abandoned (its execution aborted or timed out).
             self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
         }
     }
@@ -99,6 +129,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Metrics {
+    /// Metrics that also record when each call started ([`TaskMetrics::call_starts`]), from
+    /// which concurrency over time can be drawn; give them to [`Runner::with_metrics`].
+    ///
+    /// [`Runner::with_metrics`]: super::Runner::with_metrics
+    pub fn recording_call_times() -> Self {
+        Metrics {
+            call_times: true,
+            ..Metrics::default()
+        }
+    }
+
     fn entry(&self, key: &Arc<str>) -> Arc<Entry> {
         let mut last = lock(&self.last);
         if let Some((k, e)) = &*last {
@@ -117,7 +158,11 @@ impl Metrics {
         entry.invocations.fetch_add(1, Ordering::Relaxed);
         let now = entry.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);
-        InFlight { entry, done: false }
+        InFlight {
+            entry,
+            call_times: self.call_times,
+            done: false,
+        }
     }
 
     pub(crate) fn retried(&self, key: &Arc<str>) {
@@ -132,5 +177,51 @@ impl Metrics {
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_stay_bounded_and_keep_the_latest_calls() {
+        let m = Metrics::default();
+        let key: Arc<str> = Arc::from("f");
+        for _ in 0..10_000u64 {
+            m.start(&key).finished(tokio::time::Instant::now(), true);
+        }
+        let (_, t) = &m.snapshot()[0];
+        assert_eq!(t.invocations, 10_000);
+        assert!((RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&t.durations.len()));
+        assert!(t.call_starts.is_empty());
+    }
+
+    #[test]
+    fn recording_call_times_keeps_every_call_and_its_start() {
+        let m = Metrics::recording_call_times();
+        let key: Arc<str> = Arc::from("f");
+        for _ in 0..3_000u64 {
+            m.start(&key).finished(tokio::time::Instant::now(), false);
+        }
+        let (_, t) = &m.snapshot()[0];
+        assert_eq!((t.durations.len(), t.call_starts.len()), (3_000, 3_000));
+        assert_eq!(t.errors, 3_000);
+    }
+
+    #[test]
+    fn the_peak_counts_calls_in_flight_at_once_across_keys() {
+        let m = Metrics::default();
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
+        let first = m.start(&a);
+        let other = m.start(&b);
+        let second = m.start(&Arc::from("a"));
+        drop(first);
+        second.finished(tokio::time::Instant::now(), true);
+        drop(other);
+        let snapshot = m.snapshot();
+        assert_eq!(snapshot[0].1.peak_concurrency, 2);
+        assert_eq!(snapshot[0].1.invocations, 2);
+        assert_eq!(snapshot[1].1.peak_concurrency, 1);
     }
 }

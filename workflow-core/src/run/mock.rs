@@ -145,6 +145,13 @@ impl MockConfig {
     }
 }
 
+impl MockCase {
+    /// Whether the test case answers the Task state named `state`.
+    pub fn mocks(&self, state: &str) -> bool {
+        self.states.contains_key(state)
+    }
+}
+
 fn parse_range(s: &str) -> Option<(u32, u32)> {
     match s.split_once('-') {
         Some((a, b)) => {
@@ -224,6 +231,16 @@ mod tests {
             serde_json::json!({"ok": true})
         );
         assert!(s.respond("Other").is_none());
+    }
+
+    #[test]
+    fn a_case_says_which_states_it_mocks() {
+        let case = MockConfig::from_json(CONFIG)
+            .unwrap()
+            .test_case(None, "Flaky")
+            .unwrap();
+        assert!(case.mocks("Work"));
+        assert!(!case.mocks("Other"));
     }
 
     #[test]

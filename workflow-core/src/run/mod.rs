@@ -15,21 +15,26 @@
 mod clock;
 mod exec;
 mod history;
+mod items;
 mod jsonata_state;
 mod jsonata_template;
 mod metrics;
 mod mock;
 mod program;
+mod progress;
 mod retry;
 mod vars;
 
 pub use clock::Clock;
 pub use history::{EventDetails, EventType, HistoryEvent};
-pub use metrics::{Metrics, TaskMetrics};
+pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
+pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
+pub use progress::{Progress, ProgressSnapshot};
 
 use crate::asl::StateMachine;
 use crate::error::{names, StatesError};
+use crate::limits::Over;
 use crate::task::TaskRegistry;
 use crate::validate::Diagnostic;
 use exec::{ExecutionInfo, Limits, Shared};
@@ -38,6 +43,7 @@ use program::Program;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// A definition compiled and ready to run; cheap to share between runners.
@@ -53,6 +59,8 @@ impl Machine {
     pub fn new(definition: StateMachine) -> Result<Machine, Vec<Diagnostic>> {
         let problems = crate::validate(&definition);
         if !problems.is_empty() {
+            // A definition refused for its nesting may be too deep for a plain drop.
+            crate::limits::dispose_definition(definition);
             return Err(problems);
         }
         Machine::compile(definition)
@@ -92,10 +100,27 @@ pub struct RunOptions {
     /// The largest state input or output, as compact JSON bytes (the service: 256 KiB);
     /// `None` = no limit.
     pub max_payload_bytes: Option<usize>,
+    /// The deepest nesting of arrays and objects accepted in the execution input, task results
+    /// and state outputs (default [`MAX_JSON_DEPTH`](crate::limits::MAX_JSON_DEPTH)); deeper
+    /// values fail with `States.DataLimitExceeded`. `None` = no limit (and no protection of
+    /// the stack from values built in code).
+    pub max_json_depth: Option<usize>,
+    /// The longest an execution may run, whatever its `TimeoutSeconds` says; past it, it ends
+    /// `TIMED_OUT` with `States.Timeout` (the service: one year for a Standard workflow).
+    /// `None` = only `TimeoutSeconds` applies.
+    pub max_duration: Option<Duration>,
+    /// Quote state data in error causes (the input a path was not found in, a value of the
+    /// wrong type, ...). Off by default: payloads may hold tokens, and causes end up in logs.
+    /// History events record payloads either way (see `record_history`).
+    pub include_payloads_in_errors: bool,
     /// The wall clock (pin it in tests).
     pub clock: Clock,
     /// The state machine's name, for `$$.StateMachine` and execution ARNs.
     pub state_machine_name: String,
+    /// Counters to watch the execution's progress from outside (`None`: not counted).
+    pub progress: Option<Arc<Progress>>,
+    /// Where distributed Maps' `ItemReader`s read (S3 buckets in the service).
+    pub item_source: Option<Arc<dyn ItemSource>>,
 }
 
 impl Default for RunOptions {
@@ -104,8 +129,13 @@ impl Default for RunOptions {
             record_history: true,
             max_history_events: Some(25_000),
             max_payload_bytes: Some(256 * 1024),
+            max_json_depth: Some(crate::limits::MAX_JSON_DEPTH),
+            include_payloads_in_errors: false,
+            max_duration: Some(Duration::from_secs(365 * 24 * 60 * 60)),
             clock: Clock::system(),
             state_machine_name: "StateMachine".to_owned(),
+            progress: None,
+            item_source: None,
         }
     }
 }
@@ -187,6 +217,31 @@ impl ExecutionHandle {
     }
 }
 
+/// Runs a future (an execution, typically) to its end on a new single-threaded tokio runtime
+/// with time enabled: for programs that have no runtime of their own, like command-line tools.
+/// Fails, rather than panicking, when called from inside a runtime or when the runtime cannot
+/// start.
+///
+/// ```
+/// use workflow_core::run::{block_on, Machine, Runner, Status};
+/// let machine = Machine::from_json(r#"{"StartAt": "W", "States": {
+///     "W": {"Type": "Wait", "Seconds": 0, "End": true}}}"#).unwrap();
+/// let runner = Runner::new(machine, Default::default());
+/// let execution = block_on(runner.run(serde_json::json!({}))).unwrap();
+/// assert_eq!(execution.status, Status::Succeeded);
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(std::io::Error::other(
+            "block_on was called inside a tokio runtime; await the future instead",
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
 fn failed_execution(e: StatesError) -> Execution {
     Execution {
         status: Status::Failed,
@@ -214,6 +269,13 @@ impl Runner {
     /// Replaces the options.
     pub fn with_options(mut self, options: RunOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Gathers task metrics into `metrics` (e.g. [`Metrics::recording_call_times`], or one set
+    /// shared by several runners) instead of a fresh set of its own.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -252,6 +314,18 @@ impl Runner {
         let start_millis = clock.now_unix_millis();
         let sm = &self.options.state_machine_name;
         let name = format!("execution-{n}");
+        let over = crate::limits::measure(
+            &input,
+            self.options.max_payload_bytes,
+            self.options.max_json_depth,
+        );
+        // An input too deep for the recursive walks is neither kept nor recorded.
+        let input = if over == Some(Over::Depth) {
+            crate::limits::dispose(input);
+            Value::Null
+        } else {
+            input
+        };
         let shared = Shared {
             program: Arc::clone(&self.machine.program),
             tasks: Arc::clone(&self.tasks),
@@ -264,6 +338,7 @@ impl Runner {
             clock,
             limits: Limits {
                 payload_bytes: self.options.max_payload_bytes,
+                json_depth: self.options.max_json_depth,
             },
             input: Arc::new(input),
             info: ExecutionInfo {
@@ -276,28 +351,32 @@ impl Runner {
                 state_machine_name: sm.clone(),
             },
             metrics: Arc::clone(&self.metrics),
+            progress: self.options.progress.clone(),
             jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
+            item_source: self.options.item_source.clone(),
         };
         let started = shared.history.push_final(
             0,
             start_millis,
             EventType::ExecutionStarted,
             EventDetails {
-                input: Some(Arc::clone(&shared.input)),
+                input: (over != Some(Over::Depth)).then(|| Arc::clone(&shared.input)),
                 ..Default::default()
             },
         );
         let body = async {
-            if let Some(limit) = shared.limits.payload_bytes {
-                if exec::json_size_exceeds(&shared.input, limit) {
-                    return Err((
-                        StatesError::new(
-                            names::DATA_LIMIT_EXCEEDED,
-                            "The execution input exceeds the maximum number of bytes service limit.",
-                        ),
-                        started,
-                    ));
-                }
+            if let Some(over) = over {
+                let cause = match over {
+                    Over::Bytes => {
+                        "The execution input exceeds the maximum number of bytes service limit."
+                            .to_owned()
+                    }
+                    Over::Depth => format!(
+                        "The execution input nests deeper than the maximum of {} levels.",
+                        shared.limits.json_depth.unwrap_or_default()
+                    ),
+                };
+                return Err((StatesError::new(names::DATA_LIMIT_EXCEEDED, cause), started));
             }
             let start = shared.program.scopes.first().map_or(0, |_| 0);
             shared
@@ -309,12 +388,18 @@ impl Runner {
                 )
                 .await
         };
-        let timeout = shared.program.timeout_seconds;
-        let outcome = tokio::select! {
-            r = body => Outcome::Done(r),
-            _ = sleep_or_forever(timeout) => Outcome::TimedOut,
-            _ = aborted(abort) => Outcome::Aborted,
+        let timeout = match (shared.program.timeout_seconds, self.options.max_duration) {
+            (Some(s), Some(max)) => Some(Duration::from_secs(s).min(max)),
+            (s, max) => s.map(Duration::from_secs).or(max),
         };
+        let outcome = crate::privacy::scope(self.options.include_payloads_in_errors, async {
+            tokio::select! {
+                r = body => Outcome::Done(r),
+                _ = sleep_or_forever(timeout) => Outcome::TimedOut,
+                _ = aborted(abort) => Outcome::Aborted,
+            }
+        })
+        .await;
         let now = shared.clock.now_unix_millis();
         let last = |prev: u64, t: EventType, d: EventDetails| {
             shared.history.push_final(prev, now, t, d);
@@ -384,9 +469,9 @@ fn error_details(e: &StatesError) -> EventDetails {
     }
 }
 
-async fn sleep_or_forever(seconds: Option<u64>) {
-    match seconds {
-        Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+async fn sleep_or_forever(duration: Option<Duration>) {
+    match duration {
+        Some(d) => tokio::time::sleep(d).await,
         None => std::future::pending().await,
     }
 }

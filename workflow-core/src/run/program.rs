@@ -126,8 +126,8 @@ pub(crate) struct TaskNode {
     /// resource (`lambda:invoke` names its function in its parameters instead).
     pub handler_key: Arc<str>,
     pub invoke: Invoke,
-    pub timeout: Option<Seconds>,
-    pub heartbeat: Option<Seconds>,
+    pub timeout: Option<IntField>,
+    pub heartbeat: Option<IntField>,
 }
 
 /// How a Task's resource is called.
@@ -143,9 +143,9 @@ pub(crate) enum Invoke {
     Other,
 }
 
-/// A number given literally or by a path.
+/// A non-negative integer given literally, by a path, or by a JSONata expression.
 #[derive(Debug)]
-pub(crate) enum Seconds {
+pub(crate) enum IntField {
     Literal(u64),
     Path(JsonPath),
     Jsonata(Jt),
@@ -180,8 +180,37 @@ pub(crate) struct MapNode {
     pub items: Option<Jt>,
     pub item_selector: Option<Selector>,
     pub max_concurrency: Concurrency,
-    pub tolerated_failure_count: Option<u64>,
-    pub tolerated_failure_percentage: Option<f64>,
+    pub tolerated_failure_count: Option<IntField>,
+    pub tolerated_failure_percentage: Option<Percent>,
+    /// Distributed mode: where the items come from.
+    pub reader: Option<ReaderNode>,
+    /// Distributed mode: how items are grouped into iteration inputs.
+    pub batcher: Option<BatcherNode>,
+}
+
+/// ToleratedFailurePercentage, literal, by path or by JSONata.
+#[derive(Debug)]
+pub(crate) enum Percent {
+    Literal(f64),
+    Path(JsonPath),
+    Jsonata(Jt),
+}
+
+/// A Map's `ItemReader`.
+#[derive(Debug)]
+pub(crate) struct ReaderNode {
+    pub resource: Arc<str>,
+    /// Parameters (JSONPath) or Arguments (JSONata) naming the bucket and key.
+    pub params: Option<Selector>,
+    pub config: Option<Value>,
+}
+
+/// A Map's `ItemBatcher`.
+#[derive(Debug)]
+pub(crate) struct BatcherNode {
+    pub max_items: Option<IntField>,
+    pub max_bytes: Option<IntField>,
+    pub batch_input: Option<Value>,
 }
 
 /// MaxConcurrency, literal or by path.
@@ -449,20 +478,20 @@ impl Compiler {
         }
     }
 
-    fn seconds(
+    fn int_field(
         &mut self,
         literal: &Option<asl::IntOrExpr>,
         path: &Option<String>,
         ptr: String,
-    ) -> Option<Seconds> {
+    ) -> Option<IntField> {
         match (literal, path) {
-            (Some(asl::IntOrExpr::Int(n)), _) => Some(Seconds::Literal((*n).max(0) as u64)),
+            (Some(asl::IntOrExpr::Int(n)), _) => Some(IntField::Literal((*n).max(0) as u64)),
             (Some(asl::IntOrExpr::Expr(e)), _) => {
                 let field = ptr.rsplit('/').next().unwrap_or("").to_owned();
                 self.jt(Some(&Value::String(e.clone())), &field, ptr)
-                    .map(Seconds::Jsonata)
+                    .map(IntField::Jsonata)
             }
-            (None, Some(p)) => self.path(p, &format!("{ptr}Path")).map(Seconds::Path),
+            (None, Some(p)) => self.path(p, &format!("{ptr}Path")).map(IntField::Path),
             (None, None) => None,
         }
     }
@@ -561,12 +590,12 @@ impl Compiler {
                     resource: Arc::from(s.resource.as_str()),
                     handler_key: Arc::from(handler_key.unwrap_or(&s.resource)),
                     invoke,
-                    timeout: self.seconds(
+                    timeout: self.int_field(
                         &s.timeout_seconds,
                         &s.timeout_seconds_path,
                         format!("{ptr}/TimeoutSeconds"),
                     ),
-                    heartbeat: self.seconds(
+                    heartbeat: self.int_field(
                         &s.heartbeat_seconds,
                         &s.heartbeat_seconds_path,
                         format!("{ptr}/HeartbeatSeconds"),
@@ -743,15 +772,63 @@ impl Compiler {
                         .map_or(Concurrency::Literal(0), Concurrency::Path),
                     _ => Concurrency::Literal(0),
                 };
-                let tolerated_failure_count = match &s.tolerated_failure_count {
-                    Some(asl::IntOrExpr::Int(n)) => Some((*n).max(0) as u64),
-                    _ => None,
+                let tolerated_failure_count = self.int_field(
+                    &s.tolerated_failure_count,
+                    &s.tolerated_failure_count_path,
+                    format!("{ptr}/ToleratedFailureCount"),
+                );
+                let pct_ptr = format!("{ptr}/ToleratedFailurePercentage");
+                let tolerated_failure_percentage = match (
+                    &s.tolerated_failure_percentage,
+                    &s.tolerated_failure_percentage_path,
+                ) {
+                    (Some(asl::NumberOrExpr::Number(n)), _) => Some(Percent::Literal(*n)),
+                    (Some(asl::NumberOrExpr::Expr(e)), _) => self
+                        .jt(
+                            Some(&Value::String(e.clone())),
+                            "ToleratedFailurePercentage",
+                            pct_ptr,
+                        )
+                        .map(Percent::Jsonata),
+                    (None, Some(p)) => self.path(p, &format!("{pct_ptr}Path")).map(Percent::Path),
+                    (None, None) => None,
                 };
-                let tolerated_failure_percentage = match &s.tolerated_failure_percentage {
-                    Some(asl::NumberOrExpr::Number(n)) => Some(*n),
-                    _ => None,
-                };
+                let reader = s.item_reader.as_ref().map(|r| {
+                    let rptr = format!("{ptr}/ItemReader");
+                    let params = match (&r.parameters, &r.arguments) {
+                        (Some(_), _) => self
+                            .template(&r.parameters, format!("{rptr}/Parameters"))
+                            .map(Selector::Path),
+                        (None, Some(a)) => self
+                            .jt(Some(a), "ItemReader/Arguments", format!("{rptr}/Arguments"))
+                            .map(Selector::Jsonata),
+                        (None, None) => None,
+                    };
+                    ReaderNode {
+                        resource: Arc::from(r.resource.as_str()),
+                        params,
+                        config: r.reader_config.clone(),
+                    }
+                });
+                let batcher = s.item_batcher.as_ref().map(|b| {
+                    let bptr = format!("{ptr}/ItemBatcher");
+                    BatcherNode {
+                        max_items: self.int_field(
+                            &b.max_items_per_batch,
+                            &b.max_items_per_batch_path,
+                            format!("{bptr}/MaxItemsPerBatch"),
+                        ),
+                        max_bytes: self.int_field(
+                            &b.max_input_bytes_per_batch,
+                            &b.max_input_bytes_per_batch_path,
+                            format!("{bptr}/MaxInputBytesPerBatch"),
+                        ),
+                        batch_input: b.batch_input.clone(),
+                    }
+                });
                 Kind::Map(Box::new(MapNode {
+                    reader,
+                    batcher,
                     processor,
                     items_path,
                     items,

@@ -82,7 +82,12 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// Checks a whole definition and returns every problem found (empty when it is valid).
+/// A definition whose Parallel/Map states or Choice rules nest past the limits of
+/// [`crate::limits`] gets that one diagnostic and no other check (they would recurse too deep).
 pub fn validate(machine: &StateMachine) -> Vec<Diagnostic> {
+    if let Some((pointer, message)) = crate::limits::definition_too_deep(machine) {
+        return vec![Diagnostic::new(pointer, message)];
+    }
     let mut cx = Checker::default();
     let language = machine.query_language();
     if let Some(t) = machine.timeout_seconds {

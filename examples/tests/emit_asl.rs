@@ -1,0 +1,89 @@
+//! The `emit-asl` binary as a process: listing, checking, one document on stdout, and
+//! in-process runs of the examples with their real Rust tasks.
+
+use serde_json::{json, Value};
+use std::process::{Command, Output};
+
+fn emit_asl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emit-asl"))
+        .args(args)
+        // Paths come from the package, not the working directory.
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("emit-asl runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn list_names_every_example() {
+    let out = emit_asl(&["--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let names: Vec<String> = examples::all().into_iter().map(|w| w.name).collect();
+    assert_eq!(text(&out.stdout), names.join("\n") + "\n");
+}
+
+#[test]
+fn check_passes_on_the_committed_files_from_any_directory() {
+    let out = emit_asl(&["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("up to date: asl/mapreduce.asl.json\n"));
+}
+
+#[test]
+fn one_document_on_stdout() {
+    let out = emit_asl(&["mapreduce", "--stdout"]);
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asl/mapreduce.asl.json"),
+    )
+    .unwrap();
+    assert_eq!(text(&out.stdout), committed);
+    let out = emit_asl(&["token_flow", "--stdout", "--format", "mermaid"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("flowchart TD\n"));
+}
+
+#[test]
+fn run_uses_the_real_tasks() {
+    let list = [
+        "apple",
+        "banana",
+        "cherry",
+        "date",
+        "elderberry",
+        "fig",
+        "grape",
+    ];
+    let data: Vec<Value> = list.iter().map(|w| json!({ "word": w })).collect();
+    let words = json!({ "data": data });
+    let out = emit_asl(&["run", "mapreduce", "--input", &words.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        serde_json::from_str::<Value>(&text(&out.stdout)).unwrap(),
+        json!({"totalLength": 39})
+    );
+    let out = emit_asl(&["run", "token_flow", "--input", r#"{"token": "bad-1"}"#]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "execution FAILED\n");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text(&out.stdout)).unwrap()["Error"],
+        "TaskFailed"
+    );
+}
+
+#[test]
+fn input_that_does_not_fit_the_workflow_and_unknown_names_exit_2() {
+    let out = emit_asl(&["run", "token_flow", "--input", "{}"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the input does not match `Request`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = emit_asl(&["no_such_workflow"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no workflow is named `no_such_workflow`"));
+}

@@ -1,0 +1,47 @@
+//! The committed `asl/*.asl.json` files are what the workflows emit: a change in lowering
+//! fails here until `cargo run -p examples --bin emit-asl` rewrites them (review the diff).
+
+#[test]
+fn committed_asl_matches_the_emitted_asl() {
+    let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let args = ["--check".to_owned()];
+    let status = workflow_codegen::emit::run(&args, package, &examples::all(), &mut out, &mut err);
+    let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
+    assert_eq!(out.lines().count(), examples::all().len(), "{out}{err}");
+    assert_eq!(
+        status, 0,
+        "{out}{err}these files differ from the emitted ASL; run `cargo run -p examples --bin emit-asl` and commit the result"
+    );
+}
+
+#[test]
+fn every_example_has_a_committed_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asl");
+    for wf in examples::all() {
+        let file = dir.join(format!("{}.asl.json", wf.name));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let parsed =
+            workflow_core::load(&text).unwrap_or_else(|d| panic!("{}: {d:?}", file.display()));
+        assert_eq!(parsed, wf.to_asl().unwrap(), "{}", file.display());
+    }
+}
+
+#[test]
+fn every_task_and_workflow_has_input_and_output_schemas() {
+    let schemas = examples::mapreduce::mapreduce::definition().schemas();
+    assert_eq!(schemas["input"]["title"], "Words");
+    assert_eq!(schemas["output"]["title"], "Total");
+    assert_eq!(
+        schemas["output"]["properties"]["totalLength"]["type"],
+        "integer"
+    );
+    let tasks = schemas["tasks"].as_object().unwrap();
+    assert_eq!(
+        tasks.keys().collect::<Vec<_>>(),
+        ["map_function", "reduce_function"]
+    );
+    assert_eq!(tasks["map_function"]["input"]["title"], "Word");
+    assert_eq!(tasks["reduce_function"]["input"]["type"], "array");
+}

@@ -1,0 +1,301 @@
+//! `#[task]`: the fn stays untouched; a companion `__task_<fn>` implements
+//! [`Task`](crate::Task) with the fn's input, output and error types, its settings, and a
+//! JSON handler that calls it.
+
+use super::attrs::{doc_comment, variant_check, RetrySpec};
+use super::errors::Ctxt;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
+
+/// The settings of `#[task(..)]`.
+#[derive(Default)]
+struct TaskAttrs {
+    resource: Option<String>,
+    timeout: Option<u64>,
+    heartbeat: Option<(u64, proc_macro2::Span)>,
+    retry: Vec<RetrySpec>,
+}
+
+/// What the frontend reads from the task fn.
+struct TaskFn<'a> {
+    item: &'a ItemFn,
+    input: Option<&'a Type>,
+    output: TokenStream,
+    /// `Some(E)` for `Result<O, E>`.
+    error: Option<&'a Type>,
+}
+
+/// Expands `#[task(attr)] item`.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            return syn::Error::new_spanned(
+                item,
+                "`#[task]` goes on a function: `#[task] async fn charge(order: Order) -> Result<Receipt, PaymentError>`",
+            )
+            .to_compile_error()
+        }
+    };
+    let cx = Ctxt::new();
+    let attrs = parse_attrs(&cx, attr);
+    let task = parse_fn(&cx, &item);
+    if let (Some(t), Some((_, span))) = (attrs.timeout, attrs.heartbeat) {
+        if attrs.heartbeat.is_some_and(|(h, _)| h >= t) {
+            cx.error_at(span, format!("`heartbeat` must be shorter than `timeout` ({t} s): the task would time out before a heartbeat is missed"));
+        }
+    }
+    match cx.check() {
+        Ok(()) => generate(&attrs, &task),
+        Err(e) => {
+            let mut out = e.to_compile_error();
+            out.extend(item.to_token_stream());
+            out.extend(fallback(&item));
+            out
+        }
+    }
+}
+
+fn parse_attrs(cx: &Ctxt, attr: TokenStream) -> TaskAttrs {
+    let mut a = TaskAttrs::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("resource") {
+            let s: syn::LitStr = meta.value()?.parse()?;
+            if s.value().is_empty() {
+                return Err(syn::Error::new_spanned(s, "`resource` must not be empty"));
+            }
+            a.resource = Some(s.value());
+        } else if meta.path.is_ident("timeout") {
+            let n: syn::LitInt = meta.value()?.parse()?;
+            let v: u64 = n.base10_parse()?;
+            if v == 0 {
+                return Err(syn::Error::new_spanned(
+                    n,
+                    "`timeout` is in seconds and must be positive",
+                ));
+            }
+            a.timeout = Some(v);
+        } else if meta.path.is_ident("heartbeat") {
+            let n: syn::LitInt = meta.value()?.parse()?;
+            let v: u64 = n.base10_parse()?;
+            if v == 0 {
+                return Err(syn::Error::new_spanned(
+                    n,
+                    "`heartbeat` is in seconds and must be positive",
+                ));
+            }
+            a.heartbeat = Some((v, n.span()));
+        } else if meta.path.is_ident("retry") {
+            a.retry.push(RetrySpec::parse(&meta)?);
+        } else {
+            return Err(meta.error(
+                "unknown `#[task]` setting; expected `resource = \"..\"`, `timeout = N`, `heartbeat = N` or `retry(..)`",
+            ));
+        }
+        Ok(())
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
+        cx.syn_error(e);
+    }
+    a
+}
+
+fn parse_fn<'a>(cx: &Ctxt, item: &'a ItemFn) -> TaskFn<'a> {
+    let sig = &item.sig;
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            "a task cannot be generic: its state needs one concrete input and output type",
+        );
+    }
+    let mut input = None;
+    match sig.inputs.len() {
+        1 => match &sig.inputs[0] {
+            FnArg::Typed(t) => input = Some(&*t.ty),
+            FnArg::Receiver(r) => cx.error_spanned_by(
+                r,
+                "a task cannot take `self`; take the task's input as the only argument",
+            ),
+        },
+        0 => cx.error_spanned_by(
+            &sig.ident,
+            "a task takes exactly one argument, its input (use `()` for none)",
+        ),
+        _ => cx.error_spanned_by(
+            &sig.inputs,
+            "a task takes exactly one argument, its input; put several values in one struct",
+        ),
+    }
+    let (output, error) = match &sig.output {
+        ReturnType::Default => (quote!(()), None),
+        ReturnType::Type(_, ty) => match result_parts(ty) {
+            Some((o, e)) => (o.to_token_stream(), Some(e)),
+            None => (ty.to_token_stream(), None),
+        },
+    };
+    TaskFn {
+        item,
+        input,
+        output,
+        error,
+    }
+}
+
+/// `Result<O, E>` -> `(O, E)`.
+pub fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut tys = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match (tys.next(), tys.next(), tys.next()) {
+        (Some(o), Some(e), None) => Some((o, e)),
+        _ => None,
+    }
+}
+
+fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
+    let item = t.item;
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let name = ident.to_string();
+    let companion = format_ident!("__task_{}", ident, span = ident.span());
+    let input = t.input.expect("checked");
+    let output = &t.output;
+    let resource = attrs.resource.clone().unwrap_or_else(|| name.clone());
+    let error_ty = match t.error {
+        Some(e) => e.to_token_stream(),
+        None => quote!(::workflow_codegen::__private::NoErrors),
+    };
+    let await_ = item.sig.asyncness.map(|_| quote!(.await));
+    let encode = if t.error.is_some() {
+        quote!(__wf::encode_result(#name, out))
+    } else {
+        quote!(__wf::encode_output(#name, out))
+    };
+    let mut settings = TokenStream::new();
+    if let Some(n) = attrs.timeout {
+        settings.extend(quote!(.timeout_seconds(#n)));
+    }
+    if let Some((n, _)) = attrs.heartbeat {
+        settings.extend(quote!(.heartbeat_seconds(#n)));
+    }
+    for r in &attrs.retry {
+        let r = r.to_ir();
+        settings.extend(quote!(.retry(#r)));
+    }
+    if let Some(doc) = doc_comment(&item.attrs) {
+        settings.extend(quote!(.comment(#doc)));
+    }
+    let checks: Vec<TokenStream> = attrs
+        .retry
+        .iter()
+        .map(|r| variant_check(quote!(__e), &r.errors))
+        .collect();
+    let input_ty = quote_spanned!(input.span()=> #input);
+    quote! {
+        #item
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #companion;
+
+        #[automatically_derived]
+        impl ::workflow_codegen::Task for #companion {
+            type Input = #input_ty;
+            type Output = #output;
+            type Error = #error_ty;
+            const NAME: &'static str = #name;
+            fn callee() -> ::workflow_codegen::Callee {
+                use ::workflow_codegen::__private as __wf;
+                fn __handler(input: __wf::serde_json::Value) -> __wf::TaskFuture {
+                    ::std::boxed::Box::pin(async move {
+                        let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, input)?;
+                        let out = #ident(input) #await_;
+                        #encode
+                    })
+                }
+                // Retry errors must be variants of the task's error type.
+                const _: fn(#error_ty) = |__e| { #(#checks)* };
+                __wf::Callee::Task(::std::boxed::Box::new(
+                    __wf::TaskDef::new(#name, #resource)
+                        .input::<<Self as __wf::Task>::Input>()
+                        .output::<<Self as __wf::Task>::Output>()
+                        #settings
+                        .handler(__handler),
+                ))
+            }
+        }
+    }
+}
+
+/// After an error: a companion whose types are unknown, so uses of the task elsewhere do
+/// not add errors of their own.
+fn fallback(item: &ItemFn) -> TokenStream {
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let companion = format_ident!("__task_{}", ident);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #companion;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn companion_carries_types_and_settings() {
+        let item: ItemFn = parse_quote! {
+            /// Charges.
+            async fn charge(order: Order) -> Result<Receipt, PayError> { todo!() }
+        };
+        let out = expand(
+            quote!(
+                resource = "arn:aws:lambda:us-east-1:1:function:charge",
+                timeout = 30
+            ),
+            item.to_token_stream(),
+        )
+        .to_string();
+        assert!(out.contains("struct __task_charge"), "{out}");
+        assert!(out.contains("type Input = Order"), "{out}");
+        assert!(out.contains("type Output = Receipt"), "{out}");
+        assert!(out.contains("type Error = PayError"), "{out}");
+        assert!(out.contains(". timeout_seconds (30u64)"), "{out}");
+        assert!(out.contains("encode_result"), "{out}");
+        assert!(out.contains("charge (input) . await"), "{out}");
+        assert!(out.contains(r#". comment ("Charges.")"#), "{out}");
+    }
+
+    #[test]
+    fn bad_settings_are_all_reported() {
+        let item: ItemFn = parse_quote! { fn t(a: u8, b: u8) -> u8 { a } };
+        let out = expand(quote!(timeout = 5, heartbeat = 9), item.to_token_stream()).to_string();
+        assert!(out.contains("exactly one argument"), "{out}");
+        assert!(
+            out.contains("`heartbeat` must be shorter than `timeout`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn result_parts_splits_result_only() {
+        let r: Type = parse_quote!(Result<A, B>);
+        assert!(result_parts(&r).is_some());
+        let o: Type = parse_quote!(Option<A>);
+        assert!(result_parts(&o).is_none());
+    }
+}

@@ -1,0 +1,321 @@
+//! Nesting limits on JSON values and definitions, measured and enforced without recursion.
+//!
+//! Cloning, serializing, comparing and dropping a `serde_json::Value` recurse once per level, as
+//! do the path, template and validation walks. A value parsed from text is safe (serde_json
+//! refuses documents nested deeper than 127 levels), but a value built in code, a handler's
+//! result, or state outputs that grow a level per loop iteration are not. The interpreter
+//! therefore measures every execution input, every task result and every state output with the
+//! iterative walks here, refuses values nested deeper than its limit with a precise error, and
+//! drops refused values with [`dispose`]; the validator refuses definitions whose Parallel and
+//! Map states or Choice rules nest deeper than [`MAX_SCOPE_NESTING`] and [`MAX_RULE_NESTING`].
+//! Below those limits, every recursive walk of the crate stays far inside a 2 MiB thread stack.
+//!
+//! ```
+//! use serde_json::{json, Value};
+//! use workflow_core::limits::{depth_exceeds, dispose};
+//!
+//! assert!(!depth_exceeds(&json!({"a": [1]}), 2));
+//! assert!(depth_exceeds(&json!({"a": [[1]]}), 2));
+//! // 100,000 nested arrays: measured and dropped without exhausting the stack.
+//! let mut deep = Value::Null;
+//! for _ in 0..100_000 {
+//!     deep = Value::Array(vec![deep]);
+//! }
+//! assert!(depth_exceeds(&deep, 1000));
+//! dispose(deep);
+//! ```
+
+use crate::asl::{ChoiceRule, State, StateMachine, States};
+use crate::source::push_token;
+use serde_json::Value;
+
+/// The deepest nesting of arrays and objects an execution accepts in its input, in task results
+/// and in state outputs (the default of `RunOptions::max_json_depth`). Twice what serde_json
+/// parses from text (127 levels); the recursive walks of a value (clone, serialize, drop, paths)
+/// take up to about 2 KiB of stack per level in a debug build, and overflowed a 2 MiB test
+/// thread near 900 levels, so 256 leaves room for nested Map and Parallel states above them.
+pub const MAX_JSON_DEPTH: usize = 256;
+
+/// How deep Parallel branches and Map processors may nest (the machine's own states are level
+/// 0). A definition read from text cannot nest deeper anyway (serde_json's recursion limit
+/// allows about 40 levels of Map and 31 of Parallel); the limit bounds definitions built in code.
+pub const MAX_SCOPE_NESTING: usize = 40;
+
+/// How deep `And`, `Or` and `Not` may nest in one Choice rule (the top-level rule is level 1).
+pub const MAX_RULE_NESTING: usize = 64;
+
+/// The nesting depth of a value: 0 for a scalar, 1 for `[]` or `{"a": 1}`, 2 for `[[]]`.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, outer)) = stack.pop() {
+        let here = push_children(&mut stack, v, outer);
+        deepest = deepest.max(here);
+    }
+    deepest
+}
+
+/// Whether `value` nests deeper than `max` levels; stops at the first level past `max`.
+pub fn depth_exceeds(value: &Value, max: usize) -> bool {
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, outer)) = stack.pop() {
+        if push_children(&mut stack, v, outer) > max {
+            return true;
+        }
+    }
+    false
+}
+
+/// Pushes the members of `v` (nested `outer` levels deep) and returns the level of `v` itself:
+/// `outer + 1` for an array or object, `outer` for a scalar.
+fn push_children<'a>(stack: &mut Vec<(&'a Value, usize)>, v: &'a Value, outer: usize) -> usize {
+    match v {
+        Value::Array(items) => stack.extend(items.iter().map(|i| (i, outer + 1))),
+        Value::Object(map) => stack.extend(map.values().map(|i| (i, outer + 1))),
+        _ => return outer,
+    }
+    outer + 1
+}
+
+/// Drops a value of any depth without recursion (a plain drop recurses once per level).
+pub fn dispose(value: Value) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+/// Which limit a value broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Over {
+    /// Its compact JSON text is longer than the byte limit.
+    Bytes,
+    /// It nests deeper than the depth limit.
+    Depth,
+}
+
+/// Measures the compact JSON size (as `serde_json::to_string` writes it) and the depth of
+/// `value` in one iterative walk, stopping at the first limit broken.
+pub(crate) fn measure(
+    value: &Value,
+    max_bytes: Option<usize>,
+    max_depth: Option<usize>,
+) -> Option<Over> {
+    let max_bytes = max_bytes.unwrap_or(usize::MAX);
+    let max_depth = max_depth.unwrap_or(usize::MAX);
+    let mut bytes = 0usize;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, outer)) = stack.pop() {
+        if push_children(&mut stack, v, outer) > max_depth {
+            return Some(Over::Depth);
+        }
+        bytes = bytes.saturating_add(match v {
+            Value::Null => 4,
+            Value::Bool(b) => 4 + usize::from(!b),
+            Value::Number(n) => number_len(n),
+            Value::String(s) => string_len(s),
+            Value::Array(items) => 2 + items.len().saturating_sub(1),
+            Value::Object(map) => {
+                2 + map.len().saturating_sub(1)
+                    + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
+            }
+        });
+        if bytes > max_bytes {
+            return Some(Over::Bytes);
+        }
+    }
+    None
+}
+
+fn number_len(n: &serde_json::Number) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = std::fmt::write(&mut c, format_args!("{n}"));
+    c.0
+}
+
+/// The length of a string as a JSON literal, quotes and serde_json's escapes included.
+fn string_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\x08' | b'\x0c' | b'\n' | b'\r' | b'\t' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// Where a definition nests too deep: the pointer of the offending scope or rule, and the
+/// message. Walks with an explicit stack and stops at the first level past a limit.
+pub(crate) fn definition_too_deep(machine: &StateMachine) -> Option<(String, String)> {
+    let mut scopes: Vec<(&States, String, usize)> = vec![(&machine.states, "/States".into(), 0)];
+    while let Some((states, pointer, level)) = scopes.pop() {
+        for (name, state) in states {
+            let mut at = pointer.clone();
+            push_token(&mut at, name);
+            let children: Vec<(&States, String)> = match state {
+                State::Parallel(p) => p
+                    .branches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (&b.states, format!("{at}/Branches/{i}/States")))
+                    .collect(),
+                State::Map(m) => [
+                    ("ItemProcessor", &m.item_processor),
+                    ("Iterator", &m.iterator),
+                ]
+                .into_iter()
+                .filter_map(|(f, p)| p.as_ref().map(|p| (&p.states, format!("{at}/{f}/States"))))
+                .collect(),
+                State::Choice(c) => {
+                    for (i, rule) in c.choices.iter().enumerate() {
+                        if let Some(deep) = rule_too_deep(rule) {
+                            return Some((
+                                format!("{at}/Choices/{i}{deep}"),
+                                format!(
+                                    "`And`, `Or` and `Not` nest more than {MAX_RULE_NESTING} levels deep here; at most {MAX_RULE_NESTING} are allowed"
+                                ),
+                            ));
+                        }
+                    }
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+            for (states, child) in children {
+                if level + 1 > MAX_SCOPE_NESTING {
+                    return Some((
+                        at,
+                        format!(
+                            "Parallel and Map states nest more than {MAX_SCOPE_NESTING} levels deep here; at most {MAX_SCOPE_NESTING} are allowed"
+                        ),
+                    ));
+                }
+                scopes.push((states, child, level + 1));
+            }
+        }
+    }
+    None
+}
+
+/// The relative pointer of the first rule nested past [`MAX_RULE_NESTING`], if any.
+fn rule_too_deep(rule: &ChoiceRule) -> Option<String> {
+    let mut stack = vec![(rule, String::new(), 1usize)];
+    while let Some((r, at, level)) = stack.pop() {
+        if level > MAX_RULE_NESTING {
+            return Some(at);
+        }
+        for (field, rules) in [("And", &r.and), ("Or", &r.or)] {
+            for (i, inner) in rules.iter().flatten().enumerate() {
+                stack.push((inner, format!("{at}/{field}/{i}"), level + 1));
+            }
+        }
+        if let Some(inner) = &r.not {
+            stack.push((inner, format!("{at}/Not"), level + 1));
+        }
+    }
+    None
+}
+
+/// Drops a definition of any nesting without recursion: nested scopes and rules are moved
+/// out onto a worklist before their parents are dropped.
+pub(crate) fn dispose_definition(machine: StateMachine) {
+    let mut scopes = vec![machine.states];
+    let mut rules: Vec<ChoiceRule> = Vec::new();
+    while let Some(mut states) = scopes.pop() {
+        for (_, state) in states.iter_mut() {
+            match state {
+                State::Parallel(p) => scopes.extend(
+                    std::mem::take(&mut p.branches)
+                        .into_iter()
+                        .map(|b| b.states),
+                ),
+                State::Map(m) => scopes.extend(
+                    [m.item_processor.take(), m.iterator.take()]
+                        .into_iter()
+                        .flatten()
+                        .map(|p| p.states),
+                ),
+                State::Choice(c) => rules.append(&mut c.choices),
+                _ => {}
+            }
+        }
+        drop(states);
+        while let Some(mut rule) = rules.pop() {
+            rules.extend(rule.and.take().into_iter().flatten());
+            rules.extend(rule.or.take().into_iter().flatten());
+            if let Some(inner) = rule.not.take() {
+                rules.push(*inner);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn measure_counts_the_bytes_serde_json_writes() {
+        for v in [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(-12),
+            json!(18446744073709551615u64),
+            json!(1.5e300),
+            json!(0.1),
+            json!("plain"),
+            json!("quote \" backslash \\ newline \n tab \t bell \u{7} del \u{7f} é 😀"),
+            json!([]),
+            json!({}),
+            json!([1, [2, {"k\"ey": [null, "x"]}], {}]),
+            json!({"a": {"b": [1.25, -0.0, "\u{1f}"]}, "": ""}),
+        ] {
+            let n = serde_json::to_string(&v).unwrap().len();
+            assert_eq!(measure(&v, Some(n), None), None, "{v}");
+            assert_eq!(measure(&v, Some(n - 1), None), Some(Over::Bytes), "{v}");
+        }
+    }
+
+    #[test]
+    fn depth_counts_levels_of_arrays_and_objects() {
+        assert_eq!(depth(&json!(1)), 0);
+        assert_eq!(depth(&json!([])), 1);
+        assert_eq!(depth(&json!([[]])), 2);
+        assert_eq!(depth(&json!({"a": [[], {"b": [1]}]})), 4);
+        assert_eq!(measure(&json!([[1]]), None, Some(2)), None);
+        assert_eq!(measure(&json!([[[1]]]), None, Some(2)), Some(Over::Depth));
+    }
+
+    fn deep_array(levels: usize) -> Value {
+        let mut v = Value::Null;
+        for _ in 0..levels {
+            v = Value::Array(vec![v]);
+        }
+        v
+    }
+
+    #[test]
+    fn a_hundred_thousand_levels_are_measured_and_dropped_without_recursion() {
+        let v = deep_array(100_000);
+        assert_eq!(depth(&v), 100_000);
+        assert!(depth_exceeds(&v, 99_999));
+        assert!(!depth_exceeds(&v, 100_000));
+        assert_eq!(measure(&v, None, Some(MAX_JSON_DEPTH)), Some(Over::Depth));
+        assert_eq!(measure(&v, Some(1000), None), Some(Over::Bytes));
+        dispose(v);
+    }
+}

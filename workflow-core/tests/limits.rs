@@ -1,0 +1,281 @@
+//! Nesting limits: deep JSON and deep definitions are refused with precise errors and never
+//! overflow the stack; the execution duration is bounded.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use workflow_core::asl::{Branch, ChoiceRule, ParallelState, State, StateMachine};
+use workflow_core::limits::{dispose, MAX_JSON_DEPTH, MAX_RULE_NESTING, MAX_SCOPE_NESTING};
+use workflow_core::run::{EventType, Machine, RunOptions, Runner, Status};
+use workflow_core::task::{sync_handler_fn, TaskRegistry};
+
+/// `levels` nested arrays around `inner`, built without recursion.
+fn deep_array(levels: usize, inner: Value) -> Value {
+    let mut v = inner;
+    for _ in 0..levels {
+        v = Value::Array(vec![v]);
+    }
+    v
+}
+
+fn machine(def: Value) -> Machine {
+    Machine::from_json(&def.to_string()).expect("the test definition compiles")
+}
+
+fn echo_tasks() -> TaskRegistry {
+    let mut tasks = TaskRegistry::new();
+    tasks.register("echo", sync_handler_fn(Ok));
+    tasks
+}
+
+#[tokio::test]
+async fn an_input_of_100_000_nested_arrays_fails_data_limit_exceeded_without_overflow() {
+    let m = machine(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}));
+    let exec = Runner::new(m, TaskRegistry::new())
+        .run(deep_array(100_000, json!(1)))
+        .await;
+    assert_eq!(exec.status, Status::Failed);
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some(
+            format!(
+                "The execution input nests deeper than the maximum of {MAX_JSON_DEPTH} levels."
+            )
+            .as_str()
+        )
+    );
+    let started = &exec.history[0];
+    assert_eq!(started.event_type, EventType::ExecutionStarted);
+    assert!(
+        started.details.input.is_none(),
+        "the deep input is not kept"
+    );
+    assert_eq!(exec.history.len(), 2);
+    for e in &exec.history {
+        let _ = e.to_json();
+    }
+}
+
+#[tokio::test]
+async fn an_input_at_the_depth_limit_runs_through_paths_templates_tasks_and_history() {
+    // One level below the limit; the Task's output (the value under `$.r.d`) reaches it.
+    let input = json!({ "deep": deep_array(MAX_JSON_DEPTH - 3, json!({"x": 1})) });
+    assert_eq!(workflow_core::limits::depth(&input), MAX_JSON_DEPTH - 1);
+    let m = machine(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo", "Parameters": {"d.$": "$.deep"},
+              "ResultSelector": {"all.$": "$..x", "d.$": "$.d"}, "ResultPath": "$.r", "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.r.all[0]", "NumericEquals": 1,
+              "Next": "Done"}]},
+        "Done": {"Type": "Pass", "OutputPath": "$.r.all", "End": true}}}));
+    let exec = Runner::new(m, echo_tasks()).run(input).await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    assert_eq!(exec.output, Some(json!([1])));
+    let text: Vec<String> = exec
+        .history
+        .iter()
+        .map(|e| e.to_json().to_string())
+        .collect();
+    assert!(text.iter().any(|t| t.contains("LambdaFunctionSucceeded")));
+}
+
+#[tokio::test]
+async fn a_task_result_of_100_000_levels_is_refused_and_catchable() {
+    let m = machine(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:deep", "Next": "After",
+              "Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": "$.error",
+                         "Next": "Caught"}]},
+        "After": {"Type": "Succeed"},
+        "Caught": {"Type": "Pass", "End": true}}}));
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "deep",
+        sync_handler_fn(|_| Ok(deep_array(100_000, Value::Null))),
+    );
+    let exec = Runner::new(m, tasks).run(json!({"kept": true})).await;
+    assert_eq!(exec.status, Status::Succeeded);
+    let out = exec.output.unwrap();
+    assert_eq!(out["kept"], json!(true));
+    assert_eq!(out["error"]["Error"], json!("States.DataLimitExceeded"));
+    assert_eq!(
+        out["error"]["Cause"],
+        json!(format!("The state/task 'T' returned a result nested deeper than the maximum of {MAX_JSON_DEPTH} levels."))
+    );
+    assert!(exec
+        .history
+        .iter()
+        .any(|e| e.event_type == EventType::LambdaFunctionFailed));
+}
+
+#[tokio::test]
+async fn state_outputs_growing_a_level_per_loop_stop_at_the_depth_limit() {
+    // Each pass wraps the data one level deeper, at a few bytes per level.
+    let m = machine(json!({"StartAt": "Grow", "States": {
+        "Grow": {"Type": "Pass", "Parameters": {"n": {"n.$": "$.n"}}, "Next": "Again"},
+        "Again": {"Type": "Choice", "Default": "Grow",
+                  "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}}));
+    let options = RunOptions {
+        max_history_events: None,
+        ..RunOptions::default()
+    };
+    let exec = Runner::new(m, TaskRegistry::new())
+        .with_options(options)
+        .run(json!({"n": 0}))
+        .await;
+    assert_eq!(exec.status, Status::Failed);
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some(format!("The state/task 'Grow' returned a result nested deeper than the maximum of {MAX_JSON_DEPTH} levels.").as_str())
+    );
+    let entered = exec
+        .history
+        .iter()
+        .filter(|e| e.event_type == EventType::PassStateEntered)
+        .count();
+    assert_eq!(entered, MAX_JSON_DEPTH);
+}
+
+#[tokio::test]
+async fn the_depth_limit_is_configurable() {
+    let m = machine(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}));
+    let runner = Runner::new(m, TaskRegistry::new()).with_options(RunOptions {
+        max_json_depth: Some(3),
+        ..RunOptions::default()
+    });
+    assert_eq!(runner.run(json!([[[1]]])).await.status, Status::Succeeded);
+    let exec = runner.run(json!([[[[1]]]])).await;
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some("The execution input nests deeper than the maximum of 3 levels.")
+    );
+}
+
+/// A machine whose Parallel states nest `levels` deep, built without recursion.
+fn nested_parallel(levels: usize) -> StateMachine {
+    let leaf =
+        || -> State { serde_json::from_value(json!({"Type": "Pass", "End": true})).unwrap() };
+    let mut states = workflow_core::asl::States::new();
+    states.insert("Leaf".into(), leaf());
+    let mut start = "Leaf".to_owned();
+    for level in 0..levels {
+        let parallel = ParallelState {
+            branches: vec![Branch {
+                comment: None,
+                query_language: None,
+                start_at: start,
+                states,
+            }],
+            end: Some(true),
+            ..Default::default()
+        };
+        start = format!("P{}", levels - level);
+        states = workflow_core::asl::States::new();
+        states.insert(start.clone(), State::Parallel(parallel));
+    }
+    StateMachine {
+        start_at: states.keys().next().unwrap().clone(),
+        states,
+        ..serde_json::from_value(json!({"StartAt": "x", "States": {}})).unwrap()
+    }
+}
+
+#[test]
+fn a_definition_with_100_000_nested_parallels_is_refused_without_overflow() {
+    let problems = Machine::new(nested_parallel(100_000)).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    let p = &problems[0];
+    assert_eq!(
+        p.message,
+        format!(
+            "Parallel and Map states nest more than {MAX_SCOPE_NESTING} levels deep here; at most {MAX_SCOPE_NESTING} are allowed"
+        )
+    );
+    let expected: String = (2..=MAX_SCOPE_NESTING + 1)
+        .map(|i| format!("/Branches/0/States/P{i}"))
+        .collect();
+    assert_eq!(p.pointer, format!("/States/P1{expected}"));
+}
+
+#[tokio::test]
+async fn parallels_nested_to_the_limit_validate_and_run() {
+    let m = Machine::new(nested_parallel(MAX_SCOPE_NESTING)).expect("at the limit is fine");
+    let exec = Runner::new(m, TaskRegistry::new()).run(json!(7)).await;
+    assert_eq!(exec.status, Status::Succeeded);
+    let mut expected = json!(7);
+    for _ in 0..MAX_SCOPE_NESTING {
+        expected = json!([expected]);
+    }
+    assert_eq!(exec.output, Some(expected));
+}
+
+#[test]
+fn a_choice_rule_with_100_000_nested_nots_is_refused_without_overflow() {
+    let mut rule: ChoiceRule =
+        serde_json::from_value(json!({"Variable": "$.a", "IsPresent": true})).unwrap();
+    for _ in 0..100_000 {
+        rule = ChoiceRule {
+            not: Some(Box::new(rule)),
+            ..Default::default()
+        };
+    }
+    rule.next = Some("Done".into());
+    let mut def: StateMachine = serde_json::from_value(json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [], "Default": "Done"},
+        "Done": {"Type": "Succeed"}}}))
+    .unwrap();
+    let State::Choice(c) = &mut def.states["C"] else {
+        unreachable!()
+    };
+    c.choices.push(rule);
+    let problems = Machine::new(def).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0]
+            .message
+            .contains(&format!("at most {MAX_RULE_NESTING} are allowed")),
+        "{}",
+        problems[0].message
+    );
+    assert_eq!(
+        problems[0].pointer,
+        format!("/States/C/Choices/0{}", "/Not".repeat(MAX_RULE_NESTING))
+    );
+}
+
+#[test]
+fn a_deep_value_can_be_dropped_with_dispose() {
+    let mut v = Value::Null;
+    for _ in 0..100_000 {
+        let mut m = serde_json::Map::new();
+        m.insert("k".into(), v);
+        v = Value::Object(m);
+    }
+    assert_eq!(workflow_core::limits::depth(&v), 100_000);
+    dispose(v);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_duration_caps_an_execution_without_timeout_seconds() {
+    let m = machine(json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 100000, "End": true}}}));
+    let runner = Runner::new(m, TaskRegistry::new()).with_options(RunOptions {
+        max_duration: Some(Duration::from_secs(60)),
+        ..RunOptions::default()
+    });
+    let started = tokio::time::Instant::now();
+    let exec = runner.run(json!({})).await;
+    assert_eq!(exec.status, Status::TimedOut);
+    assert_eq!(exec.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(started.elapsed(), Duration::from_secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeout_seconds_wins_when_shorter_than_max_duration() {
+    let m = machine(json!({"TimeoutSeconds": 5, "StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 100000, "End": true}}}));
+    let started = tokio::time::Instant::now();
+    let exec = Runner::new(m, TaskRegistry::new()).run(json!({})).await;
+    assert_eq!(exec.status, Status::TimedOut);
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+}

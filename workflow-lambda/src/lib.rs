@@ -1,0 +1,31 @@
+//! Tasks as AWS Lambda functions, and the Lambda execution model in-process.
+//!
+//! - [`WarmTask`] and [`WarmPool`]: tasks with one-time initialisation, pooled in-process as
+//!   Lambda keeps execution environments; cold and warm starts counted, pre-warming.
+//! - [`ConcurrencyReport`]: per task invocations, starts, duration percentiles, concurrency
+//!   over time (text table and SVG chart) and the concurrency Lambda needs (Little's law).
+//! - [`warmer`]: serverless-plugin-warmup settings per task.
+//! - With the `lambda` feature, [`lambda`]: any task as a Lambda function binary in one line
+//!   (`workflow_lambda::lambda::run(task)`), on the `lambda_runtime` crate.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod codec;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+mod pool;
+mod report;
+mod svg;
+pub mod warmer;
+
+pub use pool::{PoolStats, Stateless, WarmPool, WarmTask};
+pub use report::{ConcurrencyReport, ReportError, TaskReport, BUCKETS};
+
+/// The event serverless-plugin-warmup sends by default: `{"source": "serverless-plugin-warmup"}`.
+pub const WARMUP_SOURCE: &str = "serverless-plugin-warmup";
+
+/// Whether a payload is a warmer's call (`{"source": "serverless-plugin-warmup"}`) rather than
+/// business input.
+pub fn is_warmup_event(payload: &serde_json::Value) -> bool {
+    payload.get("source").and_then(serde_json::Value::as_str) == Some(WARMUP_SOURCE)
+}
