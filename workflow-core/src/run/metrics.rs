@@ -149,7 +149,10 @@ mod tests {
         let (_, t) = &m.snapshot()[0];
         assert_eq!(t.invocations, 10_000);
         let n = t.durations.len();
-        assert!((RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&n), "{n}");
+        assert!(
+            (RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&n),
+            "{n}"
+        );
         let call = |d: &Duration| d.as_millis() as usize;
         let latest = call(&t.durations[n - 1]);
         assert!((9_999..10_499).contains(&latest), "{latest}");
