@@ -279,3 +279,23 @@ async fn timeout_seconds_wins_when_shorter_than_max_duration() {
     assert_eq!(exec.status, Status::TimedOut);
     assert_eq!(started.elapsed(), Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn a_jsonata_output_of_1000_nested_objects_fails_data_limit_exceeded() {
+    let expr = "{% ( $f := function($n){ $n = 0 ? 1 : {\"a\": $f($n - 1)} }; $f(1000) ) %}";
+    let m = machine(
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {
+        "S": {"Type": "Pass", "Output": expr, "End": true}}}),
+    );
+    let exec = Runner::new(m, TaskRegistry::new()).run(json!({})).await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some(
+            format!(
+                "The state/task 'S' returned a result nested deeper than the maximum of {MAX_JSON_DEPTH} levels."
+            )
+            .as_str()
+        )
+    );
+}

@@ -236,7 +236,7 @@ fn task_report(
         mean_duration: if n == 0 {
             Duration::ZERO
         } else {
-            busy / n as u32
+            Duration::from_secs_f64(busy.as_secs_f64() / n as f64)
         },
         peak_concurrency: m.peak_concurrency,
         mean_concurrency: per_window(busy.as_secs_f64()),

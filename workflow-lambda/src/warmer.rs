@@ -198,6 +198,47 @@ pub fn serverless_warmup(
     })
 }
 
+impl WarmupConfig {
+    /// Adds this configuration to a serverless.yml document (as JSON): the plugin to `plugins`,
+    /// the warmers to `custom.warmup`, and each function's `warmup` block to
+    /// `functions.<name>` (created when absent; the function's other keys are kept). A document
+    /// that is not an object, or whose `plugins`, `custom` or `functions` is not of the right
+    /// kind, is an error naming the key.
+    pub fn add_to_serverless(&self, doc: &mut Value) -> Result<(), String> {
+        let root = doc
+            .as_object_mut()
+            .ok_or("the serverless document is not an object")?;
+        let plugins = root
+            .entry("plugins")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .ok_or("`plugins` is not a list")?;
+        if !plugins.iter().any(|p| p == "serverless-plugin-warmup") {
+            plugins.push(json!("serverless-plugin-warmup"));
+        }
+        let custom = root
+            .entry("custom")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or("`custom` is not an object")?;
+        custom.insert("warmup".to_owned(), self.custom.clone());
+        let functions = root
+            .entry("functions")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or("`functions` is not an object")?;
+        for (name, block) in &self.functions {
+            functions
+                .entry(name.clone())
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .ok_or_else(|| format!("`functions.{name}` is not an object"))?
+                .insert("warmup".to_owned(), block.clone());
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +298,34 @@ mod tests {
         assert_eq!(
             config.functions[2].1,
             json!({"warmer2": {"enabled": true, "concurrency": 1}})
+        );
+    }
+
+    #[test]
+    fn the_config_merges_into_a_serverless_document_keeping_what_is_there() {
+        let config = serverless_warmup(&[("verifyToken", &WarmerSettings::new(3))]).unwrap();
+        let mut doc = json!({
+            "service": "auth",
+            "plugins": ["serverless-step-functions"],
+            "functions": {"verifyToken": {"handler": "bootstrap"}},
+            "stepFunctions": {"stateMachines": {}}
+        });
+        config.add_to_serverless(&mut doc).unwrap();
+        config.add_to_serverless(&mut doc).unwrap(); // idempotent
+        assert_eq!(
+            doc["plugins"],
+            json!(["serverless-step-functions", "serverless-plugin-warmup"])
+        );
+        assert_eq!(doc["custom"]["warmup"], config.custom);
+        assert_eq!(doc["functions"]["verifyToken"]["handler"], "bootstrap");
+        assert_eq!(
+            doc["functions"]["verifyToken"]["warmup"]["warmer"]["concurrency"],
+            3
+        );
+        let mut bad = json!({"plugins": "x"});
+        assert_eq!(
+            config.add_to_serverless(&mut bad).unwrap_err(),
+            "`plugins` is not a list"
         );
     }
 

@@ -10,7 +10,8 @@
 //! compiled once, untimed; the options are the defaults except that the payload and history
 //! limits are off (history is recorded); one warm-up execution, then the median wall time of
 //! `--repeats` timed executions. Every output is compared with the expected file; a mismatch
-//! or a failed execution exits 1. The tokio runtime flavour is printed on stderr.
+//! or a failed execution exits 1 (the wrong output, and data quoted in error causes, show only
+//! with `--include-payloads`). The tokio runtime flavour is printed on stderr.
 //!
 //! Task handlers, keyed by the function name at the end of the Lambda ARN: `mapFunction(word)`
 //! -> `{"length": chars}` and `reduceFunction([{"length": n}, ...])` -> `{"totalLength": sum}`.
@@ -39,6 +40,10 @@ pub struct Args {
     /// The tokio runtime the executions run on.
     #[arg(long, value_enum, default_value_t = Flavor::CurrentThread)]
     runtime: Flavor,
+    /// Show the execution's output and error causes when a workload fails (they may quote
+    /// task payloads, hidden by default).
+    #[arg(long)]
+    include_payloads: bool,
     /// Run the single NAME in this process (what each child process does).
     #[arg(long, hide = true)]
     worker: bool,
@@ -125,6 +130,7 @@ fn spawn_each(args: &Args) -> Result<(), String> {
             .arg(args.repeats.to_string())
             .arg("--runtime")
             .arg(args.runtime.as_str())
+            .args(args.include_payloads.then_some("--include-payloads"))
             .arg(&args.dir)
             .arg(name)
             .status()
@@ -170,6 +176,7 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
     let options = RunOptions {
         max_history_events: None,
         max_payload_bytes: None,
+        include_payloads_in_errors: args.include_payloads,
         ..RunOptions::default()
     };
     let runner = Runner::new(machine, handlers()).with_options(options);
@@ -192,6 +199,9 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
         });
         if execution.status != Status::Succeeded || execution.output.as_ref() != Some(&expected) {
             let got = match &execution.output {
+                Some(_) if !args.include_payloads => {
+                    "an output that differs (--include-payloads shows it)".to_owned()
+                }
                 Some(o) => o.to_string().chars().take(500).collect::<String>(),
                 None => format!(
                     "{} {}: {}",

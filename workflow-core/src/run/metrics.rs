@@ -184,44 +184,53 @@ impl Metrics {
 mod tests {
     use super::*;
 
-    #[test]
-    fn durations_stay_bounded_and_keep_the_latest_calls() {
+    /// Records 10,000 calls taking 0, 1, 2, ... ms (on a paused clock, so exactly).
+    fn ten_thousand_calls(m: &Metrics, key: &Arc<str>) {
+        let now = tokio::time::Instant::now();
+        for i in 0..10_000u64 {
+            m.start(key).finished(now - Duration::from_millis(i), true);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn durations_stay_bounded_and_keep_the_latest_calls() {
         let m = Metrics::default();
         let key: Arc<str> = Arc::from("f");
-        for _ in 0..10_000u64 {
-            m.start(&key).finished(tokio::time::Instant::now(), true);
-        }
+        ten_thousand_calls(&m, &key);
         let (_, t) = &m.snapshot()[0];
         assert_eq!(t.invocations, 10_000);
         assert!((RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&t.durations.len()));
+        assert_eq!(t.durations.last(), Some(&Duration::from_millis(9_999)));
+        let n = t.durations.len() as u64;
+        assert_eq!(t.durations[0], Duration::from_millis(10_000 - n));
         assert!(t.call_starts.is_empty());
     }
 
-    #[test]
-    fn recording_call_times_keeps_every_call_and_its_start() {
+    #[tokio::test(start_paused = true)]
+    async fn recording_call_times_keeps_every_call_with_its_start() {
         let m = Metrics::recording_call_times();
         let key: Arc<str> = Arc::from("f");
-        for _ in 0..3_000u64 {
-            m.start(&key).finished(tokio::time::Instant::now(), false);
-        }
+        ten_thousand_calls(&m, &key);
         let (_, t) = &m.snapshot()[0];
-        assert_eq!((t.durations.len(), t.call_starts.len()), (3_000, 3_000));
-        assert_eq!(t.errors, 3_000);
+        assert_eq!((t.durations.len(), t.call_starts.len()), (10_000, 10_000));
+        assert_eq!(t.durations[0], Duration::ZERO);
     }
 
     #[test]
-    fn the_peak_counts_calls_in_flight_at_once_across_keys() {
+    fn the_peak_counts_calls_in_flight_at_once_per_key() {
         let m = Metrics::default();
         let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
         let first = m.start(&a);
         let other = m.start(&b);
+        // Another allocation of the same name finds the same entry.
         let second = m.start(&Arc::from("a"));
         drop(first);
-        second.finished(tokio::time::Instant::now(), true);
+        second.finished(tokio::time::Instant::now(), false);
         drop(other);
         let snapshot = m.snapshot();
         assert_eq!(snapshot[0].1.peak_concurrency, 2);
         assert_eq!(snapshot[0].1.invocations, 2);
+        assert_eq!(snapshot[0].1.errors, 1);
         assert_eq!(snapshot[1].1.peak_concurrency, 1);
     }
 }
