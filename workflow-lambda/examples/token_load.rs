@@ -173,12 +173,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings: Vec<(String, WarmerSettings)> = report
         .tasks
         .iter()
-        .map(|t| {
-            (
-                t.name().to_owned(),
-                WarmerSettings::from_report(t, peak_hours),
-            )
-        })
+        .map(|t| (t.name().to_owned(), t.warmer_settings(peak_hours)))
         .collect();
     let pairs: Vec<(&str, &WarmerSettings)> =
         settings.iter().map(|(n, s)| (n.as_str(), s)).collect();
