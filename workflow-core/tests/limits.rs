@@ -299,3 +299,22 @@ async fn a_jsonata_output_of_1000_nested_objects_fails_data_limit_exceeded() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_huge_input_is_refused_by_size_before_any_state_runs() {
+    let m = machine(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}));
+    let wide = Value::Array((0..1_000_000).map(|i| json!(i)).collect());
+    let long = Value::String("x".repeat(10 * 1024 * 1024));
+    for input in [wide, long] {
+        let exec = Runner::new(m.clone(), TaskRegistry::new()).run(input).await;
+        assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+        assert_eq!(
+            exec.cause.as_deref(),
+            Some("The execution input exceeds the maximum number of bytes service limit.")
+        );
+        assert!(!exec
+            .history
+            .iter()
+            .any(|e| e.event_type == EventType::PassStateEntered));
+    }
+}
