@@ -215,7 +215,16 @@ impl Shared {
         if let Some((index, value)) = item {
             ctx["Map"] = json!({ "Item": { "Index": index, "Value": value } });
         }
+        if matches!(run.node.kind, Kind::Task(_)) {
+            ctx["Task"] = json!({ "Token": self.task_token(run) });
+        }
         ctx
+    }
+
+    /// `$$.Task.Token`: names this attempt of this Task state in this execution (the handler
+    /// sees the same token in its `TaskContext`).
+    fn task_token(&self, run: &StateRun<'_>) -> String {
+        format!("{}#{}#{}", self.info.id, run.entered_id, run.retry_count)
     }
 
     /// Runs one scope from its StartAt to an End, Succeed or Fail.
@@ -811,6 +820,7 @@ impl Shared {
             resource: function.clone(),
             state_name: node.name.clone(),
             retry_count: run.retry_count,
+            task_token: Arc::from(self.task_token(run)),
             heartbeat: heartbeat.as_ref().map(|(_, n)| Arc::clone(n)),
         };
         let mocked = self.mocks.as_ref().and_then(|m| m.respond(&node.name));
