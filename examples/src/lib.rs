@@ -8,13 +8,17 @@ pub mod polling;
 pub mod states;
 pub mod token_flow;
 
+use serde_json::json;
 use workflow_codegen::Workflow;
 
 /// Every example workflow, in a stable order.
 pub fn all() -> Vec<Workflow> {
     vec![
-        token_flow::token_flow::definition(),
-        mapreduce::mapreduce::definition(),
+        token_flow::token_flow::definition().sample_input(json!({"token": "expired"})),
+        mapreduce::mapreduce::definition().sample_input(json!({"data": [
+            {"word": "apple"}, {"word": "banana"}, {"word": "cherry"}, {"word": "date"},
+            {"word": "elderberry"}, {"word": "fig"}, {"word": "grape"}
+        ]})),
         states::pass_state::definition(),
         states::task_state::definition(),
         states::choice_state::definition(),

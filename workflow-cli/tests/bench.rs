@@ -43,7 +43,7 @@ fn prints_the_peer_line_for_a_matching_workload() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("tokio runtime: multi-thread"), "{stderr}");
+    assert!(stderr.contains("tokio runtime: current-thread"), "{stderr}");
     let fields: Vec<&str> = stdout.trim_end().split(' ').collect();
     assert_eq!(fields.len(), 5, "{stdout}");
     assert_eq!(fields[0], "tiny");

@@ -27,6 +27,8 @@ pub struct Workflow {
     pub output: TypeSchema,
     /// What the workflow does.
     pub body: Block,
+    /// An input to show the workflow with: `emit-asl` runs it in-process on this.
+    pub sample_input: Option<serde_json::Value>,
 }
 
 impl Workflow {
@@ -39,7 +41,14 @@ impl Workflow {
             input: TypeSchema::any(),
             output: TypeSchema::any(),
             body: Block::new(),
+            sample_input: None,
         }
+    }
+
+    /// Sets an input that `emit-asl` runs the workflow on, in-process, after emitting it.
+    pub fn sample_input(mut self, input: serde_json::Value) -> Self {
+        self.sample_input = Some(input);
+        self
     }
 
     /// Sets the machine's `Comment`.
