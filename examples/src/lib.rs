@@ -25,5 +25,7 @@ pub fn all() -> Vec<Workflow> {
         states::map_state::definition(),
         polling::wait_for::definition(),
         polling::polling::definition(),
+        mapreduce::mapreduce_jsonata::definition(),
+        token_flow::token_flow_jsonata::definition(),
     ]
 }
