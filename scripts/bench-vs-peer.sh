@@ -5,12 +5,12 @@
 # peak RSS of each with their ratio (ours / peer's).
 #
 # Environment: BENCH_DIR (default: ../shared/bench beside the workspace), REPEATS (default 5),
-# RUNTIME (multi-thread or current-thread; default multi-thread).
+# RUNTIME (current-thread or multi-thread; default current-thread).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${BENCH_DIR:-$root/../shared/bench}
 repeats=${REPEATS:-5}
-runtime=${RUNTIME:-multi-thread}
+runtime=${RUNTIME:-current-thread}
 if [ ! -x "$bench/peer" ]; then
   echo "bench-vs-peer: no peer at $bench/peer (set BENCH_DIR)" >&2
   exit 2

@@ -8,13 +8,19 @@ pub mod polling;
 pub mod states;
 pub mod token_flow;
 
+use serde_json::json;
 use workflow_codegen::Workflow;
 
 /// Every example workflow, in a stable order.
 pub fn all() -> Vec<Workflow> {
+    let token = json!({"token": "expired"});
+    let words = json!({"data": [
+        {"word": "apple"}, {"word": "banana"}, {"word": "cherry"}, {"word": "date"},
+        {"word": "elderberry"}, {"word": "fig"}, {"word": "grape"}
+    ]});
     vec![
-        token_flow::token_flow::definition(),
-        mapreduce::mapreduce::definition(),
+        token_flow::token_flow::definition().sample_input(token.clone()),
+        mapreduce::mapreduce::definition().sample_input(words.clone()),
         states::pass_state::definition(),
         states::task_state::definition(),
         states::choice_state::definition(),
@@ -25,7 +31,7 @@ pub fn all() -> Vec<Workflow> {
         states::map_state::definition(),
         polling::wait_for::definition(),
         polling::polling::definition(),
-        mapreduce::mapreduce_jsonata::definition(),
-        token_flow::token_flow_jsonata::definition(),
+        mapreduce::mapreduce_jsonata::definition().sample_input(words),
+        token_flow::token_flow_jsonata::definition().sample_input(token),
     ]
 }

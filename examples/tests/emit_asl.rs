@@ -87,3 +87,25 @@ fn input_that_does_not_fit_the_workflow_and_unknown_names_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no workflow is named `no_such_workflow`"));
 }
+
+#[test]
+fn the_default_run_emits_validates_and_runs_the_examples_with_sample_inputs() {
+    // The README's first command: without arguments, emit-asl writes (here: finds unchanged)
+    // every file, validates each definition, then runs the examples that carry a sample input.
+    let dir = std::env::temp_dir().join(format!("emit-asl-default-{}", std::process::id()));
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = workflow_codegen::emit::run(&[], &dir, &examples::all(), &mut out, &mut err);
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = text(&out);
+    assert_eq!(status, 0, "{}", text(&err));
+    assert!(out.contains("wrote asl/mapreduce.asl.json\n"), "{out}");
+    assert!(out.contains("ran mapreduce in-process on"), "{out}");
+    assert!(out.contains(": {\"totalLength\":39}\n"), "{out}");
+    assert!(
+        out.contains("ran token_flow in-process on {\"token\":\"expired\"}"),
+        "{out}"
+    );
+    assert!(out.contains("ran mapreduce_jsonata in-process on"), "{out}");
+    assert_eq!(out.matches(": {\"totalLength\":39}\n").count(), 2, "{out}");
+}

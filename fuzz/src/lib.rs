@@ -14,6 +14,7 @@ use std::time::Duration;
 use workflow_core::asl::ChoiceRule;
 use workflow_core::choice::Rule;
 use workflow_core::intrinsics::Call;
+use workflow_core::jsonata::Expression;
 use workflow_core::path::{set_result_path, JsonPath, Scope, Template};
 use workflow_core::run::{Clock, Machine, RunOptions, Runner};
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
@@ -126,6 +127,22 @@ pub fn choice(data: &[u8]) {
     let vars = variables();
     let scope = Scope::new(&doc).with_context(&ctx).with_variables(&vars);
     let _ = rule.evaluate(&|p: &JsonPath| Ok(p.try_select(&scope)));
+}
+
+/// JSONata expression text -> parse -> evaluate on the document (as `$states.input`), with
+/// a variable `$x`.
+pub fn jsonata(data: &[u8]) {
+    let (text, doc) = split(data);
+    let Ok(expr) = Expression::parse(&text) else {
+        return;
+    };
+    let states = json!({"input": doc, "context": context()});
+    let vars = |name: &str| match name {
+        "states" => Some(states.clone()),
+        "x" => Some(json!([1, "two", {"three": 3}])),
+        _ => None,
+    };
+    let _ = expr.evaluate(&doc, &vars);
 }
 
 /// The most history events a fuzzed execution may write: the step bound.

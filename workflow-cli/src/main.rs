@@ -5,6 +5,12 @@
 
 mod commands;
 
+/// mimalloc instead of the system allocator: executions allocate and free many small JSON
+/// values, where glibc's malloc spent a third of the time of `workflow bench` (see
+/// docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

@@ -43,7 +43,7 @@ fn prints_the_peer_line_for_a_matching_workload() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("tokio runtime: multi-thread"), "{stderr}");
+    assert!(stderr.contains("tokio runtime: current-thread"), "{stderr}");
     let fields: Vec<&str> = stdout.trim_end().split(' ').collect();
     assert_eq!(fields.len(), 5, "{stdout}");
     assert_eq!(fields[0], "tiny");
@@ -72,6 +72,23 @@ fn a_wrong_output_exits_1() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("tiny: output mismatch"), "{stderr}");
     assert!(stderr.contains("failed: tiny"), "{stderr}");
+    assert!(
+        !stderr.contains("\"totalLength\":6"),
+        "the output is a payload, hidden by default: {stderr}"
+    );
+    assert!(stderr.contains("--include-payloads shows it"), "{stderr}");
+}
+
+#[test]
+fn include_payloads_shows_the_wrong_output() {
+    let dir = workloads("mismatch-shown", r#"{"totalLength": 7}"#);
+    let out = workflow(&["bench", "--include-payloads", dir.to_str().unwrap(), "tiny"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(r#"got:      {"totalLength":6}"#),
+        "{stderr}"
+    );
 }
 
 #[test]

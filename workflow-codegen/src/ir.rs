@@ -30,6 +30,8 @@ pub struct Workflow {
     pub body: Block,
     /// The language [`Workflow::to_asl`] lowers to: JSONPath (the default) or JSONata.
     pub query_language: QueryLanguage,
+    /// An input to show the workflow with: `emit-asl` runs it in-process on this.
+    pub sample_input: Option<serde_json::Value>,
 }
 
 impl Workflow {
@@ -43,6 +45,7 @@ impl Workflow {
             output: TypeSchema::any(),
             body: Block::new(),
             query_language: QueryLanguage::JSONPath,
+            sample_input: None,
         }
     }
 
@@ -70,6 +73,12 @@ impl Workflow {
     /// ```
     pub fn query_language(mut self, language: QueryLanguage) -> Self {
         self.query_language = language;
+        self
+    }
+
+    /// Sets an input that `emit-asl` runs the workflow on, in-process, after emitting it.
+    pub fn sample_input(mut self, input: serde_json::Value) -> Self {
+        self.sample_input = Some(input);
         self
     }
 

@@ -9,6 +9,8 @@
 //! drops refused values with [`dispose`]; the validator refuses definitions whose Parallel and
 //! Map states or Choice rules nest deeper than [`MAX_SCOPE_NESTING`] and [`MAX_RULE_NESTING`].
 //! Below those limits, every recursive walk of the crate stays far inside a 2 MiB thread stack.
+//! Values handed directly to the path, template, intrinsic and Choice APIs are the caller's to
+//! bound (check them with [`depth_exceeds`]); every value serde_json parses from text is.
 //!
 //! ```
 //! use serde_json::{json, Value};

@@ -48,3 +48,8 @@ fn choice_corpus() {
 fn execution_corpus() {
     replay("execution", targets::execution);
 }
+
+#[test]
+fn jsonata_corpus() {
+    replay("jsonata", targets::jsonata);
+}

@@ -279,3 +279,42 @@ async fn timeout_seconds_wins_when_shorter_than_max_duration() {
     assert_eq!(exec.status, Status::TimedOut);
     assert_eq!(started.elapsed(), Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn a_jsonata_output_of_1000_nested_objects_fails_data_limit_exceeded() {
+    let expr = "{% ( $f := function($n){ $n = 0 ? 1 : {\"a\": $f($n - 1)} }; $f(1000) ) %}";
+    let m = machine(
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {
+        "S": {"Type": "Pass", "Output": expr, "End": true}}}),
+    );
+    let exec = Runner::new(m, TaskRegistry::new()).run(json!({})).await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some(
+            format!(
+                "The state/task 'S' returned a result nested deeper than the maximum of {MAX_JSON_DEPTH} levels."
+            )
+            .as_str()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_huge_input_is_refused_by_size_before_any_state_runs() {
+    let m = machine(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}));
+    let wide = Value::Array((0..1_000_000).map(|i| json!(i)).collect());
+    let long = Value::String("x".repeat(10 * 1024 * 1024));
+    for input in [wide, long] {
+        let exec = Runner::new(m.clone(), TaskRegistry::new()).run(input).await;
+        assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+        assert_eq!(
+            exec.cause.as_deref(),
+            Some("The execution input exceeds the maximum number of bytes service limit.")
+        );
+        assert!(!exec
+            .history
+            .iter()
+            .any(|e| e.event_type == EventType::PassStateEntered));
+    }
+}

@@ -173,21 +173,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings: Vec<(String, WarmerSettings)> = report
         .tasks
         .iter()
-        .map(|t| {
-            (
-                t.name().to_owned(),
-                WarmerSettings::from_report(t, peak_hours),
-            )
-        })
+        .map(|t| (t.name().to_owned(), t.warmer_settings(peak_hours)))
         .collect();
     let pairs: Vec<(&str, &WarmerSettings)> =
         settings.iter().map(|(n, s)| (n.as_str(), s)).collect();
     let warmup = serverless_warmup(&pairs)?;
-    let functions: serde_json::Map<String, Value> = warmup
-        .functions
-        .into_iter()
-        .map(|(name, block)| (name, json!({"warmup": block})))
-        .collect();
+    let mut serverless = json!({});
+    warmup.add_to_serverless(&mut serverless)?;
 
     let mut text = format!(
         "token-check load run: {} executions offered at {}/s, finished in {:.2} s, pre-warmed {} per function\noutcomes: {}\n\n",
@@ -207,10 +199,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(args.out.join("concurrency.svg"), report.to_svg())?;
     std::fs::write(
         args.out.join("warmup.json"),
-        serde_json::to_string_pretty(&json!({
-            "custom": {"warmup": warmup.custom},
-            "functions": functions
-        }))?,
+        serde_json::to_string_pretty(&serverless)?,
     )?;
     print!("{text}");
     println!(

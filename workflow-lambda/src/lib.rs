@@ -4,7 +4,8 @@
 //!   Lambda keeps execution environments; cold and warm starts counted, pre-warming.
 //! - [`ConcurrencyReport`]: per task invocations, starts, duration percentiles, concurrency
 //!   over time (text table and SVG chart) and the concurrency Lambda needs (Little's law).
-//! - [`warmer`]: serverless-plugin-warmup settings per task.
+//! - [`warmer`] (workflow-codegen's `deploy::warmup`, re-exported): serverless-plugin-warmup
+//!   settings per task, sized from a report with [`TaskReport::warmer_settings`].
 //! - With the `lambda` feature, [`lambda`]: any task as a Lambda function binary in one line
 //!   (`workflow_lambda::lambda::run(task)`), on the `lambda_runtime` crate.
 #![forbid(unsafe_code)]
@@ -16,13 +17,11 @@ pub mod lambda;
 mod pool;
 mod report;
 mod svg;
-pub mod warmer;
 
 pub use pool::{PoolStats, Stateless, WarmPool, WarmTask};
 pub use report::{ConcurrencyReport, ReportError, TaskReport, BUCKETS};
-
-/// The event serverless-plugin-warmup sends by default: `{"source": "serverless-plugin-warmup"}`.
-pub const WARMUP_SOURCE: &str = "serverless-plugin-warmup";
+pub use workflow_codegen::deploy::warmup as warmer;
+pub use workflow_codegen::deploy::warmup::WARMUP_SOURCE;
 
 /// Whether a payload is a warmer's call (`{"source": "serverless-plugin-warmup"}`) rather than
 /// business input.

@@ -4,14 +4,19 @@
 //! An instance is initialised once ([`WarmTask::init`]) and then serves one call at a time. A call
 //! takes a free instance (a *warm start*); when every instance is busy, a new one is initialised
 //! inside the call (a *cold start*), so concurrency drives cold starts as it does on Lambda.
-//! [`WarmPool::prewarm`] initialises instances ahead of time, as a warmer does.
+//! [`WarmPool::prewarm`] initialises instances ahead of time and keeps idle ones alive, as a
+//! warmer does; with [`WarmPool::idle_timeout`], instances idle for longer are discarded, as
+//! Lambda recycles idle environments.
 
 use crate::codec::{decode_input, encode_output};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::time::Instant;
 use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
 use workflow_core::StatesError;
 
@@ -91,11 +96,32 @@ pub struct PoolStats {
     pub instances: u64,
     /// Initialisations that failed (the call, or the pre-warm, failed with the error).
     pub init_failures: u64,
+    /// Instances discarded after staying idle longer than the idle timeout.
+    pub expired: u64,
 }
 
 struct Slots<S> {
-    idle: Vec<Arc<S>>,
+    /// Idle instances with when each was last used, oldest first.
+    idle: VecDeque<(Arc<S>, Instant)>,
+    idle_timeout: Option<Duration>,
     stats: PoolStats,
+}
+
+impl<S> Slots<S> {
+    /// Discards the instances idle for longer than the idle timeout.
+    fn expire(&mut self, now: Instant) {
+        let Some(timeout) = self.idle_timeout else {
+            return;
+        };
+        while let Some((_, used)) = self.idle.front() {
+            if now.duration_since(*used) <= timeout {
+                break;
+            }
+            self.idle.pop_front();
+            self.stats.expired += 1;
+            self.stats.instances -= 1;
+        }
+    }
 }
 
 struct Inner<T: WarmTask> {
@@ -112,7 +138,8 @@ impl<T: WarmTask> Inner<T> {
     async fn checkout(&self) -> Result<Arc<T::State>, StatesError> {
         {
             let mut slots = self.lock();
-            if let Some(instance) = slots.idle.pop() {
+            slots.expire(Instant::now());
+            if let Some((instance, _)) = slots.idle.pop_back() {
                 slots.stats.warm_starts += 1;
                 return Ok(instance);
             }
@@ -135,7 +162,7 @@ impl<T: WarmTask> Inner<T> {
     }
 
     fn checkin(&self, instance: Arc<T::State>) {
-        self.lock().idle.push(instance);
+        self.lock().idle.push_back((instance, Instant::now()));
     }
 
     async fn call(&self, input: Value, ctx: TaskContext) -> Result<Value, StatesError> {
@@ -174,17 +201,36 @@ impl<T: WarmTask> WarmPool<T> {
             inner: Arc::new(Inner {
                 task,
                 slots: Mutex::new(Slots {
-                    idle: Vec::new(),
+                    idle: VecDeque::new(),
+                    idle_timeout: None,
                     stats: PoolStats::default(),
                 }),
             }),
         }
     }
 
-    /// Initialises instances, all at once, until `n` are idle (as a warmer invoking the function
-    /// `n` times concurrently does). The first error stops and is returned.
+    /// Discards instances that stay idle longer than `timeout` (Lambda recycles an idle
+    /// environment after some minutes); without it, idle instances live as long as the pool.
+    pub fn idle_timeout(self, timeout: Duration) -> Self {
+        self.inner.lock().idle_timeout = Some(timeout);
+        self
+    }
+
+    /// What a warmer calling the function `n` times at once achieves: up to `n` idle instances
+    /// are used (their idle time starts again), and new ones are initialised, all at once, until
+    /// `n` are idle. The first initialisation error is returned.
     pub async fn prewarm(&self, n: usize) -> Result<(), StatesError> {
-        let missing = n.saturating_sub(self.inner.lock().idle.len());
+        let missing = {
+            let mut slots = self.inner.lock();
+            let now = Instant::now();
+            slots.expire(now);
+            let idle = slots.idle.len();
+            // The newest `n` idle instances serve the warmer's calls.
+            for (_, used) in slots.idle.iter_mut().skip(idle.saturating_sub(n)) {
+                *used = now;
+            }
+            n.saturating_sub(idle)
+        };
         let created = futures::future::join_all((0..missing).map(|_| self.inner.create())).await;
         let mut slots = self.inner.lock();
         let mut first_error = None;
@@ -192,7 +238,7 @@ impl<T: WarmTask> WarmPool<T> {
             match instance {
                 Ok(i) => {
                     slots.stats.prewarmed += 1;
-                    slots.idle.push(i);
+                    slots.idle.push_back((i, Instant::now()));
                 }
                 Err(e) => {
                     first_error.get_or_insert(e);
@@ -306,6 +352,33 @@ mod tests {
         // Pre-warming tops up to n idle instances; it does not add beyond that.
         pool.prewarm(5).await.unwrap();
         assert_eq!(pool.stats().instances, 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_instances_expire_unless_a_warmer_keeps_them_in_use() {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        let pool = WarmPool::new(Probe::new()).idle_timeout(minutes(5));
+        pool.invoke(Value::from(1), ctx()).await.unwrap(); // cold
+        tokio::time::advance(minutes(4)).await;
+        pool.invoke(Value::from(2), ctx()).await.unwrap(); // warm: idle 4 min
+        tokio::time::advance(minutes(6)).await;
+        pool.invoke(Value::from(3), ctx()).await.unwrap(); // cold: the instance expired
+        let s = pool.stats();
+        assert_eq!(
+            (s.cold_starts, s.warm_starts, s.expired, s.instances),
+            (2, 1, 1, 1)
+        );
+        // A warmer every 4 minutes keeps the instance alive through 12 idle minutes.
+        for _ in 0..3 {
+            tokio::time::advance(minutes(4)).await;
+            pool.prewarm(1).await.unwrap();
+        }
+        pool.invoke(Value::from(4), ctx()).await.unwrap();
+        let s = pool.stats();
+        assert_eq!(
+            (s.cold_starts, s.warm_starts, s.expired, s.prewarmed),
+            (2, 2, 1, 0)
+        );
     }
 
     #[tokio::test(start_paused = true)]

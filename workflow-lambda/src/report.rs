@@ -8,6 +8,7 @@
 use crate::pool::PoolStats;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
+use workflow_codegen::deploy::warmup::WarmerSettings;
 use workflow_core::run::TaskMetrics;
 use workflow_core::task::lambda_function_name;
 
@@ -64,6 +65,17 @@ impl TaskReport {
     /// The concurrency Lambda needs at another arrival rate (calls per second), same duration.
     pub fn lambda_concurrency_at(&self, rate_per_second: f64) -> f64 {
         rate_per_second * self.mean_duration.as_secs_f64()
+    }
+
+    /// Warmer settings sized from this run: the base warmer keeps `⌈λ×W⌉` instances (the mean
+    /// concurrency Lambda needs at the measured rate), the peak warmer, on `peak_schedule`,
+    /// `⌈λpeak×W⌉` or the observed peak, whichever is larger.
+    pub fn warmer_settings(&self, peak_schedule: impl Into<String>) -> WarmerSettings {
+        let base = self.lambda_concurrency().ceil().max(1.0) as u32;
+        let peak = (self.lambda_peak_concurrency().ceil() as u32)
+            .max(self.peak_concurrency as u32)
+            .max(base);
+        WarmerSettings::new(base).peak(peak_schedule, peak)
     }
 }
 
@@ -236,7 +248,7 @@ fn task_report(
         mean_duration: if n == 0 {
             Duration::ZERO
         } else {
-            busy / n as u32
+            Duration::from_secs_f64(busy.as_secs_f64() / n as f64)
         },
         peak_concurrency: m.peak_concurrency,
         mean_concurrency: per_window(busy.as_secs_f64()),
@@ -351,6 +363,28 @@ mod tests {
         assert!((t.series_mean[BUCKETS - 1] - 6.0).abs() < 1e-6);
         // The busiest bucket (1 ms wide) started 5 calls: 5,000 per second.
         assert!((t.peak_rate_per_second - 5000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn warmers_are_sized_by_littles_law_and_the_peak() {
+        let task = TaskReport {
+            resource: "verify".into(),
+            invocations: 1000,
+            errors: 0,
+            starts: None,
+            p50: Duration::from_millis(10),
+            p99: Duration::from_millis(12),
+            mean_duration: Duration::from_millis(10),
+            peak_concurrency: 9,
+            mean_concurrency: 4.2,
+            rate_per_second: 420.0,
+            peak_rate_per_second: 1100.0,
+            series_mean: Vec::new(),
+            series_peak: Vec::new(),
+        };
+        let s = task.warmer_settings("cron(0/5 8-17 ? * MON-FRI *)");
+        assert_eq!(s.concurrency, 5); // ⌈420 × 0.010⌉
+        assert_eq!(s.peak.unwrap().concurrency, 11); // ⌈1100 × 0.010⌉ > observed 9
     }
 
     #[test]

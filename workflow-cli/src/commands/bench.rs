@@ -10,7 +10,8 @@
 //! compiled once, untimed; the options are the defaults except that the payload and history
 //! limits are off (history is recorded); one warm-up execution, then the median wall time of
 //! `--repeats` timed executions. Every output is compared with the expected file; a mismatch
-//! or a failed execution exits 1. The tokio runtime flavour is printed on stderr.
+//! or a failed execution exits 1 (the wrong output, and data quoted in error causes, show only
+//! with `--include-payloads`). The tokio runtime flavour is printed on stderr.
 //!
 //! Task handlers, keyed by the function name at the end of the Lambda ARN: `mapFunction(word)`
 //! -> `{"length": chars}` and `reduceFunction([{"length": n}, ...])` -> `{"totalLength": sum}`.
@@ -37,8 +38,12 @@ pub struct Args {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     repeats: u32,
     /// The tokio runtime the executions run on.
-    #[arg(long, value_enum, default_value_t = Flavor::MultiThread)]
+    #[arg(long, value_enum, default_value_t = Flavor::CurrentThread)]
     runtime: Flavor,
+    /// Show the execution's output and error causes when a workload fails (they may quote
+    /// task payloads, hidden by default).
+    #[arg(long)]
+    include_payloads: bool,
     /// Run the single NAME in this process (what each child process does).
     #[arg(long, hide = true)]
     worker: bool,
@@ -125,6 +130,7 @@ fn spawn_each(args: &Args) -> Result<(), String> {
             .arg(args.repeats.to_string())
             .arg("--runtime")
             .arg(args.runtime.as_str())
+            .args(args.include_payloads.then_some("--include-payloads"))
             .arg(&args.dir)
             .arg(name)
             .status()
@@ -157,7 +163,11 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
         .ok_or_else(|| format!("no transition count for `{name}` in transitions.json"))?;
     let definition = std::fs::read_to_string(dir.join(format!("{name}.asl.json")))
         .map_err(|e| format!("cannot read {name}.asl.json: {e}"))?;
-    let input = read_json(&dir.join(format!("{name}.input.json")))?;
+    // The input is kept as text and parsed before each run (untimed), so that the peak RSS
+    // is the execution's, not that of a spare copy of the input.
+    let input_path = dir.join(format!("{name}.input.json"));
+    let input_text = std::fs::read_to_string(&input_path)
+        .map_err(|e| format!("cannot read {}: {e}", input_path.display()))?;
     let expected = read_json(&dir.join(format!("{name}.expected.json")))?;
     let machine = Machine::from_json(&definition).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
@@ -166,6 +176,7 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
     let options = RunOptions {
         max_history_events: None,
         max_payload_bytes: None,
+        include_payloads_in_errors: args.include_payloads,
         ..RunOptions::default()
     };
     let runner = Runner::new(machine, handlers()).with_options(options);
@@ -178,8 +189,8 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
     .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     let mut times = Vec::with_capacity(args.repeats as usize);
     for round in 0..=args.repeats {
-        // The input is copied before the clock starts: the execution owns its input.
-        let input = input.clone();
+        let input: Value = serde_json::from_str(&input_text)
+            .map_err(|e| format!("{} is not JSON: {e}", input_path.display()))?;
         let runner = runner.clone();
         let (seconds, execution) = runtime.block_on(async move {
             let start = Instant::now();
@@ -188,6 +199,9 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
         });
         if execution.status != Status::Succeeded || execution.output.as_ref() != Some(&expected) {
             let got = match &execution.output {
+                Some(_) if !args.include_payloads => {
+                    "an output that differs (--include-payloads shows it)".to_owned()
+                }
                 Some(o) => o.to_string().chars().take(500).collect::<String>(),
                 None => format!(
                     "{} {}: {}",

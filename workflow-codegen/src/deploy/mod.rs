@@ -20,11 +20,12 @@
 mod cloudformation;
 mod names;
 mod serverless;
+pub mod warmup;
 pub mod yaml;
 
 pub use cloudformation::{cloudformation, placeholder, ROLE_PARAMETER};
 pub use names::{lower_camel, upper_camel};
-pub use serverless::serverless;
+pub use serverless::{serverless, serverless_with_warmers};
 
 use serde_json::Value;
 use workflow_core::asl::{State, StateMachine};

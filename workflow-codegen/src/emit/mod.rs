@@ -40,6 +40,10 @@ pub trait Emit {
     fn schemas(&self) -> Option<Value>;
     /// Runs one execution in-process with the workflow's real tasks, to its end.
     fn run(&self, input: Value) -> Result<Execution, String>;
+    /// An input the default `emit-asl` run executes the workflow on, if it has one.
+    fn sample_input(&self) -> Option<Value> {
+        None
+    }
 }
 
 /// A workflow declared in Rust: lowered with the default options, its tasks by their Rust
@@ -60,6 +64,9 @@ impl Emit for crate::Workflow {
     }
     fn schemas(&self) -> Option<Value> {
         Some(crate::Workflow::schemas(self))
+    }
+    fn sample_input(&self) -> Option<Value> {
+        self.sample_input.clone()
     }
     fn run(&self, input: Value) -> Result<Execution, String> {
         let workflow = self.in_process().map_err(|e| e.to_string())?;
@@ -85,6 +92,9 @@ impl<T: Emit + ?Sized> Emit for Box<T> {
     }
     fn run(&self, input: Value) -> Result<Execution, String> {
         (**self).run(input)
+    }
+    fn sample_input(&self) -> Option<Value> {
+        (**self).sample_input()
     }
 }
 
@@ -369,7 +379,39 @@ fn emit<E: Emit>(
         );
         return Ok(1);
     }
+    let default_run = opts.names.is_empty() && opts.out.is_none() && !opts.check;
+    if default_run {
+        return run_samples(&selected, out);
+    }
     Ok(0)
+}
+
+/// Runs every workflow that has a sample input, in-process, and prints the outcome: the end of
+/// the default run, which thereby emits, validates and runs the examples.
+fn run_samples<E: Emit>(workflows: &[&E], out: &mut dyn Write) -> Result<u8, String> {
+    let mut status = 0;
+    for w in workflows {
+        let Some(input) = w.sample_input() else {
+            continue;
+        };
+        let execution = w
+            .run(input.clone())
+            .map_err(|e| format!("{}: {e}", w.name()))?;
+        let outcome = match (&execution.status, &execution.output) {
+            (Status::Succeeded, Some(output)) => output.to_string(),
+            (s, _) => {
+                status = 1;
+                format!(
+                    "{} {} ({})",
+                    s.as_str(),
+                    execution.error.as_deref().unwrap_or_default(),
+                    execution.cause.as_deref().unwrap_or_default()
+                )
+            }
+        };
+        writeln!(out, "ran {} in-process on {input}: {outcome}", w.name()).map_err(io_failure)?;
+    }
+    Ok(status)
 }
 
 fn run_one<E: Emit>(

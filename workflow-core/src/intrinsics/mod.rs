@@ -83,6 +83,15 @@ impl<P> Call<P> {
         &self,
         resolve: &dyn Fn(&P) -> Result<Value, StatesError>,
     ) -> Result<Value, StatesError> {
+        self.evaluate_borrowed(&|p| resolve(p).map(Cow::Owned))
+    }
+
+    /// Like [`evaluate`](Self::evaluate), but `resolve` may lend the values it finds instead
+    /// of copying them (`States.ArrayLength($.items)` then reads the array where it is).
+    pub fn evaluate_borrowed<'v>(
+        &self,
+        resolve: &dyn Fn(&P) -> Result<Cow<'v, Value>, StatesError>,
+    ) -> Result<Value, StatesError> {
         let args = self
             .args
             .iter()
@@ -120,14 +129,14 @@ impl<P> Call<P> {
 }
 
 impl<P> Arg<P> {
-    fn evaluate<'s>(
+    fn evaluate<'a, 's: 'a, 'v: 'a>(
         &'s self,
-        resolve: &dyn Fn(&P) -> Result<Value, StatesError>,
-    ) -> Result<Cow<'s, Value>, StatesError> {
+        resolve: &dyn Fn(&P) -> Result<Cow<'v, Value>, StatesError>,
+    ) -> Result<Cow<'a, Value>, StatesError> {
         Ok(match self {
             Arg::Literal(value) => Cow::Borrowed(value),
-            Arg::Path(path) => Cow::Owned(resolve(path)?),
-            Arg::Call(call) => Cow::Owned(call.evaluate(resolve)?),
+            Arg::Path(path) => resolve(path)?,
+            Arg::Call(call) => Cow::Owned(call.evaluate_borrowed(resolve)?),
         })
     }
 }

@@ -102,7 +102,7 @@ fn walk<'a>(steps: &[Step], root: &'a Value) -> Result<Cow<'a, Value>, Miss> {
     for (at, step) in steps.iter().enumerate() {
         let last = at + 1 == steps.len();
         current = match (step, current) {
-            (Step::Name(name), Value::Object(map)) => match map.get(&**name) {
+            (Step::Name(name), Value::Object(map)) => match member(map, name) {
                 Some(value) => value,
                 None if last => return Err(Miss::NoResults),
                 None => return Err(Miss::MissingProperty(at)),
@@ -123,6 +123,17 @@ fn walk<'a>(steps: &[Step], root: &'a Value) -> Result<Cow<'a, Value>, Miss> {
         };
     }
     Ok(Cow::Borrowed(current))
+}
+
+/// The member `name` of an object. Small objects (the usual state data) are scanned in order,
+/// which is cheaper than hashing the name; larger ones use the map's index.
+fn member<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    const SCAN_UP_TO: usize = 8;
+    if map.len() <= SCAN_UP_TO {
+        map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    } else {
+        map.get(name)
+    }
 }
 
 /// An indefinite path: the matches of each segment feed the next; misses are skipped.
@@ -167,7 +178,7 @@ fn apply<'a>(
     out: &mut Vec<&'a Value>,
 ) {
     match (segment, node) {
-        (Segment::Step(Step::Name(name)), Value::Object(map)) => out.extend(map.get(&**name)),
+        (Segment::Step(Step::Name(name)), Value::Object(map)) => out.extend(member(map, name)),
         (Segment::Step(Step::Index(index)), Value::Array(items)) => {
             out.extend(resolve_index(*index, items.len()).and_then(|i| items.get(i)))
         }

@@ -236,9 +236,7 @@ fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Value, StatesE
                 }
             }
         }
-        Node::Call { call, .. } => {
-            call.evaluate(&|path: &JsonPath| path.select(scope).map(|v| v.into_owned()))?
-        }
+        Node::Call { call, .. } => call.evaluate_borrowed(&|path: &JsonPath| path.select(scope))?,
     })
 }
 

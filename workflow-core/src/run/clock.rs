@@ -65,6 +65,14 @@ impl Clock {
 
     /// Milliseconds since the Unix epoch.
     pub fn now_unix_millis(&self) -> i64 {
+        if !self.pinned {
+            // Read on every history event: whole seconds and milliseconds, no 128-bit division.
+            return std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| {
+                    d.as_secs() as i64 * 1000 + i64::from(d.subsec_millis())
+                });
+        }
         (self.now_unix_nanos() / 1_000_000) as i64
     }
 }

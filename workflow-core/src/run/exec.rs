@@ -63,6 +63,26 @@ pub(crate) struct Shared {
 /// How a scope ended badly: the error, and the last event of its line.
 pub(crate) type Failed = (StatesError, u64);
 
+/// Instant states run in a row before the task yields (see [`Shared::resume_scope`]).
+const YIELD_EVERY: u32 = 1024;
+
+/// Where a run of a scope is: the state to enter next, its input, the line's last event, and
+/// the time of that event.
+pub(crate) struct Cursor {
+    id: StateId,
+    input: Arc<Value>,
+    prev: u64,
+    now: i64,
+}
+
+/// How a plain-loop run of an all-instant scope stopped.
+enum Instant {
+    /// The scope ended with this output; the line's last event.
+    Done(Arc<Value>, u64),
+    /// The budget ran out here.
+    Paused(Cursor),
+}
+
 pub(crate) enum Step {
     Next(Arc<Value>, StateId),
     End(Arc<Value>),
@@ -92,11 +112,6 @@ fn entered_exited(kind: &Kind) -> (EventType, Option<EventType>) {
         Kind::Parallel { .. } => (ParallelStateEntered, Some(ParallelStateExited)),
         Kind::Map(_) => (MapStateEntered, Some(MapStateExited)),
     }
-}
-
-/// A value that is either borrowed from the state's data or computed.
-fn to_owned_value(v: Cow<'_, Value>) -> Value {
-    v.into_owned()
 }
 
 pub(crate) struct StateRun<'a> {
@@ -208,51 +223,50 @@ impl Shared {
         &'a self,
         scope: ScopeId,
         input: Arc<Value>,
+        frame: Frame,
+        prev: u64,
+    ) -> BoxFuture<'a, Result<(Arc<Value>, u64), Failed>> {
+        let at = Cursor {
+            id: self.program.scopes[scope].start,
+            input,
+            prev,
+            now: self.now(),
+        };
+        self.resume_scope(scope, at, frame)
+    }
+
+    /// Runs a scope from `at` to an End, Succeed or Fail. Instant states run without a future;
+    /// every [`YIELD_EVERY`] of them in a row, the task yields, so that a long loop of them does
+    /// not keep the execution's timeout (or other tasks) from running.
+    fn resume_scope<'a>(
+        &'a self,
+        scope: ScopeId,
+        at: Cursor,
         mut frame: Frame,
-        mut prev: u64,
     ) -> BoxFuture<'a, Result<(Arc<Value>, u64), Failed>> {
         async move {
             let prog = &self.program.scopes[scope];
-            let mut id = prog.start;
-            let mut input = input;
+            let Cursor {
+                mut id,
+                mut input,
+                mut prev,
+                mut now,
+            } = at;
+            let mut instant_in_a_row = 0u32;
             loop {
                 let node = &prog.nodes[id];
-                let (entered, exited) = entered_exited(&node.kind);
-                let details = EventDetails {
-                    name: Some(node.name.clone()),
-                    input: self.recorded(&input),
-                    ..Default::default()
+                let mut run = self.enter(node, &input, &mut prev, now)?;
+                let step = if node.instant {
+                    instant_in_a_row += 1;
+                    self.instant_state(&run, input, &mut frame)
+                } else {
+                    instant_in_a_row = 0;
+                    self.state(&mut run, input, &mut frame, &mut prev).await
                 };
-                prev = self.event(prev, entered, details).map_err(|e| (e, prev))?;
-                let mut run = StateRun {
-                    node,
-                    entered_id: prev,
-                    entered_millis: self.now(),
-                    retry_count: 0,
-                };
-                let step = self.state(&mut run, input, &mut frame, &mut prev).await;
                 if let Some(p) = &self.progress {
                     p.state_done();
                 }
-                let step = match step {
-                    Ok(s) => s,
-                    Err(e) => return Err((run.runtime(e), prev)),
-                };
-                let (output, next) = match step {
-                    Step::Next(o, n) => (o, Some(n)),
-                    Step::End(o) => (o, None),
-                };
-                if let Err(e) = self.check_size(&output, &node.name) {
-                    return Err((e, prev));
-                }
-                if let Some(exited) = exited {
-                    let details = EventDetails {
-                        name: Some(node.name.clone()),
-                        output: self.recorded(&output),
-                        ..Default::default()
-                    };
-                    prev = self.event(prev, exited, details).map_err(|e| (e, prev))?;
-                }
+                let (output, next) = self.leave(&run, step, &mut prev, &mut now)?;
                 match next {
                     Some(n) => {
                         id = n;
@@ -260,9 +274,108 @@ impl Shared {
                     }
                     None => return Ok((output, prev)),
                 }
+                if instant_in_a_row >= YIELD_EVERY {
+                    instant_in_a_row = 0;
+                    tokio::task::yield_now().await;
+                }
             }
         }
         .boxed()
+    }
+
+    /// Runs a scope whose states are all instant in a plain loop, for at most `budget` states;
+    /// then it hands back where it stopped, to be finished by [`resume_scope`](Self::resume_scope).
+    fn run_instant_scope(
+        &self,
+        scope: ScopeId,
+        input: Arc<Value>,
+        frame: &mut Frame,
+        prev: u64,
+        budget: u32,
+    ) -> Result<Instant, Failed> {
+        let prog = &self.program.scopes[scope];
+        let mut at = Cursor {
+            id: prog.start,
+            input,
+            prev,
+            now: self.now(),
+        };
+        for _ in 0..budget {
+            let node = &prog.nodes[at.id];
+            let run = self.enter(node, &at.input, &mut at.prev, at.now)?;
+            let step = self.instant_state(&run, at.input, frame);
+            if let Some(p) = &self.progress {
+                p.state_done();
+            }
+            let (output, next) = self.leave(&run, step, &mut at.prev, &mut at.now)?;
+            match next {
+                Some(n) => {
+                    at.id = n;
+                    at.input = output;
+                }
+                None => return Ok(Instant::Done(output, at.prev)),
+            }
+        }
+        Ok(Instant::Paused(at))
+    }
+
+    /// Records that a state is entered, at `now`.
+    fn enter<'n>(
+        &self,
+        node: &'n Node,
+        input: &Arc<Value>,
+        prev: &mut u64,
+        now: i64,
+    ) -> Result<StateRun<'n>, Failed> {
+        let (entered, _) = entered_exited(&node.kind);
+        let details = EventDetails {
+            name: Some(node.name.clone()),
+            input: self.recorded(input),
+            ..Default::default()
+        };
+        *prev = self
+            .history
+            .push(*prev, now, entered, details)
+            .map_err(|e| (e.into(), *prev))?;
+        Ok(StateRun {
+            node,
+            entered_id: *prev,
+            entered_millis: now,
+            retry_count: 0,
+        })
+    }
+
+    /// Checks a state's output and records that it exited; `now` becomes the exit time, which
+    /// is also when the next state is entered (the two events are back to back).
+    fn leave(
+        &self,
+        run: &StateRun<'_>,
+        step: Result<Step, StatesError>,
+        prev: &mut u64,
+        now: &mut i64,
+    ) -> Result<(Arc<Value>, Option<StateId>), Failed> {
+        let node = run.node;
+        let (output, next) = match step {
+            Ok(Step::Next(o, n)) => (o, Some(n)),
+            Ok(Step::End(o)) => (o, None),
+            Err(e) => return Err((run.runtime(e), *prev)),
+        };
+        if let Err(e) = self.check_size(&output, &node.name) {
+            return Err((e, *prev));
+        }
+        *now = self.now();
+        if let (_, Some(exited)) = entered_exited(&node.kind) {
+            let details = EventDetails {
+                name: Some(node.name.clone()),
+                output: self.recorded(&output),
+                ..Default::default()
+            };
+            *prev = self
+                .history
+                .push(*prev, *now, exited, details)
+                .map_err(|e| (e.into(), *prev))?;
+        }
+        Ok((output, next))
     }
 
     /// One state, its retries and catchers included.
@@ -280,8 +393,50 @@ impl Shared {
                 Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. } | Kind::Wait(_)
             )
         {
-            return self.jsonata_state(run, input, frame).await;
+            return self.jsonata_state(run, input, frame).boxed().await;
         }
+        if node.instant {
+            return self.instant_state(run, input, frame);
+        }
+        match &node.kind {
+            Kind::Wait(wait) => {
+                let ctx = node.uses_context.then(|| self.context(run, None));
+                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                let (delay, assigned) = {
+                    let scope = Scope {
+                        input: &effective,
+                        context: ctx.as_ref(),
+                        variables: Some(&*frame),
+                    };
+                    let delay = self.wait_delay(wait, &scope)?;
+                    let assigned = match &node.assign {
+                        Some(a) => Some(path_assign(a, &scope)?),
+                        None => None,
+                    };
+                    (delay, assigned)
+                };
+                if let Some(Value::Object(m)) = assigned {
+                    self.assign_variables(frame, m)?;
+                }
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
+                Ok(next_step(node, output))
+            }
+            _ => self.retrying(run, input, frame, prev).await,
+        }
+    }
+
+    /// A state that never waits (see [`Node::instant`]): a JSONPath-mode Pass, Choice, Succeed
+    /// or Fail. It runs without a future, so scopes made of such states run in a plain loop.
+    fn instant_state(
+        &self,
+        run: &StateRun<'_>,
+        input: Arc<Value>,
+        frame: &mut Frame,
+    ) -> Result<Step, StatesError> {
+        let node = run.node;
         match &node.kind {
             Kind::Choice { branches, default } => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
@@ -337,9 +492,7 @@ impl Shared {
                     let v = match e {
                         Expr::Literal(s) => return Ok(Some(s.to_string())),
                         Expr::Path(p) => p.select(&scope)?.into_owned(),
-                        Expr::Call(c) => {
-                            c.evaluate(&|p: &JsonPath| p.select(&scope).map(to_owned_value))?
-                        }
+                        Expr::Call(c) => c.evaluate_borrowed(&|p: &JsonPath| p.select(&scope))?,
                         Expr::Jsonata(_) => {
                             unreachable!("JSONata Fail states run in jsonata_state")
                         }
@@ -359,34 +512,16 @@ impl Shared {
                     cause: cause.unwrap_or_default(),
                 })
             }
-            Kind::Wait(wait) => {
+            Kind::Pass { result } => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
                 let effective = select_input(node, &input, ctx.as_ref(), frame)?;
-                let (delay, assigned) = {
-                    let scope = Scope {
-                        input: &effective,
-                        context: ctx.as_ref(),
-                        variables: Some(&*frame),
-                    };
-                    let delay = self.wait_delay(wait, &scope)?;
-                    let assigned = match &node.assign {
-                        Some(a) => Some(path_assign(a, &scope)?),
-                        None => None,
-                    };
-                    (delay, assigned)
+                let result = match result {
+                    Some(r) => Arc::clone(r),
+                    None => parameters(node, effective, ctx.as_ref(), frame)?,
                 };
-                if let Some(Value::Object(m)) = assigned {
-                    self.assign_variables(frame, m)?;
-                }
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
-                Ok(next_step(node, output))
+                self.finish_attempt(node, &input, result, ctx.as_ref(), frame)
             }
-            Kind::Pass { .. } | Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_) => {
-                self.retrying(run, input, frame, prev).await
-            }
+            _ => unreachable!("only Pass, Choice, Succeed and Fail are instant"),
         }
     }
 
@@ -461,7 +596,9 @@ impl Shared {
         Ok(Step::Next(Arc::new(output), c.next))
     }
 
-    /// One attempt at a Pass, Task, Parallel or Map state.
+    /// One attempt at a Task, Parallel or Map state. The futures of Parallel, Map and JSONata
+    /// states are boxed where they are awaited, so that this future stays small: it is part of
+    /// the boxed future of every scope run (every Map iteration), which is moved on creation.
     async fn attempt(
         &self,
         run: &StateRun<'_>,
@@ -471,15 +608,11 @@ impl Shared {
     ) -> Result<Step, StatesError> {
         let node = run.node;
         if node.jsonata.is_some() {
-            return self.jsonata_attempt(run, input, frame, prev).await;
+            return self.jsonata_attempt(run, input, frame, prev).boxed().await;
         }
         let ctx = node.uses_context.then(|| self.context(run, None));
         let effective = select_input(node, input, ctx.as_ref(), frame)?;
         let result: Arc<Value> = match &node.kind {
-            Kind::Pass { result } => match result {
-                Some(r) => Arc::clone(r),
-                None => parameters(node, effective, ctx.as_ref(), frame)?,
-            },
             Kind::Task(task) => {
                 let limits = {
                     let scope = Scope {
@@ -498,24 +631,40 @@ impl Shared {
                     )
                 };
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
-                let out = self.invoke(run, task, params, limits, prev).await?;
-                Arc::new(out)
+                self.invoke(run, task, params, limits, prev).await?
             }
             Kind::Parallel { branches } => {
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
-                Arc::new(self.parallel(run, branches, params, frame, prev).await?)
+                Arc::new(
+                    self.parallel(run, branches, params, frame, prev)
+                        .boxed()
+                        .await?,
+                )
             }
             Kind::Map(m) => Arc::new(
                 self.map(run, m, &effective, ctx.as_ref(), frame, prev)
+                    .boxed()
                     .await?,
             ),
-            _ => unreachable!("only Pass, Task, Parallel and Map are attempted"),
+            _ => unreachable!("only Task, Parallel and Map are attempted"),
         };
+        self.finish_attempt(node, input, result, ctx.as_ref(), frame)
+    }
+
+    /// ResultSelector, Assign, ResultPath and OutputPath of a Pass, Task, Parallel or Map.
+    fn finish_attempt(
+        &self,
+        node: &Node,
+        input: &Arc<Value>,
+        result: Arc<Value>,
+        ctx: Option<&Value>,
+        frame: &mut Frame,
+    ) -> Result<Step, StatesError> {
         let result = match &node.io.result_selector {
             Some(sel) => {
                 let scope = Scope {
                     input: &result,
-                    context: ctx.as_ref(),
+                    context: ctx,
                     variables: Some(&*frame),
                 };
                 Arc::new(sel.evaluate(&scope)?)
@@ -525,7 +674,7 @@ impl Shared {
         if let Some(a) = &node.assign {
             let scope = Scope {
                 input: &result,
-                context: ctx.as_ref(),
+                context: ctx,
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
@@ -541,7 +690,7 @@ impl Shared {
                 Arc::new(set_result_path(p, target, result)?)
             }
         };
-        let output = apply_output_path(node, merged, ctx.as_ref(), frame)?;
+        let output = apply_output_path(node, merged, ctx, frame)?;
         Ok(next_step(node, output))
     }
 
@@ -609,7 +758,7 @@ impl Shared {
         params: Arc<Value>,
         (timeout, heartbeat): (Option<u64>, Option<u64>),
         prev: &mut u64,
-    ) -> Result<Value, StatesError> {
+    ) -> Result<Arc<Value>, StatesError> {
         let node = run.node;
         let lambda_events = task.invoke == Invoke::LambdaArn;
         let (scheduled, started, succeeded, failed, timed_out) = if lambda_events {
@@ -671,10 +820,10 @@ impl Shared {
             Some(response) => futures::future::ready(response).boxed(),
             None => {
                 let handler = match task.invoke {
-                    Invoke::Other => self.tasks.resolve(&function),
-                    _ => self
+                    Invoke::OptimisedLambda => self
                         .tasks
                         .resolve(lambda_function_name(&function).unwrap_or(&function)),
+                    _ => self.tasks.resolve(&task.handler_key),
                 };
                 let Some(handler) = handler.cloned() else {
                     let e = match task.invoke {
@@ -713,8 +862,7 @@ impl Shared {
                 Ok(r) => r,
                 Err(_) => {
                     let e = StatesError::new(names::TIMEOUT, "Task timed out.");
-                    drop(guard);
-                    self.metrics.finished(&function, started_at, false);
+                    guard.finished(started_at, false);
                     *prev = self.event(
                         *prev,
                         timed_out,
@@ -729,9 +877,7 @@ impl Shared {
             },
             None => call.await,
         };
-        drop(guard);
-        self.metrics
-            .finished(&function, started_at, outcome.is_ok());
+        guard.finished(started_at, outcome.is_ok());
         // A result too deep for the recursive walks (clone, history) is refused before them.
         let outcome = outcome.and_then(|v| match self.limits.json_depth {
             Some(max) if crate::limits::depth_exceeds(&v, max) => {
@@ -748,17 +894,17 @@ impl Shared {
         });
         match outcome {
             Ok(v) => {
-                let v = if wrap_envelope {
+                let v = Arc::new(if wrap_envelope {
                     lambda_invoke_envelope(v)
                 } else {
                     v
-                };
+                });
                 *prev = self.event(
                     *prev,
                     succeeded,
                     EventDetails {
                         resource: Some(task.resource.clone()),
-                        output: Some(Arc::new(v.clone())),
+                        output: Some(Arc::clone(&v)),
                         ..Default::default()
                     },
                 )?;
@@ -803,13 +949,40 @@ impl Shared {
             EventDetails::default(),
         )?;
         let outer = Arc::new(frame.clone());
-        let futures = branches.iter().map(|&b| {
-            let input = Arc::clone(&input);
-            let frame = Frame::child(Arc::clone(&outer));
-            self.run_scope(b, input, frame, started)
-        });
-        let results = futures::future::try_join_all(futures).await;
         let _ = run;
+        let results = if branches.iter().all(|&b| self.program.scopes[b].all_instant) {
+            // Branches of instant states never wait: each runs to its end before the next
+            // starts whatever the concurrency, so run them in order, without futures.
+            let mut outs = Vec::with_capacity(branches.len());
+            let mut failed = None;
+            for &b in branches {
+                let mut frame = Frame::child(Arc::clone(&outer));
+                let input = Arc::clone(&input);
+                let r = match self.run_instant_scope(b, input, &mut frame, started, YIELD_EVERY) {
+                    Ok(Instant::Done(v, last)) => Ok((v, last)),
+                    Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
+                    Err(f) => Err(f),
+                };
+                match r {
+                    Ok(out) => outs.push(out),
+                    Err(f) => {
+                        failed = Some(f);
+                        break;
+                    }
+                }
+            }
+            match failed {
+                None => Ok(outs),
+                Some(f) => Err(f),
+            }
+        } else {
+            let futures = branches.iter().map(|&b| {
+                let input = Arc::clone(&input);
+                let frame = Frame::child(Arc::clone(&outer));
+                self.run_scope(b, input, frame, started)
+            });
+            futures::future::try_join_all(futures).await
+        };
         match results {
             Ok(outs) => {
                 *prev = self.event(
@@ -1015,86 +1188,190 @@ impl Shared {
         }
         let outer = Arc::new(frame.clone());
         let name = run.node.name.clone();
-        let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
-            let frame = Frame::child(Arc::clone(&outer));
-            let name = name.clone();
-            async move {
-                let it_started = self
-                    .event(
-                        started,
-                        EventType::MapIterationStarted,
-                        EventDetails {
-                            name: Some(name.clone()),
-                            index: Some(index as u64),
-                            ..Default::default()
-                        },
-                    )
-                    .map_err(|e| (e, started))?;
-                let r = self.run_scope(m.processor, input, frame, it_started).await;
-                if let Some(p) = &self.progress {
-                    p.map_item_done();
-                }
-                let (t, last) = match &r {
-                    Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
-                    Err((_, last)) => (EventType::MapIterationFailed, *last),
-                };
-                let details = EventDetails {
-                    name: Some(name),
-                    index: Some(index as u64),
-                    ..Default::default()
-                };
-                let ended = self.event(last, t, details).map_err(|e| (e, last))?;
-                Ok::<_, Failed>((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended))
-            }
-        });
-        let width = if limit == 0 {
-            count.max(1)
-        } else {
-            limit as usize
+        let mut collected = Collected {
+            tolerance,
+            results: vec![None; count],
+            failures: 0,
+            last: started,
         };
-        let mut stream = futures::stream::iter(iterations).buffer_unordered(width);
-        let mut results: Vec<Option<Value>> = vec![None; count];
-        let tolerated = tolerance.count.is_some() || tolerance.percentage.is_some();
-        let mut failures = 0u64;
-        let mut last = started;
-        while let Some(r) = stream.next().await {
-            let (index, outcome, ended) = match r {
-                Ok(x) => x,
-                Err((e, _)) => return Err(e),
-            };
-            last = last.max(ended);
-            match outcome {
-                Ok(v) => results[index] = Some(Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone())),
-                Err(e) => {
-                    failures += 1;
-                    let within = tolerated
-                        && tolerance.count.is_none_or(|c| failures <= c)
-                        && tolerance
-                            .percentage
-                            .is_none_or(|p| (failures as f64) * 100.0 / (count.max(1) as f64) <= p);
-                    if !within {
-                        drop(stream);
-                        *prev =
-                            self.event(last, EventType::MapStateFailed, EventDetails::default())?;
-                        if tolerated {
-                            return Err(StatesError::new(
-                                names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                format!("The Map state failed because {failures} of its iterations failed, more than tolerated. Last error: {e}"),
-                            ));
-                        }
-                        return Err(e);
-                    }
-                    results[index] = Some(json!({ "Error": e.error, "Cause": e.cause }));
+        let outcome = if self.program.scopes[m.processor].all_instant {
+            // Iterations of instant states never wait, so whatever the concurrency, each runs
+            // to its end before the next starts: run them in order, without futures.
+            let mut outcome = Ok(());
+            for (index, input) in inputs.into_iter().enumerate() {
+                let it = self
+                    .instant_iteration(m.processor, &name, index, input, &outer, started)
+                    .await
+                    .map_err(|(e, _)| e)?;
+                if let Err(e) = collected.add(it) {
+                    outcome = Err(e);
+                    break;
                 }
+                if index % YIELD_EVERY as usize == YIELD_EVERY as usize - 1 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            outcome
+        } else {
+            let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
+                let frame = Frame::child(Arc::clone(&outer));
+                self.iteration(m.processor, name.clone(), index, input, frame, started)
+            });
+            let width = if limit == 0 {
+                count.max(1)
+            } else {
+                limit as usize
+            };
+            let mut stream = futures::stream::iter(iterations).buffer_unordered(width);
+            let mut outcome = Ok(());
+            while let Some(r) = stream.next().await {
+                if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            outcome
+        };
+        let last = collected.last;
+        match outcome {
+            Ok(()) => {
+                *prev = self.event(last, EventType::MapStateSucceeded, EventDetails::default())?;
+                Ok(Value::Array(
+                    collected
+                        .results
+                        .into_iter()
+                        .map(|r| r.unwrap_or(Value::Null))
+                        .collect(),
+                ))
+            }
+            Err(e) => {
+                *prev = self.event(last, EventType::MapStateFailed, EventDetails::default())?;
+                Err(e)
             }
         }
-        *prev = self.event(last, EventType::MapStateSucceeded, EventDetails::default())?;
-        Ok(Value::Array(
-            results
-                .into_iter()
-                .map(|r| r.unwrap_or(Value::Null))
-                .collect(),
-        ))
+    }
+
+    /// One Map iteration, with its started and ended events.
+    async fn iteration(
+        &self,
+        processor: ScopeId,
+        name: Arc<str>,
+        index: usize,
+        input: Arc<Value>,
+        frame: Frame,
+        started: u64,
+    ) -> Result<Iteration, Failed> {
+        let it_started = self.iteration_started(&name, index, started)?;
+        let r = self.run_scope(processor, input, frame, it_started).await;
+        if let Some(p) = &self.progress {
+            p.map_item_done();
+        }
+        self.iteration_ended(&name, index, r)
+    }
+
+    /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
+    /// runs long, the rest as a future.
+    async fn instant_iteration(
+        &self,
+        processor: ScopeId,
+        name: &Arc<str>,
+        index: usize,
+        input: Arc<Value>,
+        outer: &Arc<Frame>,
+        started: u64,
+    ) -> Result<Iteration, Failed> {
+        let it_started = self.iteration_started(name, index, started)?;
+        let mut frame = Frame::child(Arc::clone(outer));
+        let r = match self.run_instant_scope(processor, input, &mut frame, it_started, YIELD_EVERY)
+        {
+            Ok(Instant::Done(v, last)) => Ok((v, last)),
+            Ok(Instant::Paused(at)) => self.resume_scope(processor, at, frame).await,
+            Err(f) => Err(f),
+        };
+        if let Some(p) = &self.progress {
+            p.map_item_done();
+        }
+        self.iteration_ended(name, index, r)
+    }
+
+    fn iteration_started(
+        &self,
+        name: &Arc<str>,
+        index: usize,
+        started: u64,
+    ) -> Result<u64, Failed> {
+        let details = EventDetails {
+            name: Some(name.clone()),
+            index: Some(index as u64),
+            ..Default::default()
+        };
+        self.event(started, EventType::MapIterationStarted, details)
+            .map_err(|e| (e, started))
+    }
+
+    fn iteration_ended(
+        &self,
+        name: &Arc<str>,
+        index: usize,
+        r: Result<(Arc<Value>, u64), Failed>,
+    ) -> Result<Iteration, Failed> {
+        let (t, last) = match &r {
+            Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
+            Err((_, last)) => (EventType::MapIterationFailed, *last),
+        };
+        let details = EventDetails {
+            name: Some(name.clone()),
+            index: Some(index as u64),
+            ..Default::default()
+        };
+        let ended = self.event(last, t, details).map_err(|e| (e, last))?;
+        Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended))
+    }
+}
+
+/// A finished Map iteration: its index, its output or error, and its last event.
+type Iteration = (usize, Result<Arc<Value>, StatesError>, u64);
+
+/// The outcomes of a Map's iterations, in item order.
+struct Collected {
+    tolerance: Tolerance,
+    results: Vec<Option<Value>>,
+    failures: u64,
+    /// The latest event of any iteration.
+    last: u64,
+}
+
+impl Collected {
+    /// Records an iteration; the error that fails the Map when it is one failure too many.
+    fn add(&mut self, (index, outcome, ended): Iteration) -> Result<(), StatesError> {
+        let t = self.tolerance;
+        self.last = self.last.max(ended);
+        match outcome {
+            Ok(v) => {
+                self.results[index] = Some(Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
+            }
+            Err(e) => {
+                self.failures += 1;
+                let failures = self.failures;
+                let count = self.results.len();
+                let tolerated = t.count.is_some() || t.percentage.is_some();
+                let within = tolerated
+                    && t.count.is_none_or(|c| failures <= c)
+                    && t.percentage
+                        .is_none_or(|p| (failures as f64) * 100.0 / (count.max(1) as f64) <= p);
+                if !within {
+                    if tolerated {
+                        return Err(StatesError::new(
+                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            format!("The Map state failed because {failures} of its iterations failed, more than tolerated. Last error: {e}"),
+                        ));
+                    }
+                    return Err(e);
+                }
+                self.results[index] = Some(json!({ "Error": e.error, "Cause": e.cause }));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -187,10 +187,12 @@ impl Log {
 pub(crate) struct HistoryFull;
 
 impl History {
-    pub(crate) fn new(recorded: bool, limit: Option<u64>) -> Self {
+    /// A history with room for `expected` events up front (a hint: it grows past it).
+    pub(crate) fn new(recorded: bool, limit: Option<u64>, expected: usize) -> Self {
+        let room = if recorded { expected } else { 0 };
         History {
             inner: Arc::new(Mutex::new(Log {
-                events: Vec::new(),
+                events: Vec::with_capacity(room),
                 recorded,
                 count: 0,
                 limit,

@@ -13,6 +13,7 @@ use super::program::{
 use super::vars::Frame;
 use crate::error::StatesError;
 use crate::timestamp::Timestamp;
+use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -287,7 +288,7 @@ impl Shared {
                     );
                     (args, limits)
                 };
-                Arc::new(self.invoke(run, task, args, limits, prev).await?)
+                self.invoke(run, task, args, limits, prev).await?
             }
             Kind::Parallel { branches } => {
                 let args = {
@@ -300,7 +301,11 @@ impl Shared {
                         None => Arc::clone(input),
                     }
                 };
-                Arc::new(self.parallel(run, branches, args, frame, prev).await?)
+                Arc::new(
+                    self.parallel(run, branches, args, frame, prev)
+                        .boxed()
+                        .await?,
+                )
             }
             Kind::Map(m) => {
                 let iterations = {
@@ -409,7 +414,11 @@ impl Shared {
                         tolerance: Tolerance { count, percentage },
                     }
                 };
-                Arc::new(self.map_iterations(run, m, iterations, frame, prev).await?)
+                Arc::new(
+                    self.map_iterations(run, m, iterations, frame, prev)
+                        .boxed()
+                        .await?,
+                )
             }
             _ => unreachable!("Choice, Succeed, Fail and Wait run in jsonata_state"),
         };

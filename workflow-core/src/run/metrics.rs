@@ -1,6 +1,7 @@
 //! Per-task metrics: invocations, errors, retries, durations and concurrency.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -41,31 +42,90 @@ impl TaskMetrics {
     }
 }
 
+/// One resource's counters: atomics, so that a call touches the shared table at most once.
 #[derive(Debug, Default)]
 struct Entry {
-    metrics: TaskMetrics,
-    in_flight: u64,
+    invocations: AtomicU64,
+    errors: AtomicU64,
+    retries: AtomicU64,
+    in_flight: AtomicU64,
+    peak_concurrency: AtomicU64,
+    calls: Mutex<Calls>,
+}
+
+/// The durations (and start times, when recorded) of the latest calls.
+#[derive(Debug, Default)]
+struct Calls {
+    durations: Vec<Duration>,
+    starts: Vec<Instant>,
+}
+
+impl Entry {
+    fn snapshot(&self) -> TaskMetrics {
+        let calls = lock(&self.calls);
+        TaskMetrics {
+            invocations: self.invocations.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            peak_concurrency: self.peak_concurrency.load(Ordering::Relaxed),
+            durations: calls.durations.clone(),
+            call_starts: calls.starts.clone(),
+        }
+    }
 }
 
 /// The metrics of every task, keyed by resource (or function name for Lambda invocations).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    tasks: Mutex<HashMap<Arc<str>, Entry>>,
+    tasks: Mutex<HashMap<Arc<str>, Arc<Entry>>>,
+    /// The entry found last, under the very key (same allocation) it was asked for: a Map of
+    /// tasks asks for one key over and over, and comparing pointers is cheaper than hashing.
+    last: Mutex<Option<(Arc<str>, Arc<Entry>)>>,
     call_times: bool,
 }
 
-/// Marks a call in flight until dropped.
-pub(crate) struct InFlight<'a> {
-    metrics: &'a Metrics,
-    key: Arc<str>,
+/// A call in flight, from [`Metrics::start`] until [`finished`](InFlight::finished) (or drop:
+/// an abandoned call, whose duration is not recorded).
+pub(crate) struct InFlight {
+    entry: Arc<Entry>,
+    call_times: bool,
+    done: bool,
 }
 
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        if let Some(e) = self.metrics.lock().get_mut(&self.key) {
-            e.in_flight = e.in_flight.saturating_sub(1);
+impl InFlight {
+    /// Records the call's duration (and start time, when recorded) and whether it succeeded.
+    pub(crate) fn finished(mut self, started: tokio::time::Instant, ok: bool) {
+        let took = started.elapsed();
+        self.done = true;
+        self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if !ok {
+            self.entry.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut calls = lock(&self.entry.calls);
+        // Recording call times keeps every call (the concurrency report needs them all);
+        // otherwise only the recent durations are kept, so a long-lived runner stays bounded.
+        if !self.call_times && calls.durations.len() >= 2 * RECENT_DURATIONS {
+            let excess = calls.durations.len() - RECENT_DURATIONS;
+            calls.durations.drain(..excess);
+        }
+        calls.durations.push(took);
+        if self.call_times {
+            calls.starts.push(started.into_std());
         }
     }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.done {
+            self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the data is intact.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Metrics {
@@ -80,51 +140,40 @@ impl Metrics {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Entry>> {
-        self.tasks.lock().unwrap_or_else(|p| p.into_inner())
+    fn entry(&self, key: &Arc<str>) -> Arc<Entry> {
+        let mut last = lock(&self.last);
+        if let Some((k, e)) = &*last {
+            if Arc::ptr_eq(k, key) {
+                return Arc::clone(e);
+            }
+        }
+        let entry = Arc::clone(lock(&self.tasks).entry(key.clone()).or_default());
+        *last = Some((key.clone(), Arc::clone(&entry)));
+        entry
     }
 
-    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight<'_> {
-        let mut map = self.lock();
-        let e = map.entry(key.clone()).or_default();
-        e.metrics.invocations += 1;
-        e.in_flight += 1;
-        e.metrics.peak_concurrency = e.metrics.peak_concurrency.max(e.in_flight);
+    /// Counts a call to `key` as started and in flight.
+    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight {
+        let entry = self.entry(key);
+        entry.invocations.fetch_add(1, Ordering::Relaxed);
+        let now = entry.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);
         InFlight {
-            metrics: self,
-            key: key.clone(),
-        }
-    }
-
-    pub(crate) fn finished(&self, key: &Arc<str>, started: tokio::time::Instant, ok: bool) {
-        let took = started.elapsed();
-        let mut map = self.lock();
-        let e = map.entry(key.clone()).or_default();
-        let m = &mut e.metrics;
-        // Recording call times keeps every call (the concurrency report needs them all);
-        // otherwise only the recent durations are kept, so a long-lived runner stays bounded.
-        if !self.call_times && m.durations.len() >= 2 * RECENT_DURATIONS {
-            m.durations.drain(..m.durations.len() - RECENT_DURATIONS);
-        }
-        m.durations.push(took);
-        if self.call_times {
-            m.call_starts.push(started.into_std());
-        }
-        if !ok {
-            e.metrics.errors += 1;
+            entry,
+            call_times: self.call_times,
+            done: false,
         }
     }
 
     pub(crate) fn retried(&self, key: &Arc<str>) {
-        self.lock().entry(key.clone()).or_default().metrics.retries += 1;
+        self.entry(key).retries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A snapshot of every task's metrics, sorted by resource.
     pub fn snapshot(&self) -> Vec<(String, TaskMetrics)> {
-        let mut v: Vec<_> = self
-            .lock()
+        let mut v: Vec<_> = lock(&self.tasks)
             .iter()
-            .map(|(k, e)| (k.to_string(), e.metrics.clone()))
+            .map(|(k, e)| (k.to_string(), e.snapshot()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
@@ -135,20 +184,53 @@ impl Metrics {
 mod tests {
     use super::*;
 
+    /// Records 10,000 calls taking 0, 1, 2, ... ms (on a paused clock, so exactly).
+    fn ten_thousand_calls(m: &Metrics, key: &Arc<str>) {
+        let now = tokio::time::Instant::now();
+        for i in 0..10_000u64 {
+            m.start(key).finished(now - Duration::from_millis(i), true);
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn durations_stay_bounded_and_keep_the_latest_calls() {
         let m = Metrics::default();
         let key: Arc<str> = Arc::from("f");
-        let now = tokio::time::Instant::now();
-        for i in 0..10_000u64 {
-            drop(m.start(&key));
-            m.finished(&key, now - Duration::from_millis(i), true);
-        }
+        ten_thousand_calls(&m, &key);
         let (_, t) = &m.snapshot()[0];
         assert_eq!(t.invocations, 10_000);
         assert!((RECENT_DURATIONS..=2 * RECENT_DURATIONS).contains(&t.durations.len()));
         assert_eq!(t.durations.last(), Some(&Duration::from_millis(9_999)));
         let n = t.durations.len() as u64;
         assert_eq!(t.durations[0], Duration::from_millis(10_000 - n));
+        assert!(t.call_starts.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn recording_call_times_keeps_every_call_with_its_start() {
+        let m = Metrics::recording_call_times();
+        let key: Arc<str> = Arc::from("f");
+        ten_thousand_calls(&m, &key);
+        let (_, t) = &m.snapshot()[0];
+        assert_eq!((t.durations.len(), t.call_starts.len()), (10_000, 10_000));
+        assert_eq!(t.durations[0], Duration::ZERO);
+    }
+
+    #[test]
+    fn the_peak_counts_calls_in_flight_at_once_per_key() {
+        let m = Metrics::default();
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
+        let first = m.start(&a);
+        let other = m.start(&b);
+        // Another allocation of the same name finds the same entry.
+        let second = m.start(&Arc::from("a"));
+        drop(first);
+        second.finished(tokio::time::Instant::now(), false);
+        drop(other);
+        let snapshot = m.snapshot();
+        assert_eq!(snapshot[0].1.peak_concurrency, 2);
+        assert_eq!(snapshot[0].1.invocations, 2);
+        assert_eq!(snapshot[0].1.errors, 1);
+        assert_eq!(snapshot[1].1.peak_concurrency, 1);
     }
 }

@@ -41,7 +41,7 @@ use exec::{ExecutionInfo, Limits, Shared};
 use history::History;
 use program::Program;
 use serde_json::Value;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -189,6 +189,9 @@ pub struct Runner {
     options: RunOptions,
     metrics: Arc<Metrics>,
     counter: Arc<AtomicU64>,
+    /// The length of the last recorded history: the next one reserves that much room, so that
+    /// repeated executions of a machine do not grow their history by copying it.
+    history_hint: Arc<AtomicUsize>,
 }
 
 /// A running execution started with [`Runner::start`].
@@ -259,6 +262,7 @@ impl Runner {
             options: RunOptions::default(),
             metrics: Arc::new(Metrics::default()),
             counter: Arc::new(AtomicU64::new(0)),
+            history_hint: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -326,7 +330,11 @@ impl Runner {
             program: Arc::clone(&self.machine.program),
             tasks: Arc::clone(&self.tasks),
             mocks: self.mocks.clone().map(mock::MockSession::new),
-            history: History::new(self.options.record_history, self.options.max_history_events),
+            history: History::new(
+                self.options.record_history,
+                self.options.max_history_events,
+                self.history_hint.load(Ordering::Relaxed),
+            ),
             clock,
             limits: Limits {
                 payload_bytes: self.options.max_payload_bytes,
@@ -439,6 +447,10 @@ impl Runner {
             }
         };
         execution.history = shared.history.take();
+        if self.options.record_history {
+            self.history_hint
+                .store(execution.history.len(), Ordering::Relaxed);
+        }
         execution
     }
 }

@@ -28,6 +28,9 @@ pub(crate) struct Program {
 pub(crate) struct ScopeProgram {
     pub start: StateId,
     pub nodes: Vec<Node>,
+    /// Whether every state of the scope is [instant](Node::instant), so that a run of it never
+    /// waits and iterations or branches of it can run one after the other without futures.
+    pub all_instant: bool,
 }
 
 /// One compiled state.
@@ -45,6 +48,9 @@ pub(crate) struct Node {
     pub jsonata: Option<Box<JsonataIo>>,
     /// Whether any path of the state reads `$$`, so the context object must be built.
     pub uses_context: bool,
+    /// Whether the state never waits: a JSONPath-mode Pass, Choice, Succeed or Fail, which the
+    /// interpreter runs without building a future.
+    pub instant: bool,
 }
 
 /// JSONata-mode input and output of a state.
@@ -116,6 +122,9 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct TaskNode {
     pub resource: Arc<str>,
+    /// The name a handler is looked up by: the function name of a Lambda ARN, else the
+    /// resource (`lambda:invoke` names its function in its parameters instead).
+    pub handler_key: Arc<str>,
     pub invoke: Invoke,
     pub timeout: Option<IntField>,
     pub heartbeat: Option<IntField>,
@@ -342,6 +351,7 @@ impl Compiler {
         self.scopes.push(ScopeProgram {
             start: 0,
             nodes: Vec::new(),
+            all_instant: false,
         });
         let index: HashMap<&str, StateId> = states
             .keys()
@@ -364,7 +374,12 @@ impl Compiler {
             let node = self.node(name, state, ql, &index, ptr);
             nodes.push(node);
         }
-        self.scopes[id] = ScopeProgram { start, nodes };
+        let all_instant = nodes.iter().all(|n| n.instant);
+        self.scopes[id] = ScopeProgram {
+            start,
+            nodes,
+            all_instant,
+        };
         id
     }
 
@@ -567,8 +582,13 @@ impl Compiler {
                 } else {
                     Invoke::Other
                 };
+                let handler_key = match invoke {
+                    Invoke::LambdaArn => task::lambda_function_name(&s.resource),
+                    _ => None,
+                };
                 Kind::Task(Box::new(TaskNode {
                     resource: Arc::from(s.resource.as_str()),
+                    handler_key: Arc::from(handler_key.unwrap_or(&s.resource)),
                     invoke,
                     timeout: self.int_field(
                         &s.timeout_seconds,
@@ -842,6 +862,11 @@ impl Compiler {
                 .any(Jt::uses_context)
         });
         let uses_context = jsonata_context || node_uses_context(&kind, &io, assign.as_ref());
+        let instant = jsonata.is_none()
+            && matches!(
+                kind,
+                Kind::Pass { .. } | Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. }
+            );
         Node {
             name: Arc::from(name),
             kind,
@@ -852,6 +877,7 @@ impl Compiler {
             assign,
             jsonata,
             uses_context,
+            instant,
         }
     }
 }

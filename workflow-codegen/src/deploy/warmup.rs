@@ -7,8 +7,11 @@
 //! how many more at peak hours on a second schedule (a `cron(...)`). Tasks sharing a schedule
 //! share a warmer.
 
-use crate::report::TaskReport;
 use serde_json::{json, Map, Value};
+
+/// The payload serverless-plugin-warmup sends by default has this `source`:
+/// `{"source": "serverless-plugin-warmup"}`.
+pub const WARMUP_SOURCE: &str = "serverless-plugin-warmup";
 
 /// The plugin's default schedule.
 pub const DEFAULT_SCHEDULE: &str = "rate(5 minutes)";
@@ -33,14 +36,20 @@ pub struct PeakWarmer {
     pub concurrency: u32,
 }
 
-/// A schedule the plugin (and EventBridge) would refuse.
+/// Why warmer settings cannot be emitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("task `{task}`: schedule `{schedule}` is not `rate(1 minute|hour|day)`, `rate(N minutes|hours|days)` with N > 1, or `cron(` six fields `)`")]
-pub struct ScheduleError {
-    /// The task whose settings hold it.
-    pub task: String,
-    /// The schedule as written.
-    pub schedule: String,
+pub enum WarmupError {
+    /// A schedule the plugin (and EventBridge) would refuse.
+    #[error("task `{task}`: schedule `{schedule}` is not `rate(1 minute|hour|day)`, `rate(N minutes|hours|days)` with N > 1, or `cron(` six fields `)`")]
+    Schedule {
+        /// The task whose settings hold it.
+        task: String,
+        /// The schedule as written.
+        schedule: String,
+    },
+    /// The serverless document to add to has a key of the wrong kind.
+    #[error("serverless document: {0}")]
+    Document(String),
 }
 
 impl WarmerSettings {
@@ -66,17 +75,6 @@ impl WarmerSettings {
             concurrency,
         });
         self
-    }
-
-    /// Sizes a warmer from a measured run: the base keeps `⌈λ×W⌉` instances (the mean
-    /// concurrency Lambda needs at the measured rate), the peak `⌈λpeak×W⌉` or the observed peak,
-    /// whichever is larger, on `peak_schedule`.
-    pub fn from_report(task: &TaskReport, peak_schedule: impl Into<String>) -> Self {
-        let base = task.lambda_concurrency().ceil().max(1.0) as u32;
-        let peak = (task.lambda_peak_concurrency().ceil() as u32)
-            .max(task.peak_concurrency as u32)
-            .max(base);
-        WarmerSettings::new(base).peak(peak_schedule, peak)
     }
 }
 
@@ -120,10 +118,11 @@ pub struct WarmupConfig {
 ///
 /// Warmers are named `warmer` (base schedules) and `peakWarmer` (peak schedules), with a number
 /// appended when several distinct schedules need several warmers. Each warmer is `prewarm`ed on
-/// deploy and sends the plugin's default payload, which [`crate::is_warmup_event`] recognises.
+/// deploy and sends the plugin's default payload, on which workflow-lambda's handlers return
+/// early.
 ///
 /// ```
-/// use workflow_lambda::warmer::{serverless_warmup, WarmerSettings};
+/// use workflow_codegen::deploy::warmup::{serverless_warmup, WarmerSettings};
 /// let settings = WarmerSettings::new(2).peak("cron(0/5 8-17 ? * MON-FRI *)", 20);
 /// let config = serverless_warmup(&[("verifyToken", &settings)]).unwrap();
 /// assert_eq!(config.custom["warmer"]["events"][0]["schedule"], "rate(5 minutes)");
@@ -131,7 +130,7 @@ pub struct WarmupConfig {
 /// ```
 pub fn serverless_warmup(
     functions: &[(&str, &WarmerSettings)],
-) -> Result<WarmupConfig, ScheduleError> {
+) -> Result<WarmupConfig, WarmupError> {
     let mut warmers: Vec<(String, String)> = Vec::new(); // (name, schedule)
     let mut warmer_for = |base: &str, schedule: &str| -> String {
         if let Some((name, _)) = warmers
@@ -155,7 +154,7 @@ pub fn serverless_warmup(
             if is_valid_schedule(schedule) {
                 Ok(())
             } else {
-                Err(ScheduleError {
+                Err(WarmupError::Schedule {
                     task: (*function).to_owned(),
                     schedule: schedule.to_owned(),
                 })
@@ -187,7 +186,7 @@ pub fn serverless_warmup(
                     "enabled": false,
                     "events": [{"schedule": schedule}],
                     "prewarm": true,
-                    "payload": {"source": crate::WARMUP_SOURCE},
+                    "payload": {"source": WARMUP_SOURCE},
                 }),
             )
         })
@@ -198,10 +197,51 @@ pub fn serverless_warmup(
     })
 }
 
+impl WarmupConfig {
+    /// Adds this configuration to a serverless.yml document (as JSON): the plugin to `plugins`,
+    /// the warmers to `custom.warmup`, and each function's `warmup` block to
+    /// `functions.<name>` (created when absent; the function's other keys are kept). A document
+    /// that is not an object, or whose `plugins`, `custom` or `functions` is not of the right
+    /// kind, is an error naming the key.
+    pub fn add_to_serverless(&self, doc: &mut Value) -> Result<(), WarmupError> {
+        let bad = |what: &str| WarmupError::Document(what.to_owned());
+        let root = doc
+            .as_object_mut()
+            .ok_or_else(|| bad("the serverless document is not an object"))?;
+        let plugins = root
+            .entry("plugins")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .ok_or_else(|| bad("`plugins` is not a list"))?;
+        if !plugins.iter().any(|p| p == "serverless-plugin-warmup") {
+            plugins.push(json!("serverless-plugin-warmup"));
+        }
+        let custom = root
+            .entry("custom")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or_else(|| bad("`custom` is not an object"))?;
+        custom.insert("warmup".to_owned(), self.custom.clone());
+        let functions = root
+            .entry("functions")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or_else(|| bad("`functions` is not an object"))?;
+        for (name, block) in &self.functions {
+            functions
+                .entry(name.clone())
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .ok_or_else(|| bad(&format!("`functions.{name}` is not an object")))?
+                .insert("warmup".to_owned(), block.clone());
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn schedules_follow_the_plugins_syntax() {
@@ -261,32 +301,38 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_schedule_names_the_task() {
-        let e = serverless_warmup(&[("f", &WarmerSettings::new(1).schedule("rate(5 minute)"))])
-            .unwrap_err();
-        assert_eq!(e.task, "f");
-        assert!(e.to_string().contains("rate(5 minute)"));
+    fn the_config_merges_into_a_serverless_document_keeping_what_is_there() {
+        let config = serverless_warmup(&[("verifyToken", &WarmerSettings::new(3))]).unwrap();
+        let mut doc = json!({
+            "service": "auth",
+            "plugins": ["serverless-step-functions"],
+            "functions": {"verifyToken": {"handler": "bootstrap"}},
+            "stepFunctions": {"stateMachines": {}}
+        });
+        config.add_to_serverless(&mut doc).unwrap();
+        config.add_to_serverless(&mut doc).unwrap(); // idempotent
+        assert_eq!(
+            doc["plugins"],
+            json!(["serverless-step-functions", "serverless-plugin-warmup"])
+        );
+        assert_eq!(doc["custom"]["warmup"], config.custom);
+        assert_eq!(doc["functions"]["verifyToken"]["handler"], "bootstrap");
+        assert_eq!(
+            doc["functions"]["verifyToken"]["warmup"]["warmer"]["concurrency"],
+            3
+        );
+        let mut bad = json!({"plugins": "x"});
+        assert_eq!(
+            config.add_to_serverless(&mut bad).unwrap_err().to_string(),
+            "serverless document: `plugins` is not a list"
+        );
     }
 
     #[test]
-    fn sizing_from_a_report_uses_littles_law_and_the_peak() {
-        let task = TaskReport {
-            resource: "verify".into(),
-            invocations: 1000,
-            errors: 0,
-            starts: None,
-            p50: Duration::from_millis(10),
-            p99: Duration::from_millis(12),
-            mean_duration: Duration::from_millis(10),
-            peak_concurrency: 9,
-            mean_concurrency: 4.2,
-            rate_per_second: 420.0,
-            peak_rate_per_second: 1100.0,
-            series_mean: Vec::new(),
-            series_peak: Vec::new(),
-        };
-        let s = WarmerSettings::from_report(&task, "cron(0/5 8-17 ? * MON-FRI *)");
-        assert_eq!(s.concurrency, 5); // ⌈420 × 0.010⌉
-        assert_eq!(s.peak.unwrap().concurrency, 11); // ⌈1100 × 0.010⌉ > observed 9
+    fn a_bad_schedule_names_the_task() {
+        let e = serverless_warmup(&[("f", &WarmerSettings::new(1).schedule("rate(5 minute)"))])
+            .unwrap_err();
+        assert!(matches!(&e, WarmupError::Schedule { task, .. } if task == "f"));
+        assert!(e.to_string().contains("rate(5 minute)"));
     }
 }
