@@ -14,6 +14,9 @@ with `cargo build --timings`, so only that crate compiles. Recorded per build:
 - `wall`: wall-clock of the whole `cargo build` (cargo's own fresh-checking included).
 The check that only the cleaned crate compiled (the wrapper's log names one crate) guards
 against a feature or fingerprint change rebuilding dependencies inside the timing.
+With --edit, instead of cleaning the crate, one constant in one task's body is changed (the
+same text length, so no span moves): rustc reruns with its incremental cache (in debug), as in
+an edit-build loop. The constant is set back to 0 at the end.
 Prints the medians and the ratio macro/plain of each, and writes them to DIR/results-PROFILE.json.
 """
 
@@ -60,8 +63,23 @@ def unit_timing(cwd, crate):
     return u["duration"], front["end"] - front["start"], code["end"] - code["start"]
 
 
-def build_once(cwd, crate, profile_args):
-    cargo(["clean", "-p", crate, *profile_args], cwd)
+EDITED = "extra_1: input.extra_0 % 1000 * 2 + "  # in task step_0's body, then one digit
+
+
+def edit(cwd, crate, digit):
+    """Sets the last digit of the constant in step_0's body (same length: no span moves)."""
+    path = os.path.join(cwd, crate, "src", "lib.rs")
+    text = open(path).read()
+    i = text.index(EDITED) + len(EDITED)
+    with open(path, "w") as f:
+        f.write(text[:i] + str(digit) + text[i + 1 :])
+
+
+def build_once(cwd, crate, profile_args, run):
+    if run is not None:
+        edit(cwd, crate, run % 9 + 1)
+    else:
+        cargo(["clean", "-p", crate, *profile_args], cwd)
     log = os.path.join(cwd, "target", "rustc-cpu.log")
     if os.path.exists(log):
         os.remove(log)
@@ -88,17 +106,23 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--release", action="store_true")
+    ap.add_argument(
+        "--edit",
+        action="store_true",
+        help="edit one constant in one task's body instead of cleaning the crate (a rebuild "
+        "that keeps the incremental cache, as in an edit-build loop)",
+    )
     a = ap.parse_args()
     cwd = os.path.abspath(a.dir)
     profile_args = ["--release"] if a.release else []
-    profile = "release" if a.release else "debug"
+    profile = ("release" if a.release else "debug") + ("-edit" if a.edit else "")
     print(f"measure.py: warming the dependency cache ({profile})", file=sys.stderr)
     cargo(["build", "--workspace", *profile_args], cwd)
     samples = {c: [] for c in CRATES}
     for r in range(a.runs):
         order = CRATES if r % 2 == 0 else CRATES[::-1]
         for crate in order:
-            s = build_once(cwd, crate, profile_args)
+            s = build_once(cwd, crate, profile_args, r if a.edit else None)
             samples[crate].append(s)
             print(
                 f"run {r + 1} {crate}: unit {s['unit']:.2f} s (frontend {s['frontend']:.2f}, "
@@ -106,6 +130,9 @@ def main():
                 f"wall {s['wall']:.2f} s",
                 file=sys.stderr,
             )
+    if a.edit:
+        for crate in CRATES:
+            edit(cwd, crate, 0)
     keys = ["unit", "frontend", "codegen", "rustc_cpu", "wall"]
     med = {c: {k: statistics.median(s[k] for s in samples[c]) for k in keys} for c in CRATES}
     ratio = {k: med["wf-macro"][k] / med["wf-plain"][k] for k in keys if med["wf-plain"][k] > 0}
