@@ -36,7 +36,7 @@ def pascal(name):
 
 
 class Task:
-    def __init__(self, k, per_class):
+    def __init__(self, k):
         self.k = k
         self.c = k % CLASSES
         self.out = (self.c + 1) % CLASSES
@@ -514,7 +514,7 @@ def main():
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     out = os.path.abspath(a.out)
-    tasks = [Task(k, a.per_class) for k in range(CLASSES * a.per_class)]
+    tasks = [Task(k) for k in range(CLASSES * a.per_class)]
     flow = Flow(tasks, a.states).build()
     end = flow.c
     ntasks = len(tasks) + 4
