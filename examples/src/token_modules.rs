@@ -199,24 +199,47 @@ impl SigningKey {
     }
 }
 
-/// The orders key (`init` of [`verify_orders`]).
-pub fn orders_key() -> SigningKey {
-    SigningKey::derive(Module::Orders)
+/// Why a verifier's instance could not initialise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    /// The key derivation did not finish.
+    Unavailable(String),
 }
 
-/// The users key (`init` of [`verify_users`]).
-pub fn users_key() -> SigningKey {
-    SigningKey::derive(Module::Users)
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyError::Unavailable(why) => write!(f, "the signing key is unavailable: {why}"),
+        }
+    }
 }
 
-/// The billing key (`init` of [`verify_billing`]).
-pub fn billing_key() -> SigningKey {
-    SigningKey::derive(Module::Billing)
+/// Derives `module`'s key off the async workers: the derivation is CPU-bound, and run inline
+/// it would stall every call in flight during a burst of cold starts.
+async fn derive_key(module: Module) -> Result<SigningKey, KeyError> {
+    tokio::task::spawn_blocking(move || SigningKey::derive(module))
+        .await
+        .map_err(|e| KeyError::Unavailable(e.to_string()))
 }
 
-/// The reports key (`init` of [`verify_reports`]).
-pub fn reports_key() -> SigningKey {
-    SigningKey::derive(Module::Reports)
+/// The orders key (`init` of [`verify_orders`], once per instance).
+pub async fn orders_key() -> Result<SigningKey, KeyError> {
+    derive_key(Module::Orders).await
+}
+
+/// The users key (`init` of [`verify_users`], once per instance).
+pub async fn users_key() -> Result<SigningKey, KeyError> {
+    derive_key(Module::Users).await
+}
+
+/// The billing key (`init` of [`verify_billing`], once per instance).
+pub async fn billing_key() -> Result<SigningKey, KeyError> {
+    derive_key(Module::Billing).await
+}
+
+/// The reports key (`init` of [`verify_reports`], once per instance).
+pub async fn reports_key() -> Result<SigningKey, KeyError> {
+    derive_key(Module::Reports).await
 }
 
 /// Verifies an orders token.
