@@ -453,6 +453,8 @@ pub struct TaskDef {
     pub output: TypeSchema,
     /// The in-process implementation, when there is one.
     pub handler: Option<Handler>,
+    /// How to keep its Lambda function warm (serverless-plugin-warmup), when it says.
+    pub warmer: Option<crate::deploy::warmup::WarmerSettings>,
 }
 
 impl TaskDef {
@@ -468,6 +470,7 @@ impl TaskDef {
             input: TypeSchema::any(),
             output: TypeSchema::any(),
             handler: None,
+            warmer: None,
         }
     }
 
@@ -510,6 +513,13 @@ impl TaskDef {
     /// Sets the in-process implementation.
     pub fn handler(mut self, handler: Handler) -> Self {
         self.handler = Some(handler);
+        self
+    }
+
+    /// Keeps the task's Lambda function warm as `settings` say (the serverless format emits
+    /// them for serverless-plugin-warmup).
+    pub fn warmer(mut self, settings: crate::deploy::warmup::WarmerSettings) -> Self {
+        self.warmer = Some(settings);
         self
     }
 }

@@ -19,6 +19,8 @@ pub struct TaskContext {
     pub state_name: Arc<str>,
     /// 0 for the first attempt, then 1, 2, ... for retries (`$$.State.RetryCount`).
     pub retry_count: u32,
+    /// The task token (`$$.Task.Token`) of this attempt, for callback-style handlers.
+    pub task_token: Arc<str>,
     pub(crate) heartbeat: Option<Arc<tokio::sync::Notify>>,
 }
 
@@ -29,6 +31,7 @@ impl TaskContext {
             resource: Arc::from(resource),
             state_name: Arc::from(state_name),
             retry_count: 0,
+            task_token: Arc::from(""),
             heartbeat: None,
         }
     }

@@ -575,3 +575,24 @@ async fn an_assign_over_the_size_limit_is_data_limit_exceeded() {
         .await;
     assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_sees_the_same_token_as_the_context_object() {
+    use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
+    struct Token;
+    impl TaskHandler for Token {
+        fn invoke(&self, _input: Value, ctx: TaskContext) -> TaskFuture {
+            Box::pin(async move { Ok(json!(&*ctx.task_token)) })
+        }
+    }
+    let def = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"token.$": "$$.Task.Token"},
+        "ResultSelector": {"seen.$": "$", "given.$": "$$.Task.Token"}, "End": true}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register("arn:aws:states:::sqs:sendMessage.waitForTaskToken", Token);
+    let exec = Runner::new(machine(def), tasks).run(json!({})).await;
+    let out = exec.output.unwrap();
+    assert!(!out["seen"].as_str().unwrap().is_empty());
+    assert_eq!(out["seen"], out["given"]);
+}

@@ -40,6 +40,8 @@ pub struct TaskRef {
     pub name: String,
     /// The `Resource` the definition calls it by (a Lambda ARN or function name).
     pub resource: String,
+    /// Its warmer settings, when it has some (the serverless format emits them).
+    pub warmer: Option<warmup::WarmerSettings>,
 }
 
 impl TaskRef {
@@ -48,7 +50,14 @@ impl TaskRef {
         TaskRef {
             name: name.into(),
             resource: resource.into(),
+            warmer: None,
         }
+    }
+
+    /// The same task with warmer settings (or none).
+    pub fn with_warmer(mut self, warmer: Option<warmup::WarmerSettings>) -> Self {
+        self.warmer = warmer;
+        self
     }
 
     /// Whether a Task state's `Resource` (or a `lambda:invoke` `FunctionName`) calls this task.
@@ -115,6 +124,9 @@ pub enum FormatError {
     /// `schema` was asked of a target without schemas.
     #[error("`{0}` has no JSON Schemas (only workflows declared in Rust have them)")]
     NoSchemas(String),
+    /// A task's warmer settings cannot be emitted.
+    #[error(transparent)]
+    Warmup(#[from] warmup::WarmupError),
 }
 
 impl Format {
@@ -167,7 +179,18 @@ impl Format {
             Format::Yaml => yaml::to_string(
                 &serde_json::to_value(target.definition).expect("the ASL model always serializes"),
             ),
-            Format::Serverless => yaml::to_string(&serverless(target)),
+            Format::Serverless => {
+                let warmers: Vec<(&str, &warmup::WarmerSettings)> = target
+                    .tasks
+                    .iter()
+                    .filter_map(|t| Some((t.name.as_str(), t.warmer.as_ref()?)))
+                    .collect();
+                if warmers.is_empty() {
+                    yaml::to_string(&serverless(target))
+                } else {
+                    yaml::to_string(&serverless_with_warmers(target, &warmers)?)
+                }
+            }
             Format::Cfn => yaml::to_string(&cloudformation(target)),
             Format::Schema => {
                 let schemas = target

@@ -248,3 +248,36 @@ fn a_task_ref_matches_its_arn_its_function_name_and_qualified_arns() {
     assert!(by_name.is_called_by("work"));
     assert!(by_name.is_called_by("arn:aws:lambda:us-east-1:1:function:work"));
 }
+
+#[test]
+fn serverless_format_adds_warmers_only_for_tasks_that_have_them() {
+    let def = mapreduce();
+    let plain = Format::Serverless.render(&target(&def, &tasks())).unwrap();
+    assert!(!plain.contains("warmup"), "{plain}");
+
+    let warm = warmup::WarmerSettings::new(2).peak("cron(0/5 8-17 ? * MON-FRI *)", 20);
+    let mut warmed = tasks();
+    warmed[0] = warmed[0].clone().with_warmer(Some(warm.clone()));
+    let yaml = Format::Serverless.render(&target(&def, &warmed)).unwrap();
+    let doc = serverless_with_warmers(&target(&def, &warmed), &[("map_function", &warm)]).unwrap();
+    assert_eq!(yaml, yaml::to_string(&doc));
+    assert_eq!(doc["plugins"], json!(["serverless-plugin-warmup"]));
+    assert_eq!(
+        doc["functions"],
+        json!({"mapFunction": {"warmup": {
+            "warmer": {"enabled": true, "concurrency": 2},
+            "peakWarmer": {"enabled": true, "concurrency": 20}}}})
+    );
+    // The function key is the one the stepFunctions block references.
+    assert!(yaml.contains("- MapFunctionLambdaFunction\n"), "{yaml}");
+    assert_eq!(
+        doc["stepFunctions"],
+        serverless(&target(&def, &tasks()))["stepFunctions"]
+    );
+
+    warmed[0].warmer = Some(warmup::WarmerSettings::new(1).schedule("rate(5 minute)"));
+    let e = Format::Serverless
+        .render(&target(&def, &warmed))
+        .unwrap_err();
+    assert!(e.to_string().contains("task `mapFunction`"), "{e}");
+}

@@ -59,7 +59,9 @@ impl Emit for crate::Workflow {
         let lower = crate::LowerOptions::default();
         crate::Workflow::tasks(self)
             .into_iter()
-            .map(|t| TaskRef::new(&t.name, lower.resource_arn(&t.resource)))
+            .map(|t| {
+                TaskRef::new(&t.name, lower.resource_arn(&t.resource)).with_warmer(t.warmer.clone())
+            })
             .collect()
     }
     fn schemas(&self) -> Option<Value> {

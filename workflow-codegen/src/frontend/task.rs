@@ -16,6 +16,77 @@ struct TaskAttrs {
     timeout: Option<u64>,
     heartbeat: Option<(u64, proc_macro2::Span)>,
     retry: Vec<RetrySpec>,
+    warm: Option<WarmSpec>,
+}
+
+/// `warm(concurrency = N, schedule = "..", peak = "..", peak_concurrency = M)`: how to keep
+/// the task's Lambda function warm (serverless-plugin-warmup).
+#[derive(Default)]
+struct WarmSpec {
+    concurrency: Option<u32>,
+    schedule: Option<String>,
+    peak: Option<(String, u32)>,
+}
+
+impl WarmSpec {
+    fn parse(meta: &syn::meta::ParseNestedMeta) -> syn::Result<WarmSpec> {
+        let mut w = WarmSpec::default();
+        let mut peak: Option<syn::LitStr> = None;
+        let mut peak_concurrency: Option<syn::LitInt> = None;
+        let schedule_of = |s: &syn::LitStr| -> syn::Result<String> {
+            let v = s.value();
+            if crate::deploy::warmup::is_valid_schedule(&v) {
+                Ok(v)
+            } else {
+                Err(syn::Error::new_spanned(
+                    s,
+                    format!("`{v}` is not a schedule serverless-plugin-warmup accepts: write `rate(5 minutes)`, `rate(1 hour)` or `cron(0/5 8-17 ? * MON-FRI *)` (six fields)"),
+                ))
+            }
+        };
+        meta.parse_nested_meta(|m| {
+            if m.path.is_ident("concurrency") {
+                let n: syn::LitInt = m.value()?.parse()?;
+                w.concurrency = Some(n.base10_parse()?);
+            } else if m.path.is_ident("schedule") {
+                let s: syn::LitStr = m.value()?.parse()?;
+                w.schedule = Some(schedule_of(&s)?);
+            } else if m.path.is_ident("peak") {
+                peak = Some(m.value()?.parse()?);
+            } else if m.path.is_ident("peak_concurrency") {
+                peak_concurrency = Some(m.value()?.parse()?);
+            } else {
+                return Err(m.error("unknown `warm` setting; expected `concurrency = N`, `schedule = \"..\"`, `peak = \"..\"` or `peak_concurrency = N`"));
+            }
+            Ok(())
+        })?;
+        match (peak, peak_concurrency) {
+            (Some(s), Some(n)) => w.peak = Some((schedule_of(&s)?, n.base10_parse()?)),
+            (None, None) => {}
+            (Some(s), None) => {
+                return Err(syn::Error::new_spanned(s, "`peak` needs `peak_concurrency = N`: how many instances to keep warm at peak hours"));
+            }
+            (None, Some(n)) => {
+                return Err(syn::Error::new_spanned(
+                    n,
+                    "`peak_concurrency` needs `peak = \"cron(..)\"`: when the peak hours are",
+                ));
+            }
+        }
+        Ok(w)
+    }
+
+    fn to_tokens(&self) -> TokenStream {
+        let concurrency = self.concurrency.unwrap_or(1);
+        let mut out = quote!(::workflow_codegen::deploy::warmup::WarmerSettings::new(#concurrency));
+        if let Some(s) = &self.schedule {
+            out.extend(quote!(.schedule(#s)));
+        }
+        if let Some((s, n)) = &self.peak {
+            out.extend(quote!(.peak(#s, #n)));
+        }
+        out
+    }
 }
 
 /// What the frontend reads from the task fn.
@@ -89,9 +160,11 @@ fn parse_attrs(cx: &Ctxt, attr: TokenStream) -> TaskAttrs {
             a.heartbeat = Some((v, n.span()));
         } else if meta.path.is_ident("retry") {
             a.retry.push(RetrySpec::parse(&meta)?);
+        } else if meta.path.is_ident("warm") {
+            a.warm = Some(WarmSpec::parse(&meta)?);
         } else {
             return Err(meta.error(
-                "unknown `#[task]` setting; expected `resource = \"..\"`, `timeout = N`, `heartbeat = N` or `retry(..)`",
+                "unknown `#[task]` setting; expected `resource = \"..\"`, `timeout = N`, `heartbeat = N`, `retry(..)` or `warm(..)`",
             ));
         }
         Ok(())
@@ -196,6 +269,10 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
     if let Some(doc) = doc_comment(&item.attrs) {
         settings.extend(quote!(.comment(#doc)));
     }
+    if let Some(w) = &attrs.warm {
+        let w = w.to_tokens();
+        settings.extend(quote!(.warmer(#w)));
+    }
     let checks: Vec<TokenStream> = attrs
         .retry
         .iter()
@@ -289,6 +366,39 @@ mod tests {
             out.contains("`heartbeat` must be shorter than `timeout`"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn warm_settings_become_the_tasks_warmer() {
+        let item: ItemFn = parse_quote! { async fn verify(r: Request) -> Verdict { todo!() } };
+        let out = expand(
+            quote!(warm(
+                concurrency = 2,
+                peak = "cron(0/5 8-17 ? * MON-FRI *)",
+                peak_concurrency = 20
+            )),
+            item.to_token_stream(),
+        )
+        .to_string();
+        assert!(out.contains(". warmer (:: workflow_codegen :: deploy :: warmup :: WarmerSettings :: new (2u32) . peak (\"cron(0/5 8-17 ? * MON-FRI *)\" , 20u32))"), "{out}");
+    }
+
+    #[test]
+    fn bad_warm_settings_say_what_to_write() {
+        let item: ItemFn = parse_quote! { async fn verify(r: Request) -> Verdict { todo!() } };
+        let out = expand(
+            quote!(warm(schedule = "every 5 minutes")),
+            item.to_token_stream(),
+        )
+        .to_string();
+        assert!(
+            out.contains("is not a schedule serverless-plugin-warmup accepts"),
+            "{out}"
+        );
+        let out = expand(quote!(warm(peak = "rate(1 hour)")), item.to_token_stream()).to_string();
+        assert!(out.contains("`peak` needs `peak_concurrency = N`"), "{out}");
+        let out = expand(quote!(warm(concurency = 2)), item.to_token_stream()).to_string();
+        assert!(out.contains("unknown `warm` setting"), "{out}");
     }
 
     #[test]

@@ -77,8 +77,8 @@ pub(crate) struct Cursor {
 
 /// How a plain-loop run of an all-instant scope stopped.
 enum Instant {
-    /// The scope ended with this output; the line's last event.
-    Done(Arc<Value>, u64),
+    /// The scope ended with this output; the line's last event and its time.
+    Done(Arc<Value>, u64, i64),
     /// The budget ran out here.
     Paused(Cursor),
 }
@@ -215,7 +215,16 @@ impl Shared {
         if let Some((index, value)) = item {
             ctx["Map"] = json!({ "Item": { "Index": index, "Value": value } });
         }
+        if matches!(run.node.kind, Kind::Task(_)) {
+            ctx["Task"] = json!({ "Token": self.task_token(run) });
+        }
         ctx
+    }
+
+    /// `$$.Task.Token`: names this attempt of this Task state in this execution (the handler
+    /// sees the same token in its `TaskContext`).
+    fn task_token(&self, run: &StateRun<'_>) -> String {
+        format!("{}#{}#{}", self.info.id, run.entered_id, run.retry_count)
     }
 
     /// Runs one scope from its StartAt to an End, Succeed or Fail.
@@ -291,6 +300,7 @@ impl Shared {
         input: Arc<Value>,
         frame: &mut Frame,
         prev: u64,
+        now: i64,
         budget: u32,
     ) -> Result<Instant, Failed> {
         let prog = &self.program.scopes[scope];
@@ -298,7 +308,7 @@ impl Shared {
             id: prog.start,
             input,
             prev,
-            now: self.now(),
+            now,
         };
         for _ in 0..budget {
             let node = &prog.nodes[at.id];
@@ -313,7 +323,7 @@ impl Shared {
                     at.id = n;
                     at.input = output;
                 }
-                None => return Ok(Instant::Done(output, at.prev)),
+                None => return Ok(Instant::Done(output, at.prev, at.now)),
             }
         }
         Ok(Instant::Paused(at))
@@ -811,6 +821,7 @@ impl Shared {
             resource: function.clone(),
             state_name: node.name.clone(),
             retry_count: run.retry_count,
+            task_token: Arc::from(self.task_token(run)),
             heartbeat: heartbeat.as_ref().map(|(_, n)| Arc::clone(n)),
         };
         let mocked = self.mocks.as_ref().and_then(|m| m.respond(&node.name));
@@ -955,14 +966,19 @@ impl Shared {
             // starts whatever the concurrency, so run them in order, without futures.
             let mut outs = Vec::with_capacity(branches.len());
             let mut failed = None;
+            let mut now = self.now();
             for &b in branches {
                 let mut frame = Frame::child(Arc::clone(&outer));
                 let input = Arc::clone(&input);
-                let r = match self.run_instant_scope(b, input, &mut frame, started, YIELD_EVERY) {
-                    Ok(Instant::Done(v, last)) => Ok((v, last)),
-                    Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
-                    Err(f) => Err(f),
-                };
+                let r =
+                    match self.run_instant_scope(b, input, &mut frame, started, now, YIELD_EVERY) {
+                        Ok(Instant::Done(v, last, end)) => {
+                            now = end;
+                            Ok((v, last))
+                        }
+                        Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
+                        Err(f) => Err(f),
+                    };
                 match r {
                     Ok(out) => outs.push(out),
                     Err(f) => {
@@ -1261,12 +1277,12 @@ impl Shared {
         frame: Frame,
         started: u64,
     ) -> Result<Iteration, Failed> {
-        let it_started = self.iteration_started(&name, index, started)?;
+        let it_started = self.iteration_started(&name, index, started, self.now())?;
         let r = self.run_scope(processor, input, frame, it_started).await;
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(&name, index, r)
+        self.iteration_ended(&name, index, r, self.now())
     }
 
     /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
@@ -1280,18 +1296,26 @@ impl Shared {
         outer: &Arc<Frame>,
         started: u64,
     ) -> Result<Iteration, Failed> {
-        let it_started = self.iteration_started(name, index, started)?;
+        // One clock reading per event: the iteration's events and its states' are back to back.
+        let now = self.now();
+        let it_started = self.iteration_started(name, index, started, now)?;
         let mut frame = Frame::child(Arc::clone(outer));
-        let r = match self.run_instant_scope(processor, input, &mut frame, it_started, YIELD_EVERY)
-        {
-            Ok(Instant::Done(v, last)) => Ok((v, last)),
-            Ok(Instant::Paused(at)) => self.resume_scope(processor, at, frame).await,
-            Err(f) => Err(f),
+        let (r, end) = match self.run_instant_scope(
+            processor,
+            input,
+            &mut frame,
+            it_started,
+            now,
+            YIELD_EVERY,
+        ) {
+            Ok(Instant::Done(v, last, end)) => (Ok((v, last)), end),
+            Ok(Instant::Paused(at)) => (self.resume_scope(processor, at, frame).await, self.now()),
+            Err(f) => (Err(f), self.now()),
         };
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(name, index, r)
+        self.iteration_ended(name, index, r, end)
     }
 
     fn iteration_started(
@@ -1299,14 +1323,16 @@ impl Shared {
         name: &Arc<str>,
         index: usize,
         started: u64,
+        now: i64,
     ) -> Result<u64, Failed> {
         let details = EventDetails {
             name: Some(name.clone()),
             index: Some(index as u64),
             ..Default::default()
         };
-        self.event(started, EventType::MapIterationStarted, details)
-            .map_err(|e| (e, started))
+        self.history
+            .push(started, now, EventType::MapIterationStarted, details)
+            .map_err(|e| (e.into(), started))
     }
 
     fn iteration_ended(
@@ -1314,6 +1340,7 @@ impl Shared {
         name: &Arc<str>,
         index: usize,
         r: Result<(Arc<Value>, u64), Failed>,
+        now: i64,
     ) -> Result<Iteration, Failed> {
         let (t, last) = match &r {
             Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
@@ -1324,7 +1351,10 @@ impl Shared {
             index: Some(index as u64),
             ..Default::default()
         };
-        let ended = self.event(last, t, details).map_err(|e| (e, last))?;
+        let ended = self
+            .history
+            .push(last, now, t, details)
+            .map_err(|e| (e.into(), last))?;
         Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended))
     }
 }
