@@ -14,17 +14,19 @@ use workflow_codegen::Workflow;
 
 /// Every example workflow, in a stable order.
 pub fn all() -> Vec<Workflow> {
+    let token = json!({"token": "expired"});
+    let words = json!({"data": [
+        {"word": "apple"}, {"word": "banana"}, {"word": "cherry"}, {"word": "date"},
+        {"word": "elderberry"}, {"word": "fig"}, {"word": "grape"}
+    ]});
     vec![
-        token_flow::token_flow::definition().sample_input(json!({"token": "expired"})),
+        token_flow::token_flow::definition().sample_input(token.clone()),
         token_modules::token_modules::definition().sample_input(json!({
             "module": "billing",
             "token": "billing.alice.500.5439baecc7411d0a",
             "now": 1000
         })),
-        mapreduce::mapreduce::definition().sample_input(json!({"data": [
-            {"word": "apple"}, {"word": "banana"}, {"word": "cherry"}, {"word": "date"},
-            {"word": "elderberry"}, {"word": "fig"}, {"word": "grape"}
-        ]})),
+        mapreduce::mapreduce::definition().sample_input(words.clone()),
         states::pass_state::definition(),
         states::task_state::definition(),
         states::choice_state::definition(),
@@ -35,5 +37,7 @@ pub fn all() -> Vec<Workflow> {
         states::map_state::definition(),
         polling::wait_for::definition(),
         polling::polling::definition(),
+        mapreduce::mapreduce_jsonata::definition().sample_input(words),
+        token_flow::token_flow_jsonata::definition().sample_input(token),
     ]
 }

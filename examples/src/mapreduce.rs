@@ -1,5 +1,5 @@
 //! The origin's MapReduce, correctly wired: the Map's list of lengths is what `reduce_function`
-//! receives.
+//! receives. [`mapreduce`] lowers to JSONPath, [`mapreduce_jsonata`] (the same body) to JSONata.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,14 @@ pub async fn reduce_function(lengths: Vec<Length>) -> Total {
 /// A simple AWS Step Functions example for MapReduce using Map state
 #[workflow]
 pub fn mapreduce(words: Words) -> Total {
+    let mapped_results = words.data.map(map_function).max_concurrency(2);
+    reduce_function(mapped_results)
+}
+
+/// A simple AWS Step Functions example for MapReduce using Map state, in JSONata: the Map's
+/// result is the variable `$mapped_results`
+#[workflow(query_language = "JSONata")]
+pub fn mapreduce_jsonata(words: Words) -> Total {
     let mapped_results = words.data.map(map_function).max_concurrency(2);
     reduce_function(mapped_results)
 }

@@ -1,5 +1,6 @@
 //! The origin's token check: verify a request's token, then succeed, fail, or hand the
-//! request to a default handler (three Choice outcomes).
+//! request to a default handler (three Choice outcomes). [`token_flow`] lowers to JSONPath,
+//! [`token_flow_jsonata`] (the same body) to JSONata.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,17 @@ pub async fn default_function(checked: Checked) -> Checked {
 /// Checks a request's token.
 #[workflow]
 pub fn token_flow(request: Request) -> Result<Checked, TokenError> {
+    let checked = initial_function(request);
+    match checked.status {
+        Status::Success => Ok(checked),
+        Status::Failure => Err(TokenError::TaskFailed),
+        _ => Ok(default_function(checked)),
+    }
+}
+
+/// Checks a request's token, in JSONata: the check's result is the variable `$checked`.
+#[workflow(query_language = "JSONata")]
+pub fn token_flow_jsonata(request: Request) -> Result<Checked, TokenError> {
     let checked = initial_function(request);
     match checked.status {
         Status::Success => Ok(checked),

@@ -106,4 +106,6 @@ fn the_default_run_emits_validates_and_runs_the_examples_with_sample_inputs() {
         out.contains("ran token_flow in-process on {\"token\":\"expired\"}"),
         "{out}"
     );
+    assert!(out.contains("ran mapreduce_jsonata in-process on"), "{out}");
+    assert_eq!(out.matches(": {\"totalLength\":39}\n").count(), 2, "{out}");
 }

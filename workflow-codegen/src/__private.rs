@@ -144,11 +144,13 @@ pub fn decode_input<T: serde::de::DeserializeOwned>(
     input: Value,
 ) -> Result<T, StatesError> {
     serde_json::from_value(input).map_err(|e| {
+        // serde quotes the offending value; it stays out of the cause unless payloads are shown.
         StatesError::new(
             names::TASK_FAILED,
             format!(
-                "task `{task}`: the input is not a `{}`: {e}",
-                std::any::type_name::<T>()
+                "task `{task}`: the input is not a `{}`: {}",
+                std::any::type_name::<T>(),
+                workflow_core::privacy::serde_message(&e.to_string())
             ),
         )
     })
@@ -198,12 +200,15 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_task_failure_naming_the_type() {
-        let e = decode_input::<u32>("t", Value::String("x".into())).unwrap_err();
+        let e = decode_input::<u32>("t", Value::String("tok_secret".into())).unwrap_err();
         assert_eq!(e.error, "States.TaskFailed");
-        assert!(
-            e.cause.starts_with("task `t`: the input is not a `u32`"),
-            "{}",
-            e.cause
+        assert_eq!(
+            e.cause,
+            "task `t`: the input is not a `u32`: invalid type: string (payload hidden), expected u32"
         );
+        let shown = workflow_core::privacy::with_payloads(true, || {
+            decode_input::<u32>("t", Value::String("tok_secret".into())).unwrap_err()
+        });
+        assert!(shown.cause.contains("\"tok_secret\""), "{}", shown.cause);
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::schema::TypeSchema;
 use serde_json::Value;
+pub use workflow_core::asl::QueryLanguage;
 pub use workflow_core::task::TaskFuture;
 
 /// An in-process implementation of a task: JSON in, JSON out (what `#[task]` generates).
@@ -27,6 +28,8 @@ pub struct Workflow {
     pub output: TypeSchema,
     /// What the workflow does.
     pub body: Block,
+    /// The language [`Workflow::to_asl`] lowers to: JSONPath (the default) or JSONata.
+    pub query_language: QueryLanguage,
     /// An input to show the workflow with: `emit-asl` runs it in-process on this.
     pub sample_input: Option<serde_json::Value>,
 }
@@ -41,8 +44,36 @@ impl Workflow {
             input: TypeSchema::any(),
             output: TypeSchema::any(),
             body: Block::new(),
+            query_language: QueryLanguage::JSONPath,
             sample_input: None,
         }
+    }
+
+    /// Sets the query language [`Workflow::to_asl`] lowers to (what
+    /// `#[workflow(query_language = "JSONata")]` sets). In JSONata mode each `let` binding is an
+    /// `Assign`ed variable, and task inputs are `Arguments`:
+    ///
+    /// ```
+    /// use workflow_codegen::{var, Block, Call, QueryLanguage, TaskDef, Workflow};
+    ///
+    /// let check = TaskDef::new("check", "CheckFunction");
+    /// let notify = TaskDef::new("notify", "NotifyFunction");
+    /// let wf = Workflow::new("flow", "request")
+    ///     .query_language(QueryLanguage::JSONata)
+    ///     .body(
+    ///         Block::new()
+    ///             .bind("checked", Call::task("Check", check, var("request").field("token")))
+    ///             .value(Call::task("Notify", notify, var("checked"))),
+    ///     );
+    /// let json = serde_json::to_value(wf.to_asl().unwrap()).unwrap();
+    /// assert_eq!(json["QueryLanguage"], "JSONata");
+    /// assert_eq!(json["States"]["Check"]["Arguments"], "{% $states.input.token %}");
+    /// assert_eq!(json["States"]["Check"]["Assign"]["checked"], "{% $states.result %}");
+    /// assert_eq!(json["States"]["Notify"]["Arguments"], "{% $checked %}");
+    /// ```
+    pub fn query_language(mut self, language: QueryLanguage) -> Self {
+        self.query_language = language;
+        self
     }
 
     /// Sets an input that `emit-asl` runs the workflow on, in-process, after emitting it.

@@ -1,4 +1,5 @@
-//! Lowering a [`Workflow`] to an ASL state machine in JSONPath mode.
+//! Lowering a [`Workflow`] to an ASL state machine: JSONPath mode here, JSONata mode in
+//! `lower/jsonata.rs` (see its scheme there; [`Workflow::query_language`] picks the mode).
 //!
 //! # The data-flow scheme
 //! The execution's JSON document is the workflow's *environment*:
@@ -26,7 +27,9 @@ use serde_json::{json, Map, Value};
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::rc::Rc;
-use workflow_core::asl::{self, State, StateMachine, States};
+use workflow_core::asl::{self, QueryLanguage, State, StateMachine, States};
+
+mod jsonata;
 
 /// Where a Catch stores the error object for its handler.
 pub const CAUGHT_ERROR: &str = "caught_error";
@@ -146,6 +149,24 @@ pub enum LowerError {
         /// The workflow.
         workflow: String,
     },
+    /// A binding whose name cannot be a JSONata variable.
+    #[error("workflow `{workflow}`: `{name}` cannot be a JSONata variable: {why}")]
+    VariableName {
+        /// The workflow.
+        workflow: String,
+        /// The variable (or path) as it would be written.
+        name: String,
+        /// Why not.
+        why: String,
+    },
+    /// A tuple pattern bound to data that is not a list.
+    #[error("workflow `{workflow}`: `({names})` destructures a value that is not a list; bind it to one name")]
+    TupleNotList {
+        /// The workflow.
+        workflow: String,
+        /// The names of the pattern.
+        names: String,
+    },
     /// A workflow without any state.
     #[error("workflow `{workflow}` has no states; a state machine needs at least one")]
     Empty {
@@ -160,13 +181,18 @@ impl Workflow {
         self.to_asl_with(&LowerOptions::default())
     }
 
-    /// The ASL state machine of this workflow.
+    /// The ASL state machine of this workflow, in its [query language](Workflow::query_language)
+    /// (a nested workflow is lowered in its caller's).
     pub fn to_asl_with(&self, opts: &LowerOptions) -> Result<StateMachine, LowerError> {
         let mut names = HashSet::new();
-        let (start_at, states) = lower_workflow(self, opts, &mut names)?;
+        let (start_at, states) = match self.query_language {
+            QueryLanguage::JSONPath => lower_workflow(self, opts, &mut names)?,
+            QueryLanguage::JSONata => jsonata::lower_workflow(self, opts, &mut names, "")?,
+        };
         Ok(StateMachine {
             comment: self.comment.clone(),
-            query_language: None,
+            query_language: (self.query_language == QueryLanguage::JSONata)
+                .then_some(QueryLanguage::JSONata),
             version: None,
             timeout_seconds: None,
             start_at,
@@ -301,7 +327,7 @@ fn lower_workflow_with(
         cont: Cont::End,
         brk: None,
     };
-    let entry = l.block_entry(&wf.body, &flow, &Dest::Return)?;
+    let entry = block_entry(&wf.name, &wf.body, &flow, &Dest::Return)?;
     l.lower_block(&mut states, &mut env, &wf.body, &flow, &Dest::Return)?;
     let Cont::Next(start) = entry else {
         return Err(LowerError::Empty {
@@ -364,21 +390,7 @@ impl Lowerer<'_> {
 
     /// The state a jump must name: `Cont::End` needs a Succeed state to jump to.
     fn target(&mut self, states: &mut States, cont: &Cont) -> Result<String, LowerError> {
-        match cont {
-            Cont::Next(n) => Ok(n.clone()),
-            Cont::End => {
-                let mut name = "Done".to_owned();
-                let mut i = 2;
-                while self.names.contains(&name) && !states.contains_key(&name) {
-                    name = format!("Done{i}");
-                    i += 1;
-                }
-                if !states.contains_key(&name) {
-                    self.insert(states, &name, State::Succeed(Default::default()))?;
-                }
-                Ok(name)
-            }
-        }
+        Ok(target(self.names, states, cont))
     }
 
     fn resolve(&self, env: &Env, v: &Var) -> Result<(String, Bound), LowerError> {
@@ -432,71 +444,6 @@ impl Lowerer<'_> {
         Ok(field_path("$", &[name.to_owned()]))
     }
 
-    // ----- entries: the first state a piece of code runs -----
-
-    fn block_entry(&self, block: &Block, flow: &Flow, dest: &Dest) -> Result<Cont, LowerError> {
-        self.stmts_entry(&block.stmts, block.value.as_ref(), flow, dest)
-    }
-
-    fn stmts_entry(
-        &self,
-        stmts: &[Stmt],
-        value: Option<&Step>,
-        flow: &Flow,
-        dest: &Dest,
-    ) -> Result<Cont, LowerError> {
-        for s in stmts {
-            if let Some(c) = self.stmt_entry(s, flow)? {
-                return Ok(c);
-            }
-        }
-        if let Some(v) = value {
-            if let Some(name) = step_entry(v, dest) {
-                return Ok(Cont::Next(name));
-            }
-        }
-        Ok(flow.cont.clone())
-    }
-
-    fn stmt_entry(&self, s: &Stmt, flow: &Flow) -> Result<Option<Cont>, LowerError> {
-        let named = |n: &str| Ok(Some(Cont::Next(n.to_owned())));
-        match s {
-            Stmt::Let { step, .. } => Ok(step_entry(
-                step,
-                &Dest::Bind {
-                    path: String::new(),
-                    alias: true,
-                },
-            )
-            .map(Cont::Next)),
-            Stmt::Run(step) => Ok(step_entry(step, &Dest::Discard).map(Cont::Next)),
-            Stmt::Return(step) => Ok(step_entry(step, &Dest::Return).map(Cont::Next)),
-            Stmt::Fail(f) => named(&f.state),
-            Stmt::Choice(c) => named(&c.state),
-            Stmt::Wait(w) => named(&w.state),
-            Stmt::Break => match &flow.brk {
-                Some(b) => Ok(Some(b.clone())),
-                None => Err(LowerError::BreakOutsideLoop {
-                    workflow: self.wf_name(),
-                }),
-            },
-            Stmt::Loop(l) => {
-                let sentinel = Cont::Next("\0loop".into());
-                let inner = Flow {
-                    cont: sentinel.clone(),
-                    brk: Some(flow.cont.clone()),
-                };
-                let e = self.block_entry(&l.body, &inner, &Dest::Discard)?;
-                if e == sentinel {
-                    return Err(LowerError::EmptyLoop {
-                        workflow: self.wf_name(),
-                    });
-                }
-                Ok(Some(e))
-            }
-        }
-    }
-
     // ----- lowering -----
 
     fn lower_block(
@@ -510,7 +457,13 @@ impl Lowerer<'_> {
         let n = block.stmts.len();
         for i in 0..n {
             let next = Flow {
-                cont: self.stmts_entry(&block.stmts[i + 1..], block.value.as_ref(), flow, dest)?,
+                cont: stmts_entry(
+                    &self.wf.name,
+                    &block.stmts[i + 1..],
+                    block.value.as_ref(),
+                    flow,
+                    dest,
+                )?,
                 brk: flow.brk.clone(),
             };
             self.lower_stmt(states, env, &block.stmts[i], &next)?;
@@ -595,9 +548,8 @@ impl Lowerer<'_> {
                 self.lower_choice(states, env, c, flow, &Dest::Discard)?;
             }
             Stmt::Loop(l) => {
-                let entry = self
-                    .stmt_entry(stmt, flow)?
-                    .expect("a loop always has an entry");
+                let entry =
+                    stmt_entry(&self.wf.name, stmt, flow)?.expect("a loop always has an entry");
                 let inner = Flow {
                     cont: entry,
                     brk: Some(flow.cont.clone()),
@@ -919,7 +871,7 @@ impl Lowerer<'_> {
         states.insert(c.state.clone(), State::Succeed(Default::default()));
         let mut rules = Vec::new();
         for (cond, block) in &c.arms {
-            let entry = self.block_entry(block, flow, dest)?;
+            let entry = block_entry(&self.wf.name, block, flow, dest)?;
             let target = self.target(states, &entry)?;
             let mut rule = self.rule(env, &c.state, cond)?;
             rule.next = Some(target);
@@ -927,7 +879,7 @@ impl Lowerer<'_> {
         }
         let default = match &c.default {
             Some(b) => {
-                let e = self.block_entry(b, flow, dest)?;
+                let e = block_entry(&self.wf.name, b, flow, dest)?;
                 Some(self.target(states, &e)?)
             }
             None if matches!(dest, Dest::Discard) => Some(self.target(states, &flow.cont)?),
@@ -970,66 +922,24 @@ impl Lowerer<'_> {
         let value = match cond {
             Condition::Compare(v, op, operand) => {
                 let (path, bound) = self.resolve(env, v)?;
-                // A string field whose schema says `format: date-time` compares as a timestamp.
-                let timestamp = bound
-                    .schema
-                    .as_ref()
-                    .is_some_and(|(s, f)| s.format_at(f) == Some("date-time"));
-                let string_family = if timestamp { "Timestamp" } else { "String" };
-                let (family, operand_value, suffix) = match operand {
-                    Operand::Literal(lit) => {
-                        let family = match lit {
-                            Value::String(_) => string_family,
-                            Value::Number(_) => "Numeric",
-                            Value::Bool(_) => "Boolean",
-                            Value::Null => "Null",
-                            _ => {
-                                return Err(self.cond_error(
-                                    state,
-                                    format!("`{path}` is compared with {lit}, but a Choice compares only strings, numbers, booleans and null"),
-                                ))
-                            }
-                        };
-                        (family, lit.clone(), "")
-                    }
-                    Operand::Var(other) => {
-                        let (other_path, _) = self.resolve(env, other)?;
-                        let kind = bound.schema.as_ref().and_then(|(s, f)| s.kind_at(f));
-                        let family = match kind {
-                            Some(JsonKind::String) => string_family,
-                            Some(JsonKind::Number) => "Numeric",
-                            Some(JsonKind::Boolean) => "Boolean",
-                            _ => {
-                                return Err(self.cond_error(
-                                    state,
-                                    format!("cannot tell from the schemas whether `{path}` is a string, a number or a boolean, so it cannot be compared with `{other_path}`"),
-                                ))
-                            }
-                        };
-                        (family, Value::String(other_path), "Path")
-                    }
+                let (operand_value, suffix) = match operand {
+                    Operand::Literal(lit) => (lit.clone(), ""),
+                    Operand::Var(other) => (Value::String(self.resolve(env, other)?.0), "Path"),
                 };
+                let against = match operand {
+                    Operand::Literal(lit) => Ok(lit),
+                    Operand::Var(_) => Err(operand_value.as_str().unwrap_or_default()),
+                };
+                let family = compare_family(&path, bound.schema.as_ref(), against, *op)
+                    .map_err(|m| self.cond_error(state, m))?;
                 let base = match (family, op) {
                     ("Null", CmpOp::Eq) => json!({"Variable": path, "IsNull": true}),
-                    ("Null", CmpOp::Ne) => json!({"Variable": path, "IsNull": false}),
-                    ("Boolean", CmpOp::Eq | CmpOp::Ne) => {
+                    ("Null", _) => json!({"Variable": path, "IsNull": false}),
+                    ("Boolean", _) => {
                         json!({"Variable": path, format!("BooleanEquals{suffix}"): operand_value})
                     }
-                    ("Null" | "Boolean", _) => {
-                        return Err(self.cond_error(
-                            state,
-                            format!("`{path}` is a {} and cannot be ordered; a Choice orders only numbers, strings and timestamps", family.to_lowercase()),
-                        ))
-                    }
                     (f, op) => {
-                        let name = match op {
-                            CmpOp::Eq | CmpOp::Ne => "Equals",
-                            CmpOp::Lt => "LessThan",
-                            CmpOp::Le => "LessThanEquals",
-                            CmpOp::Gt => "GreaterThan",
-                            CmpOp::Ge => "GreaterThanEquals",
-                        };
-                        json!({"Variable": path, format!("{f}{name}{suffix}"): operand_value})
+                        json!({"Variable": path, format!("{f}{}{suffix}", op_name(*op)): operand_value})
                     }
                 };
                 if *op == CmpOp::Ne && family != "Null" {
@@ -1104,6 +1014,139 @@ impl Lowerer<'_> {
             Data::Literal(l) => Ok(l.clone()),
             Data::Var(v) => Ok(json!({ "value.$": self.resolve(env, v)?.0 })),
         }
+    }
+}
+
+// ----- entries: the first state a piece of code runs -----
+
+fn block_entry(wf: &str, block: &Block, flow: &Flow, dest: &Dest) -> Result<Cont, LowerError> {
+    stmts_entry(wf, &block.stmts, block.value.as_ref(), flow, dest)
+}
+
+fn stmts_entry(
+    wf: &str,
+    stmts: &[Stmt],
+    value: Option<&Step>,
+    flow: &Flow,
+    dest: &Dest,
+) -> Result<Cont, LowerError> {
+    for s in stmts {
+        if let Some(c) = stmt_entry(wf, s, flow)? {
+            return Ok(c);
+        }
+    }
+    if let Some(v) = value {
+        if let Some(name) = step_entry(v, dest) {
+            return Ok(Cont::Next(name));
+        }
+    }
+    Ok(flow.cont.clone())
+}
+
+fn stmt_entry(wf: &str, s: &Stmt, flow: &Flow) -> Result<Option<Cont>, LowerError> {
+    let named = |n: &str| Ok(Some(Cont::Next(n.to_owned())));
+    match s {
+        Stmt::Let { step, .. } => Ok(step_entry(
+            step,
+            &Dest::Bind {
+                path: String::new(),
+                alias: true,
+            },
+        )
+        .map(Cont::Next)),
+        Stmt::Run(step) => Ok(step_entry(step, &Dest::Discard).map(Cont::Next)),
+        Stmt::Return(step) => Ok(step_entry(step, &Dest::Return).map(Cont::Next)),
+        Stmt::Fail(f) => named(&f.state),
+        Stmt::Choice(c) => named(&c.state),
+        Stmt::Wait(w) => named(&w.state),
+        Stmt::Break => match &flow.brk {
+            Some(b) => Ok(Some(b.clone())),
+            None => Err(LowerError::BreakOutsideLoop {
+                workflow: wf.to_owned(),
+            }),
+        },
+        Stmt::Loop(l) => {
+            let sentinel = Cont::Next("\0loop".into());
+            let inner = Flow {
+                cont: sentinel.clone(),
+                brk: Some(flow.cont.clone()),
+            };
+            let e = block_entry(wf, &l.body, &inner, &Dest::Discard)?;
+            if e == sentinel {
+                return Err(LowerError::EmptyLoop {
+                    workflow: wf.to_owned(),
+                });
+            }
+            Ok(Some(e))
+        }
+    }
+}
+
+/// The state a jump to `cont` names: `Cont::End` needs a Succeed state to jump to, added to
+/// `states` (as `Done`, `Done2`, ...) unless this scope has one already.
+fn target(names: &mut HashSet<String>, states: &mut States, cont: &Cont) -> String {
+    match cont {
+        Cont::Next(n) => n.clone(),
+        Cont::End => {
+            let mut name = "Done".to_owned();
+            let mut i = 2;
+            while names.contains(&name) && !states.contains_key(&name) {
+                name = format!("Done{i}");
+                i += 1;
+            }
+            if !states.contains_key(&name) {
+                names.insert(name.clone());
+                states.insert(name.clone(), State::Succeed(Default::default()));
+            }
+            name
+        }
+    }
+}
+
+/// The operator family (`String`, `Timestamp`, `Numeric`, `Boolean` or `Null`) of a
+/// comparison of `path`, whose schema is `schema`, with a literal (`Ok`) or another path
+/// (`Err(other)`); or why a Choice cannot make it.
+fn compare_family(
+    path: &str,
+    schema: Option<&(Rc<TypeSchema>, Vec<String>)>,
+    operand: Result<&Value, &str>,
+    op: CmpOp,
+) -> Result<&'static str, String> {
+    // A string field whose schema says `format: date-time` compares as a timestamp.
+    let timestamp = schema.is_some_and(|(s, f)| s.format_at(f) == Some("date-time"));
+    let string_family = if timestamp { "Timestamp" } else { "String" };
+    let family = match operand {
+        Ok(lit) => match lit {
+            Value::String(_) => string_family,
+            Value::Number(_) => "Numeric",
+            Value::Bool(_) => "Boolean",
+            Value::Null => "Null",
+            _ => return Err(format!("`{path}` is compared with {lit}, but a Choice compares only strings, numbers, booleans and null")),
+        },
+        Err(other) => match schema.and_then(|(s, f)| s.kind_at(f)) {
+            Some(JsonKind::String) => string_family,
+            Some(JsonKind::Number) => "Numeric",
+            Some(JsonKind::Boolean) => "Boolean",
+            _ => return Err(format!("cannot tell from the schemas whether `{path}` is a string, a number or a boolean, so it cannot be compared with `{other}`")),
+        },
+    };
+    if matches!(family, "Null" | "Boolean") && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        return Err(format!(
+            "`{path}` is a {} and cannot be ordered; a Choice orders only numbers, strings and timestamps",
+            family.to_lowercase()
+        ));
+    }
+    Ok(family)
+}
+
+/// The name part of a comparison operator (`StringLessThan` = `String` + this).
+fn op_name(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq | CmpOp::Ne => "Equals",
+        CmpOp::Lt => "LessThan",
+        CmpOp::Le => "LessThanEquals",
+        CmpOp::Gt => "GreaterThan",
+        CmpOp::Ge => "GreaterThanEquals",
     }
 }
 

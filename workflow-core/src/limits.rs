@@ -59,6 +59,17 @@ pub fn depth(value: &Value) -> usize {
 
 /// Whether `value` nests deeper than `max` levels; stops at the first level past `max`.
 pub fn depth_exceeds(value: &Value, max: usize) -> bool {
+    // Scalars and containers of scalars, most state data, need no walk (and no stack).
+    let nested = |v: &Value| matches!(v, Value::Array(_) | Value::Object(_));
+    let level = match value {
+        Value::Array(items) if !items.iter().any(nested) => Some(1),
+        Value::Object(map) if !map.values().any(nested) => Some(1),
+        Value::Array(_) | Value::Object(_) => None,
+        _ => Some(0),
+    };
+    if let Some(level) = level {
+        return level > max;
+    }
     let mut stack = vec![(value, 0usize)];
     while let Some((v, outer)) = stack.pop() {
         if push_children(&mut stack, v, outer) > max {
@@ -107,7 +118,13 @@ pub(crate) fn measure(
     max_bytes: Option<usize>,
     max_depth: Option<usize>,
 ) -> Option<Over> {
-    let max_bytes = max_bytes.unwrap_or(usize::MAX);
+    let Some(max_bytes) = max_bytes else {
+        // Without a byte limit, only the depth is measured (it runs on every state's output).
+        return match max_depth {
+            Some(max) if depth_exceeds(value, max) => Some(Over::Depth),
+            _ => None,
+        };
+    };
     let max_depth = max_depth.unwrap_or(usize::MAX);
     let mut bytes = 0usize;
     let mut stack = vec![(value, 0usize)];
@@ -300,6 +317,19 @@ mod tests {
         assert_eq!(depth(&json!({"a": [[], {"b": [1]}]})), 4);
         assert_eq!(measure(&json!([[1]]), None, Some(2)), None);
         assert_eq!(measure(&json!([[[1]]]), None, Some(2)), Some(Over::Depth));
+    }
+
+    #[test]
+    fn flat_values_are_judged_without_a_walk_with_the_same_answers() {
+        // Scalars are level 0 and containers of scalars level 1: the shortcut's two cases.
+        assert!(!depth_exceeds(&json!("s"), 0));
+        assert!(depth_exceeds(&json!([1, "a", null]), 0));
+        assert!(!depth_exceeds(&json!([1, "a", null]), 1));
+        assert!(depth_exceeds(&json!({"a": 1, "b": true}), 0));
+        assert!(!depth_exceeds(&json!({"a": 1, "b": true}), 1));
+        assert!(depth_exceeds(&json!({"a": 1, "b": []}), 1));
+        assert_eq!(measure(&json!({"a": 1}), None, Some(0)), Some(Over::Depth));
+        assert_eq!(measure(&json!({"a": 1}), None, None), None);
     }
 
     fn deep_array(levels: usize) -> Value {

@@ -39,9 +39,46 @@ pub(crate) async fn scope<F: Future>(show: bool, f: F) -> F::Output {
     SHOW_PAYLOADS.scope(show, f).await
 }
 
-/// Whether error causes may show payloads here.
-pub(crate) fn payloads_shown() -> bool {
+/// Whether error causes may show payloads here (inside [`with_payloads`]`(true, ...)` or an
+/// execution run with `include_payloads_in_errors`); crates that build causes from data follow
+/// it too.
+pub fn payloads_shown() -> bool {
     SHOW_PAYLOADS.try_with(|show| *show).unwrap_or(false)
+}
+
+/// A serde error message without the data it quotes, unless payloads are shown:
+/// `invalid type: string "secret", expected u32` becomes
+/// `invalid type: string (payload hidden), expected u32`; `unknown variant `X`, ...` loses `X`.
+/// What was expected (the schema) is kept.
+pub fn serde_message(message: &str) -> String {
+    if payloads_shown() {
+        return message.to_owned();
+    }
+    for marker in ["invalid type: ", "invalid value: "] {
+        if let Some(at) = message.find(marker) {
+            let start = at + marker.len();
+            let end = message[start..]
+                .find(", expected")
+                .map_or(message.len(), |i| start + i);
+            let kind = message[start..end]
+                .split([' ', '`', '"'])
+                .next()
+                .unwrap_or_default();
+            return format!(
+                "{}{kind} (payload hidden){}",
+                &message[..start],
+                &message[end..]
+            );
+        }
+    }
+    if let Some(at) = message.find("unknown variant `") {
+        let start = at + "unknown variant ".len();
+        let end = message[start + 1..]
+            .find('`')
+            .map_or(message.len(), |i| start + i + 2);
+        return format!("{}(payload hidden){}", &message[..start], &message[end..]);
+    }
+    message.to_owned()
 }
 
 /// A value quoted in an error cause: its compact JSON when payloads are shown, else
@@ -84,6 +121,32 @@ mod tests {
             with_payloads(false, || Payload(&v).to_string()),
             "<hidden object>"
         );
+    }
+
+    #[test]
+    fn serde_messages_lose_the_values_they_quote() {
+        let e = serde_json::from_value::<u32>(json!("tok_secret")).unwrap_err();
+        let hidden = serde_message(&e.to_string());
+        assert_eq!(
+            hidden,
+            "invalid type: string (payload hidden), expected u32"
+        );
+        let e = serde_json::from_value::<bool>(json!(12345)).unwrap_err();
+        assert_eq!(
+            serde_message(&e.to_string()),
+            "invalid type: integer (payload hidden), expected a boolean"
+        );
+        #[derive(Debug, serde::Deserialize)]
+        enum Kind {
+            #[allow(dead_code)]
+            Card,
+        }
+        let e = serde_json::from_value::<Kind>(json!("tok_secret")).unwrap_err();
+        let hidden = serde_message(&e.to_string());
+        assert!(!hidden.contains("tok_secret"), "{hidden}");
+        assert!(hidden.contains("expected `Card`"), "{hidden}");
+        let shown = with_payloads(true, || serde_message(&e.to_string()));
+        assert!(shown.contains("tok_secret"), "{shown}");
     }
 
     #[tokio::test]

@@ -318,3 +318,23 @@ async fn a_huge_input_is_refused_by_size_before_any_state_runs() {
             .any(|e| e.event_type == EventType::PassStateEntered));
     }
 }
+
+#[test]
+fn a_deep_scan_of_100_000_levels_walks_without_recursion() {
+    use workflow_core::path::{JsonPath, Scope};
+    let deep = deep_array(100_000, json!({"x": 1}));
+    // `..` visits every level with an explicit stack; only the match is cloned.
+    let found = JsonPath::parse("$..x")
+        .unwrap()
+        .select(&Scope::new(&deep))
+        .unwrap()
+        .into_owned();
+    assert_eq!(found, json!([1]));
+    let missing = JsonPath::parse("$..nothing")
+        .unwrap()
+        .select(&Scope::new(&deep))
+        .unwrap()
+        .into_owned();
+    assert_eq!(missing, json!([]));
+    dispose(deep);
+}

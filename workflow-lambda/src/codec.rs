@@ -13,11 +13,13 @@ pub(crate) fn decode_input<T: DeserializeOwned>(
     input: Value,
 ) -> Result<T, StatesError> {
     serde_json::from_value(input).map_err(|e| {
+        // serde quotes the offending value; it stays out of the cause unless payloads are shown.
         StatesError::new(
             names::TASK_FAILED,
             format!(
-                "task `{task}`: the input is not a `{}`: {e}",
-                short_type_name::<T>()
+                "task `{task}`: the input is not a `{}`: {}",
+                short_type_name::<T>(),
+                workflow_core::privacy::serde_message(&e.to_string())
             ),
         )
     })
@@ -65,12 +67,11 @@ mod tests {
             "Vec<Option<String>>"
         );
         assert_eq!(short_type_name::<(u8, serde_json::Value)>(), "(u8, Value)");
-        let e = decode_input::<u32>("t", Value::from("x")).unwrap_err();
+        let e = decode_input::<u32>("t", Value::from("tok_secret")).unwrap_err();
         assert_eq!(e.error, "States.TaskFailed");
-        assert!(
-            e.cause.starts_with("task `t`: the input is not a `u32`"),
-            "{}",
-            e.cause
+        assert_eq!(
+            e.cause,
+            "task `t`: the input is not a `u32`: invalid type: string (payload hidden), expected u32"
         );
     }
 }

@@ -30,18 +30,44 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    if !attr.is_empty() {
-        cx.error_spanned_by(&attr, "`#[workflow]` takes no settings");
-    }
+    let language = parse_settings(&cx, attr);
     let out = Parser::run(&cx, &item);
     match cx.check() {
-        Ok(()) => generate(&item, out.expect("no errors means a result")),
+        Ok(()) => generate(&item, out.expect("no errors means a result"), language),
         Err(e) => {
             let mut t = e.to_compile_error();
             t.extend(fallback(&item));
             t
         }
     }
+}
+
+/// Reads `#[workflow(query_language = "JSONata")]`: the query language to lower to, when set
+/// (`JSONPath` or `JSONata`, as ASL spells them).
+fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Option<Ident> {
+    let mut language = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("query_language") {
+            let s: syn::LitStr = meta.value()?.parse()?;
+            match s.value().as_str() {
+                "JSONPath" | "JSONata" => language = Some(Ident::new(&s.value(), s.span())),
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        s,
+                        "`query_language` is \"JSONPath\" (the default) or \"JSONata\"",
+                    ))
+                }
+            }
+        } else {
+            return Err(meta
+                .error("unknown `#[workflow]` setting; expected `query_language = \"JSONata\"`"));
+        }
+        Ok(())
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
+        cx.syn_error(e);
+    }
+    language
 }
 
 /// What parsing a workflow fn yields.
@@ -1872,7 +1898,7 @@ fn parse_catch_attr(a: &syn::Attribute) -> syn::Result<CatchSpec> {
     Ok(CatchSpec { errors, handler })
 }
 
-fn generate(item: &ItemFn, p: Parsed) -> TokenStream {
+fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = ident.to_string();
@@ -1897,6 +1923,7 @@ fn generate(item: &ItemFn, p: Parsed) -> TokenStream {
     let shadow = p.shadow;
     let checks = p.checks;
     let w = wf();
+    let language = language.map(|l| quote!(.query_language(#w::QueryLanguage::#l)));
     quote! {
         #(#docs)*
         #vis mod #ident {
@@ -1907,6 +1934,7 @@ fn generate(item: &ItemFn, p: Parsed) -> TokenStream {
             pub fn definition() -> ::workflow_codegen::Workflow {
                 #w::Workflow::new(#name, #param)
                     #comment
+                    #language
                     .input::<#input>()
                     .output::<#output>()
                     .body(#body_ir)
@@ -1977,6 +2005,27 @@ mod tests {
 
     fn expand_fn(item: ItemFn) -> String {
         expand(TokenStream::new(), item.to_token_stream()).to_string()
+    }
+
+    #[test]
+    fn query_language_sets_the_lowering_and_other_settings_are_errors() {
+        let item: ItemFn = parse_quote! {
+            fn flow(input: In) -> Out { t(input) }
+        };
+        let out = expand(quote!(query_language = "JSONata"), item.to_token_stream()).to_string();
+        assert!(
+            out.contains(
+                ". query_language (:: workflow_codegen :: __private :: QueryLanguage :: JSONata)"
+            ),
+            "{out}"
+        );
+        let out = expand(quote!(query_language = "jsonata"), item.to_token_stream()).to_string();
+        assert!(
+            out.contains(r#"`query_language` is \"JSONPath\" (the default) or \"JSONata\""#),
+            "{out}"
+        );
+        let out = expand(quote!(language = "JSONata"), item.to_token_stream()).to_string();
+        assert!(out.contains("unknown `#[workflow]` setting"), "{out}");
     }
 
     #[test]

@@ -77,8 +77,8 @@ pub(crate) struct Cursor {
 
 /// How a plain-loop run of an all-instant scope stopped.
 enum Instant {
-    /// The scope ended with this output; the line's last event.
-    Done(Arc<Value>, u64),
+    /// The scope ended with this output; the line's last event and its time.
+    Done(Arc<Value>, u64, i64),
     /// The budget ran out here.
     Paused(Cursor),
 }
@@ -300,6 +300,7 @@ impl Shared {
         input: Arc<Value>,
         frame: &mut Frame,
         prev: u64,
+        now: i64,
         budget: u32,
     ) -> Result<Instant, Failed> {
         let prog = &self.program.scopes[scope];
@@ -307,7 +308,7 @@ impl Shared {
             id: prog.start,
             input,
             prev,
-            now: self.now(),
+            now,
         };
         for _ in 0..budget {
             let node = &prog.nodes[at.id];
@@ -322,7 +323,7 @@ impl Shared {
                     at.id = n;
                     at.input = output;
                 }
-                None => return Ok(Instant::Done(output, at.prev)),
+                None => return Ok(Instant::Done(output, at.prev, at.now)),
             }
         }
         Ok(Instant::Paused(at))
@@ -965,14 +966,19 @@ impl Shared {
             // starts whatever the concurrency, so run them in order, without futures.
             let mut outs = Vec::with_capacity(branches.len());
             let mut failed = None;
+            let mut now = self.now();
             for &b in branches {
                 let mut frame = Frame::child(Arc::clone(&outer));
                 let input = Arc::clone(&input);
-                let r = match self.run_instant_scope(b, input, &mut frame, started, YIELD_EVERY) {
-                    Ok(Instant::Done(v, last)) => Ok((v, last)),
-                    Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
-                    Err(f) => Err(f),
-                };
+                let r =
+                    match self.run_instant_scope(b, input, &mut frame, started, now, YIELD_EVERY) {
+                        Ok(Instant::Done(v, last, end)) => {
+                            now = end;
+                            Ok((v, last))
+                        }
+                        Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
+                        Err(f) => Err(f),
+                    };
                 match r {
                     Ok(out) => outs.push(out),
                     Err(f) => {
@@ -1119,12 +1125,12 @@ impl Shared {
             };
             inputs.push(Arc::new(input));
         }
+        let scope = Scope {
+            input: effective,
+            context: ctx,
+            variables: Some(frame),
+        };
         if let Some(b) = &m.batcher {
-            let scope = Scope {
-                input: effective,
-                context: ctx,
-                variables: Some(frame),
-            };
             let max_items = b
                 .max_items
                 .as_ref()
@@ -1137,11 +1143,6 @@ impl Shared {
                 .transpose()?;
             inputs = batched(inputs, max_items, max_bytes, b.batch_input.as_ref());
         }
-        let scope = Scope {
-            input: effective,
-            context: ctx,
-            variables: Some(frame),
-        };
         let count = m
             .tolerated_failure_count
             .as_ref()
@@ -1271,12 +1272,12 @@ impl Shared {
         frame: Frame,
         started: u64,
     ) -> Result<Iteration, Failed> {
-        let it_started = self.iteration_started(&name, index, started)?;
+        let it_started = self.iteration_started(&name, index, started, self.now())?;
         let r = self.run_scope(processor, input, frame, it_started).await;
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(&name, index, r)
+        self.iteration_ended(&name, index, r, self.now())
     }
 
     /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
@@ -1290,18 +1291,26 @@ impl Shared {
         outer: &Arc<Frame>,
         started: u64,
     ) -> Result<Iteration, Failed> {
-        let it_started = self.iteration_started(name, index, started)?;
+        // One clock reading per event: the iteration's events and its states' are back to back.
+        let now = self.now();
+        let it_started = self.iteration_started(name, index, started, now)?;
         let mut frame = Frame::child(Arc::clone(outer));
-        let r = match self.run_instant_scope(processor, input, &mut frame, it_started, YIELD_EVERY)
-        {
-            Ok(Instant::Done(v, last)) => Ok((v, last)),
-            Ok(Instant::Paused(at)) => self.resume_scope(processor, at, frame).await,
-            Err(f) => Err(f),
+        let (r, end) = match self.run_instant_scope(
+            processor,
+            input,
+            &mut frame,
+            it_started,
+            now,
+            YIELD_EVERY,
+        ) {
+            Ok(Instant::Done(v, last, end)) => (Ok((v, last)), end),
+            Ok(Instant::Paused(at)) => (self.resume_scope(processor, at, frame).await, self.now()),
+            Err(f) => (Err(f), self.now()),
         };
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(name, index, r)
+        self.iteration_ended(name, index, r, end)
     }
 
     fn iteration_started(
@@ -1309,14 +1318,16 @@ impl Shared {
         name: &Arc<str>,
         index: usize,
         started: u64,
+        now: i64,
     ) -> Result<u64, Failed> {
         let details = EventDetails {
             name: Some(name.clone()),
             index: Some(index as u64),
             ..Default::default()
         };
-        self.event(started, EventType::MapIterationStarted, details)
-            .map_err(|e| (e, started))
+        self.history
+            .push(started, now, EventType::MapIterationStarted, details)
+            .map_err(|e| (e.into(), started))
     }
 
     fn iteration_ended(
@@ -1324,6 +1335,7 @@ impl Shared {
         name: &Arc<str>,
         index: usize,
         r: Result<(Arc<Value>, u64), Failed>,
+        now: i64,
     ) -> Result<Iteration, Failed> {
         let (t, last) = match &r {
             Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
@@ -1334,7 +1346,10 @@ impl Shared {
             index: Some(index as u64),
             ..Default::default()
         };
-        let ended = self.event(last, t, details).map_err(|e| (e, last))?;
+        let ended = self
+            .history
+            .push(last, now, t, details)
+            .map_err(|e| (e.into(), last))?;
         Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended))
     }
 }

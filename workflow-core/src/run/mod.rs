@@ -46,6 +46,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// The most history events an execution reserves room for up front (see `Runner::history_hint`).
+const HISTORY_HINT_MAX: usize = 1 << 16;
+
 /// A definition compiled and ready to run; cheap to share between runners.
 #[derive(Debug, Clone)]
 pub struct Machine {
@@ -448,8 +451,10 @@ impl Runner {
         };
         execution.history = shared.history.take();
         if self.options.record_history {
-            self.history_hint
-                .store(execution.history.len(), Ordering::Relaxed);
+            // Only modest lengths: reserving a huge history up front costs more memory (the
+            // last one's blocks are not reused for it) than its growth costs time.
+            let hint = execution.history.len().min(HISTORY_HINT_MAX);
+            self.history_hint.store(hint, Ordering::Relaxed);
         }
         execution
     }
