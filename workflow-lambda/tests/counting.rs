@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use workflow_codegen::{Callee, LowerOptions, TaskFn};
 use workflow_core::run::{Machine, Metrics, Runner, Status};
-use workflow_core::task::{handler_fn, TaskContext, TaskRegistry};
+use workflow_core::task::{TaskContext, TaskRegistry};
 use workflow_core::StatesError;
 use workflow_lambda::{ConcurrencyReport, PoolStats, TaskOf, WarmPool, WarmTask};
 
