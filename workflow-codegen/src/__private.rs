@@ -50,28 +50,6 @@ pub fn catch_with<T: Task, H: Task<Input = CaughtError, Output = T::Output>>(
 ) {
 }
 
-/// `let name = step;` in a workflow's IR. Out of line, as [`plain_call`], so that each
-/// statement of a generated `definition()` is one call (docs/compile-cost.md).
-pub fn let_name(name: &str, step: Step) -> Stmt {
-    Stmt::Let {
-        pattern: Pattern::Name(name.to_owned()),
-        step,
-    }
-}
-
-/// A call with no comment, retry or catch: the common case of a generated `definition()`,
-/// built out of line (`callee` is the companion's [`Task::callee`]).
-pub fn plain_call(state: String, callee: fn() -> Callee, input: Data) -> Call {
-    Call {
-        state,
-        comment: None,
-        callee: callee(),
-        input,
-        retry: Vec::new(),
-        catch: Vec::new(),
-    }
-}
-
 /// A list a Map state can iterate.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a list, so a Map state cannot iterate over it",

@@ -427,13 +427,17 @@ impl<'a> Parser<'a> {
             self.bind(n);
         }
         let strs: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let stmt = if tuple {
-            quote!(#w::Stmt::Let { pattern: #w::Pattern::Tuple(::std::vec![#(::std::string::String::from(#strs)),*]), step: #step_ir })
+        let pattern = if tuple {
+            quote!(#w::Pattern::Tuple(::std::vec![#(::std::string::String::from(#strs)),*]))
         } else {
             let n = strs.first().cloned().unwrap_or_default();
-            quote!(#w::let_name(#n, #step_ir))
+            quote!(#w::Pattern::Name(::std::string::String::from(#n)))
         };
-        (stmt, quote!(let #pat = #value_shadow;), ex)
+        (
+            quote!(#w::Stmt::Let { pattern: #pattern, step: #step_ir }),
+            quote!(let #pat = #value_shadow;),
+            ex,
+        )
     }
 
     /// An expression in statement position.
@@ -789,11 +793,7 @@ impl<'a> Parser<'a> {
         }
         let input_ir = input.ir;
         let input_shadow = input.shadow;
-        // Most calls have no comment, retry or catch: one out-of-line constructor keeps each
-        // such call a single function call in `definition()` (docs/compile-cost.md).
-        let call_ir = if attrs.doc.is_none() && retries.is_empty() && catches.is_empty() {
-            quote!(#w::plain_call(::std::string::String::from(#state), <#companion as #w::Task>::callee, #input_ir))
-        } else {
+        (
             quote!(#w::Call {
                 state: ::std::string::String::from(#state),
                 comment: #comment,
@@ -801,18 +801,18 @@ impl<'a> Parser<'a> {
                 input: #input_ir,
                 retry: ::std::vec![#(#retries),*],
                 catch: ::std::vec![#(#catches),*],
-            })
-        };
-        (call_ir, {
-            // `call(f, __task_f, input)`: naming `f` first makes a typo read "cannot find
-            // value `f`"; the user's parentheses make the expression span the whole call.
-            self.checks.extend(checks);
-            let mut args = TokenStream::new();
-            c.paren_token.surround(&mut args, |t| {
-                t.extend(quote!(#func, #companion, #input_shadow))
-            });
-            quote_spanned!(c.func.span()=> ::workflow_codegen::__private::call #args)
-        })
+            }),
+            {
+                // `call(f, __task_f, input)`: naming `f` first makes a typo read "cannot find
+                // value `f`"; the user's parentheses make the expression span the whole call.
+                self.checks.extend(checks);
+                let mut args = TokenStream::new();
+                c.paren_token.surround(&mut args, |t| {
+                    t.extend(quote!(#func, #companion, #input_shadow))
+                });
+                quote_spanned!(c.func.span()=> ::workflow_codegen::__private::call #args)
+            },
+        )
     }
 
     /// `f` -> (`f`, `__task_f`), `m::f` -> (`m::f`, `m::__task_f`).
