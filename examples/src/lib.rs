@@ -7,6 +7,7 @@ pub mod mapreduce;
 pub mod polling;
 pub mod states;
 pub mod token_flow;
+pub mod token_modules;
 
 use serde_json::json;
 use workflow_codegen::Workflow;
@@ -20,6 +21,11 @@ pub fn all() -> Vec<Workflow> {
     ]});
     vec![
         token_flow::token_flow::definition().sample_input(token.clone()),
+        token_modules::token_modules::definition().sample_input(json!({
+            "module": "billing",
+            "token": "billing.alice.500.5439baecc7411d0a",
+            "now": 1000
+        })),
         mapreduce::mapreduce::definition().sample_input(words.clone()),
         states::pass_state::definition(),
         states::task_state::definition(),

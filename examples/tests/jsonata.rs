@@ -127,6 +127,19 @@ async fn outcome(wf: &Workflow, input: &Value) -> (String, Value) {
     (ex.status.as_str().to_owned(), out)
 }
 
+/// A valid, a forged, an expired and a malformed token (each path of `token_modules`).
+fn token_requests() -> Vec<Value> {
+    use examples::token_modules::{Module, SigningKey};
+    let sign = |m: Module, expires: u64| SigningKey::derive(m).sign(m, "alice", expires);
+    let forged = sign(Module::Users, 2_000).replace("alice", "eve");
+    vec![
+        json!({"module": "orders", "token": sign(Module::Orders, 2_000), "now": 1_000}),
+        json!({"module": "users", "token": forged, "now": 1_000}),
+        json!({"module": "billing", "token": sign(Module::Billing, 500), "now": 1_000}),
+        json!({"module": "reports", "token": "garbage", "now": 1_000}),
+    ]
+}
+
 #[tokio::test(start_paused = true)]
 async fn every_example_runs_alike_in_both_languages() {
     let order = |total: u64| {
@@ -142,6 +155,7 @@ async fn every_example_runs_alike_in_both_languages() {
                 json!({"token": "old-1"}),
             ],
         ),
+        ("token_modules", token_requests()),
         ("mapreduce", vec![serde_json::to_value(words()).unwrap()]),
         ("pass_state", vec![order(5)]),
         ("task_state", vec![order(250)]),
@@ -175,7 +189,7 @@ async fn every_example_runs_alike_in_both_languages() {
             runs += 1;
         }
     }
-    assert_eq!(runs, 17);
+    assert_eq!(runs, 21);
     // Every JSONPath example is covered.
     let covered = all
         .iter()

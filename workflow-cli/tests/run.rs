@@ -426,3 +426,27 @@ fn usage_errors_exit_2() {
         assert_eq!(stdout(&out), "", "{args:?}");
     }
 }
+
+#[test]
+fn error_causes_hide_the_input_unless_include_payloads_is_given() {
+    let def = file(
+        "leak.asl.json",
+        r#"{"StartAt": "P", "States": {
+      "P": {"Type": "Pass", "Parameters": {"x.$": "$.missing"}, "End": true}}}"#,
+    );
+    let input = r#"{"token": "secret-bearer-token"}"#;
+    let out = workflow(&["run", s(&def), "--input", input]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !stdout(&out).contains("secret-bearer-token"),
+        "{}",
+        stdout(&out)
+    );
+    let out = workflow(&["run", s(&def), "--input", input, "--include-payloads"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("secret-bearer-token"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -4,7 +4,7 @@
 //! exists only for the type checks in a workflow's never-called shadow function.
 
 pub use crate::ir::*;
-pub use crate::task::{CaughtError, NoErrors, Task};
+pub use crate::task::{BoxFuture, CaughtError, InitFn, NoErrors, Task, TaskFn};
 pub use schemars;
 pub use serde_json;
 pub use workflow_core;
@@ -117,6 +117,25 @@ pub fn error_name<E: Debug>(e: &E) -> String {
     } else {
         text[..end].to_owned()
     }
+}
+
+/// Runs `#[task(init = f)]`'s `f` for state `S` (the type check names a bad `init` at `f`).
+pub fn init_with<S, M, F: InitFn<S, M>>(f: F) -> BoxFuture<'static, Result<S, StatesError>> {
+    f.run_init()
+}
+
+/// The process-wide state of a task's plain in-process handler: built on first use by `init`,
+/// then shared by every call. Concurrent first calls may each build one; one is kept. A failed
+/// initialisation is not kept: the next call tries again (as Lambda retries a failed init).
+pub async fn shared_state<S: Send + Sync>(
+    cell: &'static std::sync::OnceLock<S>,
+    init: fn() -> BoxFuture<'static, Result<S, StatesError>>,
+) -> Result<&'static S, StatesError> {
+    if let Some(state) = cell.get() {
+        return Ok(state);
+    }
+    let state = init().await?;
+    Ok(cell.get_or_init(|| state))
 }
 
 /// Decodes a task's JSON input.

@@ -50,4 +50,4 @@ pub mod task;
 pub mod __private;
 
 pub use run::{InProcess, RunError};
-pub use task::{CaughtError, NoErrors, Task};
+pub use task::{BoxFuture, CaughtError, InitFn, InitOutput, NoErrors, Task, TaskFn};

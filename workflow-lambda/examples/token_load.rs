@@ -1,30 +1,29 @@
-//! A load run of the token-check flow, verification split per application module, and its
-//! concurrency report.
+//! A load run of the token-check flow of examples/ (`examples::token_modules`: `#[workflow]` and
+//! one `#[task(init = ..)]` verifier per application module), and its concurrency report.
 //!
 //! ```text
 //! cargo run --release -p workflow-lambda --example token_load -- \
 //!     [--executions 100000] [--rate 5000] [--prewarm 0] [--out target/token-load]
 //! ```
 //!
-//! Executions arrive open-loop at `--rate` per second (as requests reach an API). Each module's
-//! verifier is a warm pool, as a Lambda function is; `--prewarm N` initialises N instances of
+//! Executions arrive open-loop at `--rate` per second (as requests reach an API). Each task is a
+//! warm pool of its instances (`TaskOf<__task_NAME>`: the task's `init` per instance), as a
+//! Lambda function is; `--prewarm N` initialises N instances of
 //! each before the run, as a warmer would. Writes `report.txt` (the table), `concurrency.svg`
 //! (the chart) and `warmup.json` (serverless-plugin-warmup settings sized from the run) to
 //! `--out`, and prints the table.
 
-#[path = "../demo/token.rs"]
-mod token;
-
+use examples::token_modules::{self as flow, Module, SigningKey};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use token::{SigningKey, VerifyToken, MODULES};
+use workflow_codegen::{LowerOptions, TaskFn};
 use workflow_core::run::{Machine, Metrics, RunOptions, Runner};
-use workflow_core::task::{handler_fn, TaskRegistry};
+use workflow_core::task::TaskRegistry;
 use workflow_lambda::warmer::{serverless_warmup, WarmerSettings};
-use workflow_lambda::{ConcurrencyReport, Stateless, WarmPool};
+use workflow_lambda::{ConcurrencyReport, PoolStats, TaskOf, WarmPool};
 
 struct Args {
     executions: usize,
@@ -61,7 +60,7 @@ fn parse_args() -> Result<Args, String> {
 /// The requests: modules weighted 40/30/20/10; tokens 90% valid, 4% forged, 5% expired,
 /// 1% malformed, in a fixed pseudo-random order.
 fn inputs(n: usize) -> Vec<Value> {
-    let keys: Vec<SigningKey> = MODULES.iter().map(|m| SigningKey::derive(m)).collect();
+    let keys: Vec<SigningKey> = Module::ALL.into_iter().map(SigningKey::derive).collect();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {
         seed ^= seed << 13;
@@ -77,7 +76,7 @@ fn inputs(n: usize) -> Vec<Value> {
                 70..90 => 2,
                 _ => 3,
             };
-            let module = MODULES[m];
+            let module = Module::ALL[m];
             let user = format!("user{}", i % 1000);
             let token = match next() {
                 0..90 => keys[m].sign(module, &user, 2_000),
@@ -90,7 +89,7 @@ fn inputs(n: usize) -> Vec<Value> {
                 94..99 => keys[m].sign(module, &user, 500),
                 _ => "garbage".to_owned(),
             };
-            json!({"module": module, "token": token, "now": 1_000})
+            json!({"module": module.as_str(), "token": token, "now": 1_000})
         })
         .collect()
 }
@@ -98,33 +97,16 @@ fn inputs(n: usize) -> Vec<Value> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
-    let machine = Machine::from_json(&token::flow_asl())
-        .map_err(|d| format!("the flow does not validate: {d:?}"))?;
+    let asl = flow::token_modules::definition().to_asl_with(&LowerOptions::default())?;
+    let machine = Machine::new(asl).map_err(|d| format!("the flow does not validate: {d:?}"))?;
 
     let mut tasks = TaskRegistry::new();
     let mut pools = Vec::new();
-    for module in MODULES {
-        let pool = WarmPool::new(VerifyToken::new(module));
-        pool.prewarm(args.prewarm)
-            .await
-            .map_err(|e| format!("{}: {}", e.error, e.cause))?;
-        tasks.register(token::verifier_function(module), pool.clone());
-        let stats = pool.clone();
-        pools.push((
-            token::verifier_function(module),
-            stats_of(move || stats.stats()),
-        ));
-    }
-    let refresh = WarmPool::new(Stateless(handler_fn(|v: Value| async move {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        Ok(json!({"status": "refreshed", "user": v["user"], "module": v["module"]}))
-    })));
-    refresh
-        .prewarm(args.prewarm)
-        .await
-        .map_err(|e| format!("{}: {}", e.error, e.cause))?;
-    tasks.register("RefreshToken", refresh.clone());
-    pools.push(("RefreshToken".to_owned(), stats_of(move || refresh.stats())));
+    pooled::<flow::__task_verify_orders>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::__task_verify_users>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::__task_verify_billing>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::__task_verify_reports>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::__task_refresh_token>(&mut tasks, &mut pools, args.prewarm).await?;
 
     let metrics = Arc::new(Metrics::recording_call_times());
     let runner = Runner::new(machine, tasks)
@@ -161,12 +143,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let elapsed = started.elapsed();
 
-    let stats: Vec<(String, workflow_lambda::PoolStats)> = pools
+    let stats: Vec<(String, PoolStats)> = pools
         .iter()
         .map(|(name, stats)| (name.clone(), stats()))
         .collect();
-    let stats_ref: Vec<(&str, workflow_lambda::PoolStats)> =
-        stats.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let stats_ref: Vec<(&str, PoolStats)> = stats.iter().map(|(n, s)| (n.as_str(), *s)).collect();
     let report = ConcurrencyReport::new(&metrics.snapshot(), &stats_ref)?;
 
     let peak_hours = "cron(0/5 8-17 ? * MON-FRI *)";
@@ -210,8 +191,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// How to read a pool's stats, whatever its task's type.
-type StatsOf = Box<dyn Fn() -> workflow_lambda::PoolStats>;
+type StatsOf = Box<dyn Fn() -> PoolStats>;
 
-fn stats_of(f: impl Fn() -> workflow_lambda::PoolStats + 'static) -> StatsOf {
-    Box::new(f)
+/// Serves `#[task]` `T` from a warm pool, `prewarm` instances initialised ahead, registered
+/// under its Lambda function name.
+async fn pooled<T: TaskFn>(
+    tasks: &mut TaskRegistry,
+    pools: &mut Vec<(String, StatsOf)>,
+    prewarm: usize,
+) -> Result<(), String> {
+    let workflow_codegen::Callee::Task(def) = T::callee() else {
+        return Err(format!("`{}` is not a task", T::NAME));
+    };
+    let pool = WarmPool::new(TaskOf::<T>::new());
+    pool.prewarm(prewarm)
+        .await
+        .map_err(|e| format!("{}: {}", e.error, e.cause))?;
+    tasks.register(def.resource.clone(), pool.clone());
+    pools.push((def.resource, Box::new(move || pool.stats())));
+    Ok(())
 }

@@ -22,7 +22,7 @@
 //! returns `"warm"` after a short delay, without running the task.
 
 use crate::codec::{decode_input, encode_output};
-use crate::{is_warmup_event, Stateless, WarmTask, WARMUP_SOURCE};
+use crate::{is_warmup_event, WarmTask, WARMUP_SOURCE};
 use futures::FutureExt;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -30,7 +30,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use workflow_core::error::names;
-use workflow_core::task::{handler_fn, TaskContext, TaskHandler};
+use workflow_core::task::TaskContext;
 use workflow_core::StatesError;
 
 /// The runtime's error type (what `main` returns).
@@ -61,24 +61,10 @@ pub fn run<T: WarmTask>(task: T) -> Result<(), Error> {
         .block_on(serve(task))
 }
 
-/// Runs a `#[task]` function as a Lambda function (`T` is its companion type, `__task_NAME`).
-pub fn run_task<T: workflow_codegen::Task>() -> Result<(), Error> {
-    run(Stateless(task_handler::<T>()?))
-}
-
-/// The in-process handler of a `#[task]` (its companion type `T`), as a [`TaskHandler`].
-pub fn task_handler<T: workflow_codegen::Task>() -> Result<impl TaskHandler, Error> {
-    match T::callee() {
-        workflow_codegen::Callee::Task(def) => match def.handler {
-            Some(handler) => Ok(handler_fn(handler)),
-            None => Err(format!("task `{}` has no in-process handler", T::NAME).into()),
-        },
-        workflow_codegen::Callee::Workflow(_) => Err(format!(
-            "`{}` is a workflow, not a task: deploy it as a state machine",
-            T::NAME
-        )
-        .into()),
-    }
+/// Runs a `#[task]` function as a Lambda function (`T` is its companion type, `__task_NAME`);
+/// its `#[task(init = f)]` runs once, in the init phase.
+pub fn run_task<T: workflow_codegen::TaskFn>() -> Result<(), Error> {
+    run(crate::TaskOf::<T>::new())
 }
 
 /// Serves `task` on the current tokio runtime (for a `#[tokio::main]` of one's own).

@@ -2,6 +2,7 @@
 //!
 //! - [`WarmTask`] and [`WarmPool`]: tasks with one-time initialisation, pooled in-process as
 //!   Lambda keeps execution environments; cold and warm starts counted, pre-warming.
+//!   [`TaskOf`] makes a `#[task]` function (with its `#[task(init = f)]`) such a task.
 //! - [`ConcurrencyReport`]: per task invocations, starts, duration percentiles, concurrency
 //!   over time (text table and SVG chart) and the concurrency Lambda needs (Little's law).
 //! - [`warmer`] (workflow-codegen's `deploy::warmup`, re-exported): serverless-plugin-warmup
@@ -17,9 +18,11 @@ pub mod lambda;
 mod pool;
 mod report;
 mod svg;
+mod task_fn;
 
 pub use pool::{PoolStats, Stateless, WarmPool, WarmTask};
 pub use report::{ConcurrencyReport, ReportError, TaskReport, BUCKETS};
+pub use task_fn::TaskOf;
 pub use workflow_codegen::deploy::warmup as warmer;
 pub use workflow_codegen::deploy::warmup::WARMUP_SOURCE;
 

@@ -1,19 +1,17 @@
 //! The report's counting, on constructed runs with known answers (paused tokio time): peak
 //! concurrency, cold starts equal to the peak when nothing is pre-warmed, pre-warming N removing
-//! N cold starts, mean concurrency and Little's law; and the per-module token-check flow.
+//! N cold starts, mean concurrency and Little's law; and the per-module token-check flow of
+//! examples/ (`token_modules`, its `#[task(init = ..)]` verifiers pooled with `TaskOf`).
 
-#[allow(dead_code)]
-#[path = "../demo/token.rs"]
-mod token;
-
+use examples::token_modules::{self as flow, Module, SigningKey};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
-use token::{SigningKey, VerifyToken};
+use workflow_codegen::{Callee, LowerOptions, TaskFn};
 use workflow_core::run::{Machine, Metrics, Runner, Status};
-use workflow_core::task::{handler_fn, TaskContext, TaskRegistry};
+use workflow_core::task::{TaskContext, TaskRegistry};
 use workflow_core::StatesError;
-use workflow_lambda::{ConcurrencyReport, WarmPool, WarmTask};
+use workflow_lambda::{ConcurrencyReport, PoolStats, TaskOf, WarmPool, WarmTask};
 
 /// 10 ms per call; nothing to initialise but the instance itself.
 struct Sleep10;
@@ -94,21 +92,30 @@ async fn prewarming_three_removes_three_cold_starts() {
     assert_eq!((stats.cold_starts, stats.warm_starts), (2, 18));
 }
 
-fn token_runner(metrics: &Arc<Metrics>) -> (Runner, Vec<(String, WarmPool<VerifyToken>)>) {
-    let machine = Machine::from_json(&token::flow_asl()).expect("the flow validates");
+/// Each task's resource and a reader of its pool's stats.
+type Pools = Vec<(String, Box<dyn Fn() -> PoolStats>)>;
+
+fn pooled<T: TaskFn>(tasks: &mut TaskRegistry, pools: &mut Pools) {
+    let Callee::Task(def) = T::callee() else {
+        panic!("`{}` is a task", T::NAME)
+    };
+    let pool = WarmPool::new(TaskOf::<T>::new());
+    tasks.register(def.resource.clone(), pool.clone());
+    pools.push((def.resource, Box::new(move || pool.stats())));
+}
+
+fn token_runner(metrics: &Arc<Metrics>) -> (Runner, Pools) {
+    let asl = flow::token_modules::definition()
+        .to_asl_with(&LowerOptions::default())
+        .unwrap();
+    let machine = Machine::new(asl).expect("the flow validates");
     let mut tasks = TaskRegistry::new();
     let mut pools = Vec::new();
-    for module in token::MODULES {
-        let pool = WarmPool::new(VerifyToken::new(module));
-        tasks.register(token::verifier_function(module), pool.clone());
-        pools.push((token::verifier_function(module), pool));
-    }
-    tasks.register(
-        "RefreshToken",
-        handler_fn(|v: Value| async move {
-            Ok(json!({"status": "refreshed", "user": v["user"], "module": v["module"]}))
-        }),
-    );
+    pooled::<flow::__task_verify_orders>(&mut tasks, &mut pools);
+    pooled::<flow::__task_verify_users>(&mut tasks, &mut pools);
+    pooled::<flow::__task_verify_billing>(&mut tasks, &mut pools);
+    pooled::<flow::__task_verify_reports>(&mut tasks, &mut pools);
+    pooled::<flow::__task_refresh_token>(&mut tasks, &mut pools);
     let runner = Runner::new(machine, tasks).with_metrics(Arc::clone(metrics));
     (runner, pools)
 }
@@ -117,8 +124,8 @@ fn token_runner(metrics: &Arc<Metrics>) -> (Runner, Vec<(String, WarmPool<Verify
 async fn the_token_flow_takes_each_path_through_its_modules_verifier() {
     let metrics = Arc::new(Metrics::recording_call_times());
     let (runner, pools) = token_runner(&metrics);
-    let users = SigningKey::derive("users");
-    let good = users.sign("users", "dave", 2_000);
+    let users = SigningKey::derive(Module::Users);
+    let good = users.sign(Module::Users, "dave", 2_000);
     let req = |token: &str, now: u64| json!({"module": "users", "token": token, "now": now});
 
     let ok = runner.run(req(&good, 1_000)).await;
@@ -128,7 +135,9 @@ async fn the_token_flow_takes_each_path_through_its_modules_verifier() {
     let expired = runner.run(req(&good, 3_000)).await;
     assert_eq!(
         expired.output,
-        Some(json!({"status": "refreshed", "user": "dave", "module": "users"}))
+        Some(
+            json!({"status": "success", "user": "dave", "module": "users", "token": "users.dave.refreshed"})
+        )
     );
 
     let forged = runner.run(req(&good.replace("dave", "eve"), 1_000)).await;
@@ -136,20 +145,15 @@ async fn the_token_flow_takes_each_path_through_its_modules_verifier() {
     assert_eq!(forged.error.as_deref(), Some("TaskFailed"));
 
     let malformed = runner.run(req("nope", 1_000)).await;
-    assert_eq!(malformed.error.as_deref(), Some("Token.Malformed"));
+    assert_eq!(malformed.error.as_deref(), Some("Malformed"));
 
-    let unknown = runner
-        .run(json!({"module": "nowhere", "token": good, "now": 1}))
-        .await;
-    assert_eq!(unknown.error.as_deref(), Some("UnknownModule"));
-
-    // Only the users verifier ran: one cold start, then warm.
-    for (name, pool) in &pools {
-        let s = pool.stats();
-        if name == "VerifyToken-users" {
-            assert_eq!((s.cold_starts, s.warm_starts), (1, 3));
-        } else {
-            assert_eq!(s.cold_starts + s.warm_starts, 0, "{name}");
+    // Only the users verifier ran (4 calls): one cold start, then warm; the refresh once.
+    for (name, stats) in &pools {
+        let s = stats();
+        match name.as_str() {
+            "VerifyToken-users" => assert_eq!((s.cold_starts, s.warm_starts), (1, 3)),
+            "RefreshToken" => assert_eq!((s.cold_starts, s.warm_starts), (1, 0)),
+            _ => assert_eq!(s.cold_starts + s.warm_starts, 0, "{name}"),
         }
     }
 }
@@ -158,14 +162,14 @@ async fn the_token_flow_takes_each_path_through_its_modules_verifier() {
 async fn twelve_simultaneous_orders_requests_cold_start_twelve_orders_instances() {
     let metrics = Arc::new(Metrics::recording_call_times());
     let (runner, pools) = token_runner(&metrics);
-    let key = SigningKey::derive("orders");
+    let key = SigningKey::derive(Module::Orders);
     let runs = (0..12).map(|i| {
-        let token = key.sign("orders", &format!("u{i}"), 2_000);
+        let token = key.sign(Module::Orders, &format!("u{i}"), 2_000);
         runner.run(json!({"module": "orders", "token": token, "now": 1_000}))
     });
     let done = futures::future::join_all(runs).await;
     assert!(done.iter().all(|e| e.status == Status::Succeeded));
-    let stats: Vec<_> = pools.iter().map(|(n, p)| (n.as_str(), p.stats())).collect();
+    let stats: Vec<_> = pools.iter().map(|(n, p)| (n.as_str(), p())).collect();
     let report = ConcurrencyReport::new(&metrics.snapshot(), &stats).unwrap();
     let orders = report
         .tasks
@@ -174,5 +178,5 @@ async fn twelve_simultaneous_orders_requests_cold_start_twelve_orders_instances(
         .unwrap();
     assert_eq!(orders.peak_concurrency, 12);
     let s = orders.starts.unwrap();
-    assert_eq!((s.cold_starts, s.warm_starts), (12, 0));
+    assert_eq!((s.cold_starts, s.warm_starts, s.instances), (12, 0, 12));
 }

@@ -48,6 +48,9 @@ pub struct Args {
     /// Answer every Task that no mock answers with its own input.
     #[arg(long)]
     echo_tasks: bool,
+    /// Let error causes quote state data (off by default: payloads may hold tokens).
+    #[arg(long)]
+    include_payloads: bool,
 }
 
 /// Runs the subcommand.
@@ -116,6 +119,7 @@ fn prepare(args: &Args) -> Result<Prepared, Unusable> {
     let options = RunOptions {
         record_history: args.history,
         state_machine_name: name,
+        include_payloads_in_errors: args.include_payloads,
         progress: std::io::stderr()
             .is_terminal()
             .then(|| Arc::new(Progress::new())),

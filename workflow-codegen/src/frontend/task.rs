@@ -17,6 +17,8 @@ struct TaskAttrs {
     heartbeat: Option<(u64, proc_macro2::Span)>,
     retry: Vec<RetrySpec>,
     warm: Option<WarmSpec>,
+    /// `init = path`: the function building one instance's state.
+    init: Option<syn::Path>,
 }
 
 /// `warm(concurrency = N, schedule = "..", peak = "..", peak_concurrency = M)`: how to keep
@@ -92,6 +94,8 @@ impl WarmSpec {
 /// What the frontend reads from the task fn.
 struct TaskFn<'a> {
     item: &'a ItemFn,
+    /// `S` of the leading `&S` argument, with `init`.
+    state: Option<&'a Type>,
     input: Option<&'a Type>,
     output: TokenStream,
     /// `Some(E)` for `Result<O, E>`.
@@ -112,7 +116,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let attrs = parse_attrs(&cx, attr);
-    let task = parse_fn(&cx, &item);
+    let task = parse_fn(&cx, &item, attrs.init.is_some());
     if let (Some(t), Some((_, span))) = (attrs.timeout, attrs.heartbeat) {
         if attrs.heartbeat.is_some_and(|(h, _)| h >= t) {
             cx.error_at(span, format!("`heartbeat` must be shorter than `timeout` ({t} s): the task would time out before a heartbeat is missed"));
@@ -162,9 +166,17 @@ fn parse_attrs(cx: &Ctxt, attr: TokenStream) -> TaskAttrs {
             a.retry.push(RetrySpec::parse(&meta)?);
         } else if meta.path.is_ident("warm") {
             a.warm = Some(WarmSpec::parse(&meta)?);
+        } else if meta.path.is_ident("init") {
+            let value = meta.value()?;
+            a.init = Some(value.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "`init` names a function: `init = make_keys` (it runs once per instance)",
+                )
+            })?);
         } else {
             return Err(meta.error(
-                "unknown `#[task]` setting; expected `resource = \"..\"`, `timeout = N`, `heartbeat = N`, `retry(..)` or `warm(..)`",
+                "unknown `#[task]` setting; expected `resource = \"..\"`, `timeout = N`, `heartbeat = N`, `retry(..)`, `warm(..)` or `init = f`",
             ));
         }
         Ok(())
@@ -175,7 +187,7 @@ fn parse_attrs(cx: &Ctxt, attr: TokenStream) -> TaskAttrs {
     a
 }
 
-fn parse_fn<'a>(cx: &Ctxt, item: &'a ItemFn) -> TaskFn<'a> {
+fn parse_fn<'a>(cx: &Ctxt, item: &'a ItemFn, has_init: bool) -> TaskFn<'a> {
     let sig = &item.sig;
     if !sig.generics.params.is_empty() {
         cx.error_spanned_by(
@@ -184,6 +196,34 @@ fn parse_fn<'a>(cx: &Ctxt, item: &'a ItemFn) -> TaskFn<'a> {
         );
     }
     let mut input = None;
+    let mut state = None;
+    if has_init {
+        let typed = |arg: &'a FnArg| match arg {
+            FnArg::Typed(t) => Some(&*t.ty),
+            FnArg::Receiver(r) => {
+                cx.error_spanned_by(r, "a task cannot take `self`");
+                None
+            }
+        };
+        if sig.inputs.len() != 2 {
+            cx.error_spanned_by(
+                &sig.inputs,
+                "a task with `init` takes two arguments: the state `init` built, by reference, then its input: `fn verify(keys: &Keys, request: Request)`",
+            );
+        } else if let (Some(s), Some(i)) = (typed(&sig.inputs[0]), typed(&sig.inputs[1])) {
+            match s {
+                Type::Reference(r) if r.mutability.is_none() && r.lifetime.is_none() => {
+                    state = Some(&*r.elem);
+                }
+                other => cx.error_spanned_by(
+                    other,
+                    "the first argument of a task with `init` is its state, borrowed: `&Keys` (instances serve calls one at a time, but the state is shared, so not `&mut`)",
+                ),
+            }
+            input = Some(i);
+        }
+        return finish_fn(item, state, input);
+    }
     match sig.inputs.len() {
         1 => match &sig.inputs[0] {
             FnArg::Typed(t) => input = Some(&*t.ty),
@@ -201,6 +241,11 @@ fn parse_fn<'a>(cx: &Ctxt, item: &'a ItemFn) -> TaskFn<'a> {
             "a task takes exactly one argument, its input; put several values in one struct",
         ),
     }
+    finish_fn(item, state, input)
+}
+
+fn finish_fn<'a>(item: &'a ItemFn, state: Option<&'a Type>, input: Option<&'a Type>) -> TaskFn<'a> {
+    let sig = &item.sig;
     let (output, error) = match &sig.output {
         ReturnType::Default => (quote!(()), None),
         ReturnType::Type(_, ty) => match result_parts(ty) {
@@ -210,6 +255,7 @@ fn parse_fn<'a>(cx: &Ctxt, item: &'a ItemFn) -> TaskFn<'a> {
     };
     TaskFn {
         item,
+        state,
         input,
         output,
         error,
@@ -279,6 +325,32 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
         .map(|r| variant_check(quote!(__e), &r.errors))
         .collect();
     let input_ty = quote_spanned!(input.span()=> #input);
+    let (state_ty, init, args) = match (&attrs.init, t.state) {
+        (Some(f), Some(s)) => (
+            quote_spanned!(s.span()=> #s),
+            quote_spanned!(f.span()=> __wf::init_with::<Self::State, _, _>(#f)),
+            quote!(state, input),
+        ),
+        _ => (
+            quote!(()),
+            quote!(::std::boxed::Box::pin(async {
+                ::std::result::Result::Ok(())
+            })),
+            quote!(input),
+        ),
+    };
+    let handler = if attrs.init.is_some() {
+        quote! {
+            ::std::boxed::Box::pin(async move {
+                static __STATE: ::std::sync::OnceLock<<#companion as __wf::TaskFn>::State> =
+                    ::std::sync::OnceLock::new();
+                let state = __wf::shared_state(&__STATE, <#companion as __wf::TaskFn>::init).await?;
+                <#companion as __wf::TaskFn>::call(state, input).await
+            })
+        }
+    } else {
+        quote!(<#companion as __wf::TaskFn>::call(&(), input))
+    };
     quote! {
         #item
 
@@ -295,11 +367,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
             fn callee() -> ::workflow_codegen::Callee {
                 use ::workflow_codegen::__private as __wf;
                 fn __handler(input: __wf::serde_json::Value) -> __wf::TaskFuture {
-                    ::std::boxed::Box::pin(async move {
-                        let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, input)?;
-                        let out = #ident(input) #await_;
-                        #encode
-                    })
+                    #handler
                 }
                 // Retry errors must be variants of the task's error type.
                 const _: fn(#error_ty) = |__e| { #(#checks)* };
@@ -310,6 +378,27 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
                         #settings
                         .handler(__handler),
                 ))
+            }
+        }
+
+        #[automatically_derived]
+        impl ::workflow_codegen::TaskFn for #companion {
+            type State = #state_ty;
+            fn init() -> ::workflow_codegen::BoxFuture<'static, ::std::result::Result<Self::State, ::workflow_codegen::__private::workflow_core::StatesError>> {
+                use ::workflow_codegen::__private as __wf;
+                #init
+            }
+            #[allow(unused_variables)]
+            fn call(
+                state: &Self::State,
+                input: ::workflow_codegen::__private::serde_json::Value,
+            ) -> ::workflow_codegen::BoxFuture<'_, ::std::result::Result<::workflow_codegen::__private::serde_json::Value, ::workflow_codegen::__private::workflow_core::StatesError>> {
+                use ::workflow_codegen::__private as __wf;
+                ::std::boxed::Box::pin(async move {
+                    let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, input)?;
+                    let out = #ident(#args) #await_;
+                    #encode
+                })
             }
         }
     }
@@ -399,6 +488,61 @@ mod tests {
         assert!(out.contains("`peak` needs `peak_concurrency = N`"), "{out}");
         let out = expand(quote!(warm(concurency = 2)), item.to_token_stream()).to_string();
         assert!(out.contains("unknown `warm` setting"), "{out}");
+    }
+
+    #[test]
+    fn init_makes_the_borrowed_argument_the_state() {
+        let item: ItemFn = parse_quote! {
+            async fn verify(keys: &Keys, r: Request) -> Result<Verdict, TokenError> { todo!() }
+        };
+        let out = expand(quote!(init = keys::make), item.to_token_stream()).to_string();
+        assert!(
+            out.contains("impl :: workflow_codegen :: TaskFn for __task_verify"),
+            "{out}"
+        );
+        assert!(out.contains("type State = Keys ;"), "{out}");
+        assert!(out.contains("type Input = Request"), "{out}");
+        assert!(
+            out.contains("__wf :: init_with :: < Self :: State , _ , _ > (keys :: make)"),
+            "{out}"
+        );
+        assert!(out.contains("verify (state , input) . await"), "{out}");
+        // The plain in-process handler shares one lazily built state.
+        assert!(out.contains("static __STATE"), "{out}");
+        assert!(out.contains("__wf :: shared_state"), "{out}");
+    }
+
+    #[test]
+    fn without_init_the_state_is_unit() {
+        let item: ItemFn = parse_quote! { fn length(t: Token) -> u64 { 1 } };
+        let out = expand(TokenStream::new(), item.to_token_stream()).to_string();
+        assert!(out.contains("type State = () ;"), "{out}");
+        assert!(out.contains("length (input)"), "{out}");
+        assert!(!out.contains("static __STATE"), "{out}");
+        assert!(
+            out.contains("< __task_length as __wf :: TaskFn > :: call (& () , input)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn init_needs_a_borrowed_state_then_the_input() {
+        let with =
+            |item: ItemFn| expand(quote!(init = make_keys), item.to_token_stream()).to_string();
+        let out = with(parse_quote! { fn t(input: u8) -> u8 { input } });
+        assert!(
+            out.contains("a task with `init` takes two arguments"),
+            "{out}"
+        );
+        let out = with(parse_quote! { fn t(keys: Keys, input: u8) -> u8 { input } });
+        assert!(out.contains("is its state, borrowed"), "{out}");
+        let out = with(parse_quote! { fn t(keys: &mut Keys, input: u8) -> u8 { input } });
+        assert!(out.contains("is its state, borrowed"), "{out}");
+        // After an error only the companion struct is generated, no `TaskFn` impl.
+        assert!(!out.contains("TaskFn for"), "{out}");
+        let item: ItemFn = parse_quote! { fn t(keys: &Keys, input: u8) -> u8 { input } };
+        let out = expand(quote!(init = 3), item.to_token_stream()).to_string();
+        assert!(out.contains("`init` names a function"), "{out}");
     }
 
     #[test]

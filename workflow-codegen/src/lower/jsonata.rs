@@ -686,6 +686,10 @@ impl Lowerer<'_> {
                     let here = self.enter(state);
                     let src = match data {
                         Data::Var(v) => Src::Expr(self.resolve(env, v)?.0),
+                        // `Assign` takes scalar constants as they are; `Output` does not.
+                        Data::Literal(l) if !matches!(to, To::Return) => {
+                            Src::Template(const_field(l))
+                        }
                         _ => Src::Template(self.template(env, data)?),
                     };
                     let mut s = asl::PassState {

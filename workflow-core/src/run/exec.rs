@@ -1125,12 +1125,12 @@ impl Shared {
             };
             inputs.push(Arc::new(input));
         }
+        let scope = Scope {
+            input: effective,
+            context: ctx,
+            variables: Some(frame),
+        };
         if let Some(b) = &m.batcher {
-            let scope = Scope {
-                input: effective,
-                context: ctx,
-                variables: Some(frame),
-            };
             let max_items = b
                 .max_items
                 .as_ref()
@@ -1143,11 +1143,6 @@ impl Shared {
                 .transpose()?;
             inputs = batched(inputs, max_items, max_bytes, b.batch_input.as_ref());
         }
-        let scope = Scope {
-            input: effective,
-            context: ctx,
-            variables: Some(frame),
-        };
         let count = m
             .tolerated_failure_count
             .as_ref()

@@ -549,6 +549,32 @@ fn a_nested_workflow_gets_arguments_and_prefixed_variables() {
 }
 
 #[test]
+fn constants_are_assigned_as_they_are_except_lists() {
+    let wf = jsonata(Workflow::new("w", "i")).body(
+        Block::new()
+            .bind("flag", Step::data("Flag", Data::Literal(json!(true))))
+            .bind("list", Step::data("List", Data::Literal(json!([1, 2]))))
+            .value(Step::data(
+                "R",
+                Data::object([
+                    ("flag", Data::Var(var("flag"))),
+                    ("list", Data::Var(var("list"))),
+                ]),
+            )),
+    );
+    let v = asl(&wf);
+    assert_eq!(v["States"]["Flag"]["Assign"], json!({"flag": true}));
+    assert_eq!(
+        v["States"]["List"]["Assign"],
+        json!({"list": "{% [1,2] %}"})
+    );
+    assert_eq!(
+        run(&wf, json!({})),
+        (Status::Succeeded, json!({"flag": true, "list": [1, 2]}))
+    );
+}
+
+#[test]
 fn a_binding_named_states_is_refused() {
     let wf = jsonata(Workflow::new("w", "i")).body(
         Block::new()
