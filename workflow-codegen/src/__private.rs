@@ -149,11 +149,32 @@ pub fn decode_input<T: serde::de::DeserializeOwned>(
             names::TASK_FAILED,
             format!(
                 "task `{task}`: the input is not a `{}`: {}",
-                std::any::type_name::<T>(),
+                short_type_name::<T>(),
                 workflow_core::privacy::serde_message(&e.to_string())
             ),
         )
     })
+}
+
+/// A type's name without module paths (`Vec<my_crate::Order>` -> `Vec<Order>`), the same in
+/// every binary that includes the type (in-process and on Lambda alike).
+fn short_type_name<T>() -> String {
+    let full = std::any::type_name::<T>();
+    let mut out = String::with_capacity(full.len());
+    let mut path_start = 0;
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            out.truncate(path_start);
+        } else {
+            out.push(c);
+            if !(c.is_alphanumeric() || c == '_') {
+                path_start = out.len();
+            }
+        }
+    }
+    out
 }
 
 /// Encodes a task's output.
@@ -196,6 +217,15 @@ mod tests {
         assert_eq!(error_name(&E::Tuple(1)), "Tuple");
         assert_eq!(error_name(&E::Named { x: 1 }), "Named");
         assert_eq!(error_name(&"text"), names::TASK_FAILED);
+    }
+
+    #[test]
+    fn type_names_drop_module_paths() {
+        assert_eq!(
+            short_type_name::<Vec<Option<String>>>(),
+            "Vec<Option<String>>"
+        );
+        assert_eq!(short_type_name::<(u8, serde_json::Value)>(), "(u8, Value)");
     }
 
     #[test]

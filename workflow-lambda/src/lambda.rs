@@ -21,7 +21,6 @@
 //! (`{"source": "serverless-plugin-warmup"}` as the payload or the client context's `custom`)
 //! returns `"warm"` after a short delay, without running the task.
 
-use crate::codec::{decode_input, encode_output};
 use crate::{is_warmup_event, WarmTask, WARMUP_SOURCE};
 use futures::FutureExt;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
@@ -29,6 +28,7 @@ use serde_json::Value;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+use workflow_codegen::__private::{decode_input, encode_output};
 use workflow_core::error::names;
 use workflow_core::task::TaskContext;
 use workflow_core::StatesError;

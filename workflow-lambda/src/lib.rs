@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod codec;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 mod pool;

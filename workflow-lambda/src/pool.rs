@@ -8,7 +8,6 @@
 //! warmer does; with [`WarmPool::idle_timeout`], instances idle for longer are discarded, as
 //! Lambda recycles idle environments.
 
-use crate::codec::{decode_input, encode_output};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -17,6 +16,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
+use workflow_codegen::__private::{decode_input, encode_output};
 use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
 use workflow_core::StatesError;
 
