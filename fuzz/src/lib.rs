@@ -92,7 +92,7 @@ pub fn jsonpath(data: &[u8]) {
     );
     let _ = path.is_definite();
     if path.is_reference() && path.variable().is_none() && !path.references_context() {
-        let _ = set_result_path(&path, doc.clone(), json!({"result": true}));
+        let _ = set_result_path(&path, &doc, json!({"result": true}));
     }
     if let Ok(template) = Template::compile(&json!({"v.$": &*text, "w": [{"x.$": &*text}]})) {
         let _ = template.evaluate(&scope);

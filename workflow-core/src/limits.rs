@@ -59,17 +59,52 @@ pub fn depth(value: &Value) -> usize {
 
 /// Whether `value` nests deeper than `max` levels; stops at the first level past `max`.
 pub fn depth_exceeds(value: &Value, max: usize) -> bool {
-    // Scalars and containers of scalars, most state data, need no walk (and no stack).
-    let nested = |v: &Value| matches!(v, Value::Array(_) | Value::Object(_));
-    let level = match value {
-        Value::Array(items) if !items.iter().any(nested) => Some(1),
-        Value::Object(map) if !map.values().any(nested) => Some(1),
-        Value::Array(_) | Value::Object(_) => None,
-        _ => Some(0),
-    };
-    if let Some(level) = level {
-        return level > max;
+    // Most state data is shallow: a recursive walk of at most `SHALLOW` levels answers without
+    // a heap-allocated stack; anything deeper is walked again iteratively.
+    match exceeds_shallow(value, max, SHALLOW) {
+        Some(answer) => answer,
+        None => exceeds_iteratively(value, max),
     }
+}
+
+/// How many levels [`depth_exceeds`] walks by recursion before it switches to its own stack.
+const SHALLOW: usize = 32;
+
+/// Whether `value` nests deeper than `max` levels, or `None` when it nests deeper than
+/// `fuel` levels (a bounded recursion: at most `fuel` frames).
+fn exceeds_shallow(value: &Value, max: usize, fuel: usize) -> Option<bool> {
+    match value {
+        Value::Array(items) => members_exceed(items.iter(), max, fuel),
+        Value::Object(map) => members_exceed(map.values(), max, fuel),
+        _ => Some(false),
+    }
+}
+
+/// Whether a container with these members nests deeper than `max` levels (see
+/// [`exceeds_shallow`]).
+fn members_exceed<'a>(
+    members: impl Iterator<Item = &'a Value>,
+    max: usize,
+    fuel: usize,
+) -> Option<bool> {
+    if max == 0 {
+        return Some(true);
+    }
+    for member in members {
+        let deeper = match member {
+            Value::Array(_) | Value::Object(_) if fuel == 0 => return None,
+            Value::Array(items) => members_exceed(items.iter(), max - 1, fuel - 1)?,
+            Value::Object(map) => members_exceed(map.values(), max - 1, fuel - 1)?,
+            _ => false,
+        };
+        if deeper {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+fn exceeds_iteratively(value: &Value, max: usize) -> bool {
     let mut stack = vec![(value, 0usize)];
     while let Some((v, outer)) = stack.pop() {
         if push_children(&mut stack, v, outer) > max {
@@ -338,6 +373,38 @@ mod tests {
             v = Value::Array(vec![v]);
         }
         v
+    }
+
+    #[test]
+    fn the_recursive_shortcut_and_the_iterative_walk_agree_around_its_depth() {
+        // Mixed objects and arrays, with a shallow sibling before the deep member, from below
+        // to above the levels the shortcut walks by recursion.
+        for levels in [
+            SHALLOW - 2,
+            SHALLOW - 1,
+            SHALLOW,
+            SHALLOW + 1,
+            SHALLOW + 2,
+            3 * SHALLOW,
+        ] {
+            let mut v = json!("leaf");
+            for level in 0..levels {
+                v = if level % 2 == 0 {
+                    json!({"flat": 1, "deep": v})
+                } else {
+                    json!([{"x": 1}, v])
+                };
+            }
+            assert_eq!(depth(&v), levels);
+            for max in [0, 1, levels - 1, levels, levels + 1] {
+                assert_eq!(
+                    depth_exceeds(&v, max),
+                    exceeds_iteratively(&v, max),
+                    "{levels} levels, max {max}"
+                );
+                assert_eq!(depth_exceeds(&v, max), levels > max);
+            }
+        }
     }
 
     #[test]

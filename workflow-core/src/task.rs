@@ -19,8 +19,9 @@ pub struct TaskContext {
     pub state_name: Arc<str>,
     /// 0 for the first attempt, then 1, 2, ... for retries (`$$.State.RetryCount`).
     pub retry_count: u32,
-    /// The task token (`$$.Task.Token`) of this attempt, for callback-style handlers.
-    pub task_token: Arc<str>,
+    /// The execution's ARN and the id of the event that entered the state, from which the
+    /// task token is made when a handler asks for it (`None` outside an execution).
+    pub(crate) token: Option<(Arc<str>, u64)>,
     pub(crate) heartbeat: Option<Arc<tokio::sync::Notify>>,
 }
 
@@ -31,8 +32,18 @@ impl TaskContext {
             resource: Arc::from(resource),
             state_name: Arc::from(state_name),
             retry_count: 0,
-            task_token: Arc::from(""),
+            token: None,
             heartbeat: None,
+        }
+    }
+
+    /// The task token (`$$.Task.Token`) of this attempt, for callback-style handlers: the same
+    /// text the state's context object holds (empty outside an execution). Made on demand, since
+    /// most handlers never ask.
+    pub fn task_token(&self) -> String {
+        match &self.token {
+            Some((execution, entered)) => task_token(execution, *entered, self.retry_count),
+            None => String::new(),
         }
     }
 
@@ -43,6 +54,12 @@ impl TaskContext {
             n.notify_one();
         }
     }
+}
+
+/// The task token of one attempt at a Task state: the execution, the event that entered the
+/// state and the retry count.
+pub(crate) fn task_token(execution: &str, entered_event: u64, retry_count: u32) -> String {
+    format!("{execution}#{entered_event}#{retry_count}")
 }
 
 /// The code behind a Task state: JSON in, JSON out; an error carries an ASL error name and cause.

@@ -582,7 +582,7 @@ async fn a_task_sees_the_same_token_as_the_context_object() {
     struct Token;
     impl TaskHandler for Token {
         fn invoke(&self, _input: Value, ctx: TaskContext) -> TaskFuture {
-            Box::pin(async move { Ok(json!(&*ctx.task_token)) })
+            Box::pin(async move { Ok(json!(ctx.task_token())) })
         }
     }
     let def = json!({"StartAt": "T", "States": {"T": {

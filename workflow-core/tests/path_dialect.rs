@@ -173,7 +173,7 @@ fn run_pass(
     };
     let output = match &pass.result_path {
         Some(None) => raw,
-        Some(Some(path)) => set_result_path(&parse(path)?, raw, result)?,
+        Some(Some(path)) => set_result_path(&parse(path)?, &raw, result)?,
         None => result,
     };
     match &pass.output_path {

@@ -111,7 +111,7 @@ proptest! {
     ) {
         let path = JsonPath::parse(&text).unwrap();
         prop_assert!(path.is_reference());
-        if let Ok(output) = set_result_path(&path, input, result.clone()) {
+        if let Ok(output) = set_result_path(&path, &input, result.clone()) {
             let selected = path.select(&Scope::new(&output)).unwrap();
             prop_assert_eq!(&*selected, &result);
         }

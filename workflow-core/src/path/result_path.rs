@@ -12,9 +12,12 @@ pub use crate::error::names::REFERENCE_PATH_CONFLICT;
 /// objects); `$.a[1]` replaces an existing element. A step through a value that is neither an
 /// object (names) nor an array with that index (indexes) is [`REFERENCE_PATH_CONFLICT`].
 /// (`ResultPath: null`, which discards the result, is the caller's business: there is no path.)
+///
+/// The target is borrowed (it is usually shared with the execution's history): the output copies
+/// the members beside the path, never the value the result replaces.
 pub fn set_result_path(
     path: &JsonPath,
-    target: Value,
+    target: &Value,
     result: Value,
 ) -> Result<Value, StatesError> {
     let steps = match (&path.root, &path.body) {
@@ -26,36 +29,79 @@ pub fn set_result_path(
             )))
         }
     };
-    let mut target = target;
-    let mut slot = &mut target;
+    let mut output = Value::Null;
+    let mut slot = &mut output;
+    // The value at the current step in the target; `None` once the path has left the target
+    // (missing members are created as objects).
+    let mut source = Some(target);
+    let empty = Value::Object(Map::new());
     for (at, step) in steps.iter().enumerate() {
-        let last = at + 1 == steps.len();
-        slot = match (step, slot) {
-            (Step::Name(name), Value::Object(map)) => {
-                map.entry(name.to_string()).or_insert_with(|| {
-                    if last {
-                        Value::Null
-                    } else {
-                        Value::Object(Map::new())
-                    }
-                })
+        let (copy, member, next) = match (step, source) {
+            (Step::Name(name), Some(Value::Object(map))) => (
+                Value::Object(copy_beside(map, name)),
+                Member::Name(name),
+                map.get(&**name),
+            ),
+            (Step::Name(name), None) => {
+                let map = Map::from_iter([(name.to_string(), Value::Null)]);
+                (Value::Object(map), Member::Name(name), None)
             }
-            (Step::Index(index), Value::Array(items)) => match index_in(*index, items.len()) {
-                Some(i) => &mut items[i],
-                None => {
-                    let items = Value::Array(std::mem::take(items));
-                    let text = Payload(&items).to_string();
+            (Step::Index(index), Some(Value::Array(items))) => {
+                let Some(i) = index_in(*index, items.len()) else {
+                    let text = Payload(&Value::Array(items.clone())).to_string();
                     return Err(conflict(path, at, step, text));
-                }
-            },
+                };
+                let copy = items
+                    .iter()
+                    .enumerate()
+                    .map(|(j, item)| if j == i { Value::Null } else { item.clone() })
+                    .collect();
+                (Value::Array(copy), Member::Index(i), Some(&items[i]))
+            }
             (_, other) => {
-                let text = Payload(other).to_string();
+                let text = Payload(other.unwrap_or(&empty)).to_string();
                 return Err(conflict(path, at, step, text));
             }
         };
+        *slot = copy;
+        slot = match (slot, member) {
+            (Value::Object(map), Member::Name(name)) => map.get_mut(name),
+            (Value::Array(items), Member::Index(i)) => items.get_mut(i),
+            _ => None,
+        }
+        .expect("the copy holds the member on the path");
+        source = next;
     }
     *slot = result;
-    Ok(target)
+    Ok(output)
+}
+
+/// A member on a ResultPath, resolved against the target.
+#[derive(Clone, Copy)]
+enum Member<'p> {
+    Name(&'p str),
+    Index(usize),
+}
+
+/// A copy of `map` in which the member `name` (appended if missing) is `null`. A member that
+/// holds an array or object is left out of the copy rather than copied and dropped; otherwise
+/// the map is cloned whole, which copies its hash table instead of hashing every key again.
+fn copy_beside(map: &Map<String, Value>, name: &str) -> Map<String, Value> {
+    if !matches!(map.get(name), Some(Value::Array(_) | Value::Object(_))) {
+        let mut copy = map.clone();
+        copy.insert(name.to_owned(), Value::Null);
+        return copy;
+    }
+    map.iter()
+        .map(|(key, value)| {
+            let value = if key == name {
+                Value::Null
+            } else {
+                value.clone()
+            };
+            (key.clone(), value)
+        })
+        .collect()
 }
 
 /// The service's error for a step that meets a value it cannot go through (`text` is that
@@ -90,7 +136,7 @@ mod tests {
     use serde_json::json;
 
     fn set(path: &str, target: Value, result: Value) -> Result<Value, StatesError> {
-        set_result_path(&JsonPath::parse(path).unwrap(), target, result)
+        set_result_path(&JsonPath::parse(path).unwrap(), &target, result)
     }
 
     #[test]
@@ -136,6 +182,24 @@ mod tests {
             set("$.arr[-1].k", json!({"arr": [{}, {"a": 1}]}), json!(2)).unwrap(),
             json!({"arr": [{}, {"a": 1, "k": 2}]})
         );
+    }
+
+    #[test]
+    fn the_output_keeps_the_members_beside_the_path_in_their_order() {
+        // A replaced container, a replaced scalar and an appended member: the member keeps its
+        // place, everything beside it is kept, and the target itself is not changed.
+        let target = json!({"a": 1, "last": {"old": [1, 2]}, "z": [3]});
+        let out = set_result_path(&JsonPath::parse("$.last").unwrap(), &target, json!(9));
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&out.unwrap()), ["a", "last", "z"]);
+        let out = set_result_path(&JsonPath::parse("$.a").unwrap(), &target, json!(9)).unwrap();
+        assert_eq!(out, json!({"a": 9, "last": {"old": [1, 2]}, "z": [3]}));
+        assert_eq!(keys(&out), ["a", "last", "z"]);
+        let out = set_result_path(&JsonPath::parse("$.z[0].n").unwrap(), &target, json!(9));
+        assert_eq!(out.unwrap_err().error, REFERENCE_PATH_CONFLICT);
+        let out = set_result_path(&JsonPath::parse("$.new.n").unwrap(), &target, json!(9));
+        assert_eq!(keys(&out.unwrap()), ["a", "last", "z", "new"]);
+        assert_eq!(target, json!({"a": 1, "last": {"old": [1, 2]}, "z": [3]}));
     }
 
     #[test]

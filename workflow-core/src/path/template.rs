@@ -33,8 +33,13 @@ pub struct Template {
 enum Node {
     /// A subtree without `.$` keys, copied as is.
     Literal(Value),
-    /// An object with at least one dynamic member somewhere below.
-    Object(Vec<(String, Node)>),
+    /// An object with at least one dynamic member somewhere below: its keys in order (each
+    /// value `null`; cloning it copies the hash table instead of hashing every key again) and
+    /// the member nodes in the same order.
+    Object {
+        keys: Map<String, Value>,
+        members: Vec<Node>,
+    },
     /// An array with at least one dynamic element somewhere below.
     Array(Vec<Node>),
     /// `"key.$": "$.path"`; `field` is the key as written, for messages.
@@ -107,7 +112,12 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
                 members.push((key.clone(), node));
             }
             Ok(if dynamic {
-                Node::Object(members)
+                let keys = members
+                    .iter()
+                    .map(|(key, _)| (key.clone(), Value::Null))
+                    .collect();
+                let members = members.into_iter().map(|(_, node)| node).collect();
+                Node::Object { keys, members }
             } else {
                 Node::Literal(value.clone())
             })
@@ -195,7 +205,7 @@ fn push_pointer(pointer: &mut String, key: &str) {
 fn node_references_context(node: &Node) -> bool {
     match node {
         Node::Literal(_) => false,
-        Node::Object(members) => members.iter().any(|(_, n)| node_references_context(n)),
+        Node::Object { members, .. } => members.iter().any(node_references_context),
         Node::Array(items) => items.iter().any(node_references_context),
         Node::Path { path, .. } => path.references_context(),
         Node::Call { call, .. } => call.paths().iter().any(|p| p.references_context()),
@@ -205,10 +215,10 @@ fn node_references_context(node: &Node) -> bool {
 fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Value, StatesError> {
     Ok(match node {
         Node::Literal(value) => value.clone(),
-        Node::Object(members) => {
-            let mut map = Map::with_capacity(members.len());
-            for (key, member) in members {
-                map.insert(key.clone(), evaluate_node(member, scope)?);
+        Node::Object { keys, members } => {
+            let mut map = keys.clone();
+            for (slot, member) in map.values_mut().zip(members) {
+                *slot = evaluate_node(member, scope)?;
             }
             Value::Object(map)
         }

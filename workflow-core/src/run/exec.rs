@@ -37,7 +37,7 @@ pub(crate) struct Limits {
 /// Facts about the execution for the context object.
 #[derive(Debug)]
 pub(crate) struct ExecutionInfo {
-    pub id: String,
+    pub id: Arc<str>,
     pub name: String,
     pub start_millis: i64,
     pub state_machine_id: String,
@@ -195,7 +195,7 @@ impl Shared {
     pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
         let mut ctx = json!({
             "Execution": {
-                "Id": self.info.id,
+                "Id": &*self.info.id,
                 "Input": *self.input,
                 "Name": self.info.name,
                 "RoleArn": "arn:aws:iam::000000000000:role/workflow-local",
@@ -224,7 +224,7 @@ impl Shared {
     /// `$$.Task.Token`: names this attempt of this Task state in this execution (the handler
     /// sees the same token in its `TaskContext`).
     fn task_token(&self, run: &StateRun<'_>) -> String {
-        format!("{}#{}#{}", self.info.id, run.entered_id, run.retry_count)
+        crate::task::task_token(&self.info.id, run.entered_id, run.retry_count)
     }
 
     /// Runs one scope from its StartAt to an End, Succeed or Fail.
@@ -599,11 +599,11 @@ impl Shared {
             }
         }
         let output = match &c.result_path {
-            None => error_output,
-            Some(None) => (**input).clone(),
-            Some(Some(p)) => set_result_path(p, (**input).clone(), error_output)?,
+            None => Arc::new(error_output),
+            Some(None) => Arc::clone(input),
+            Some(Some(p)) => Arc::new(set_result_path(p, input, error_output)?),
         };
-        Ok(Step::Next(Arc::new(output), c.next))
+        Ok(Step::Next(output, c.next))
     }
 
     /// One attempt at a Task, Parallel or Map state. The futures of Parallel, Map and JSONata
@@ -695,9 +695,8 @@ impl Shared {
             None => result,
             Some(None) => Arc::clone(input),
             Some(Some(p)) => {
-                let target = (**input).clone();
                 let result = Arc::try_unwrap(result).unwrap_or_else(|r| (*r).clone());
-                Arc::new(set_result_path(p, target, result)?)
+                Arc::new(set_result_path(p, input, result)?)
             }
         };
         let output = apply_output_path(node, merged, ctx, frame)?;
@@ -790,7 +789,7 @@ impl Shared {
                 TaskTimedOut,
             )
         };
-        let (function, payload) = match task.invoke {
+        let (function, recorded, payload) = match task.invoke {
             Invoke::OptimisedLambda => {
                 let name = params
                     .get("FunctionName")
@@ -802,16 +801,18 @@ impl Shared {
                     })?
                     .to_owned();
                 let payload = params.get("Payload").cloned().unwrap_or(json!({}));
-                (Arc::from(name.as_str()), payload)
+                (Arc::from(name.as_str()), Arc::new(payload.clone()), payload)
             }
+            // The history records the parameters as they are; the handler gets its own copy.
             _ => (
                 task.resource.clone(),
-                Arc::try_unwrap(params).unwrap_or_else(|p| (*p).clone()),
+                Arc::clone(&params),
+                (*params).clone(),
             ),
         };
         let details = EventDetails {
             resource: Some(task.resource.clone()),
-            input: Some(Arc::new(payload.clone())),
+            input: Some(recorded),
             ..Default::default()
         };
         *prev = self.event(*prev, scheduled, details)?;
@@ -821,7 +822,7 @@ impl Shared {
             resource: function.clone(),
             state_name: node.name.clone(),
             retry_count: run.retry_count,
-            task_token: Arc::from(self.task_token(run)),
+            token: Some((Arc::clone(&self.info.id), run.entered_id)),
             heartbeat: heartbeat.as_ref().map(|(_, n)| Arc::clone(n)),
         };
         let mocked = self.mocks.as_ref().and_then(|m| m.respond(&node.name));

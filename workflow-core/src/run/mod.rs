@@ -345,7 +345,9 @@ impl Runner {
             },
             input: Arc::new(input),
             info: ExecutionInfo {
-                id: format!("arn:aws:states:us-east-1:000000000000:execution:{sm}:{name}"),
+                id: Arc::from(format!(
+                    "arn:aws:states:us-east-1:000000000000:execution:{sm}:{name}"
+                )),
                 name,
                 start_millis,
                 state_machine_id: format!(
