@@ -167,22 +167,43 @@ pub(crate) fn measure(
         if push_children(&mut stack, v, outer) > max_depth {
             return Some(Over::Depth);
         }
-        bytes = bytes.saturating_add(match v {
-            Value::Null => 4,
-            Value::Bool(b) => 4 + usize::from(!b),
-            Value::Number(n) => number_len(n),
-            Value::String(s) => string_len(s),
-            Value::Array(items) => 2 + items.len().saturating_sub(1),
-            Value::Object(map) => {
-                2 + map.len().saturating_sub(1)
-                    + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
-            }
-        });
+        bytes = bytes.saturating_add(own_len(v));
         if bytes > max_bytes {
             return Some(Over::Bytes);
         }
     }
     None
+}
+
+/// The length of `value` as compact JSON text (as `serde_json::to_string` writes it), measured
+/// without recursion and without writing the text.
+pub(crate) fn json_len(value: &Value) -> usize {
+    let mut bytes = 0usize;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items.iter()),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+        bytes = bytes.saturating_add(own_len(v));
+    }
+    bytes
+}
+
+/// The bytes a value's compact JSON text spends on itself: a scalar's literal, or a
+/// container's brackets, commas, keys and colons (its members not included).
+fn own_len(v: &Value) -> usize {
+    match v {
+        Value::Null => 4,
+        Value::Bool(b) => 4 + usize::from(!b),
+        Value::Number(n) => number_len(n),
+        Value::String(s) => string_len(s),
+        Value::Array(items) => 2 + items.len().saturating_sub(1),
+        Value::Object(map) => {
+            2 + map.len().saturating_sub(1) + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
+        }
+    }
 }
 
 fn number_len(n: &serde_json::Number) -> usize {
@@ -322,7 +343,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn measure_counts_the_bytes_serde_json_writes() {
+    fn measure_and_json_len_count_the_bytes_serde_json_writes() {
         for v in [
             json!(null),
             json!(true),
@@ -339,6 +360,7 @@ mod tests {
             json!({"a": {"b": [1.25, -0.0, "\u{1f}"]}, "": ""}),
         ] {
             let n = serde_json::to_string(&v).unwrap().len();
+            assert_eq!(json_len(&v), n, "{v}");
             assert_eq!(measure(&v, Some(n), None), None, "{v}");
             assert_eq!(measure(&v, Some(n - 1), None), Some(Over::Bytes), "{v}");
         }
@@ -415,6 +437,7 @@ mod tests {
         assert!(!depth_exceeds(&v, 100_000));
         assert_eq!(measure(&v, None, Some(MAX_JSON_DEPTH)), Some(Over::Depth));
         assert_eq!(measure(&v, Some(1000), None), Some(Over::Bytes));
+        assert_eq!(json_len(&v), 2 * 100_000 + 4);
         dispose(v);
     }
 }

@@ -176,6 +176,7 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
     let options = RunOptions {
         max_history_events: None,
         max_payload_bytes: None,
+        max_variable_bytes: None,
         include_payloads_in_errors: args.include_payloads,
         ..RunOptions::default()
     };

@@ -15,7 +15,7 @@ use super::progress::Progress;
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
-use crate::limits::{measure, Over};
+use crate::limits::{json_len, measure, Over};
 use crate::path::{set_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
@@ -32,6 +32,7 @@ use std::time::Duration;
 pub(crate) struct Limits {
     pub payload_bytes: Option<usize>,
     pub json_depth: Option<usize>,
+    pub variable_bytes: Option<usize>,
 }
 
 /// Facts about the execution for the context object.
@@ -168,26 +169,49 @@ impl Shared {
         Err(StatesError::new(names::DATA_LIMIT_EXCEEDED, cause))
     }
 
-    /// Sets a state's variables, within the service's size limit for one `Assign` (the
-    /// payload limit: 256 KiB by default) when limits are on.
+    /// Sets the variables a state assigns, within the service's limits when they are on: the
+    /// variables of one `Assign` may take at most the payload limit (256 KiB), and all the
+    /// variables of an execution at most `RunOptions::max_variable_bytes` (10 MiB). Sizes are
+    /// measured only when a limit is set, each value once, against the frame's running total.
     pub(crate) fn assign_variables(
         &self,
         frame: &mut Frame,
         values: Map<String, Value>,
+        state: &str,
     ) -> Result<(), StatesError> {
-        if let Some(limit) = self.limits.payload_bytes {
-            let total: usize = values
-                .iter()
-                .map(|(k, v)| k.len() + serde_json::to_string(v).map_or(0, |s| s.len()))
-                .sum();
+        let (per_assign, all) = (self.limits.payload_bytes, self.limits.variable_bytes);
+        if values.is_empty() {
+            return Ok(());
+        }
+        if per_assign.is_none() && all.is_none() {
+            frame.assign(values);
+            return Ok(());
+        }
+        let measured: Vec<(String, Value, usize)> = values
+            .into_iter()
+            .map(|(k, v)| {
+                let bytes = k.len() + json_len(&v);
+                (k, v, bytes)
+            })
+            .collect();
+        let assigned: usize = measured.iter().map(|(_, _, b)| b).sum();
+        if let Some(limit) = per_assign.filter(|&l| assigned > l) {
+            return Err(StatesError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!("The state '{state}' assigned variables of {assigned} bytes, more than the maximum of {limit} bytes for one Assign."),
+            ));
+        }
+        if let Some(limit) = all {
+            let replaced: usize = measured.iter().map(|(k, _, _)| frame.own_size(k)).sum();
+            let total = frame.total_bytes() - replaced + assigned;
             if total > limit {
                 return Err(StatesError::new(
                     names::DATA_LIMIT_EXCEEDED,
-                    format!("The variables assigned by one state exceed the maximum size of {limit} bytes."),
+                    format!("The state '{state}' assigned variables that bring the execution's variables to {total} bytes, more than the maximum of {limit} bytes."),
                 ));
             }
         }
-        frame.assign(values);
+        frame.assign_measured(measured);
         Ok(())
     }
 
@@ -426,7 +450,7 @@ impl Shared {
                     (delay, assigned)
                 };
                 if let Some(Value::Object(m)) = assigned {
-                    self.assign_variables(frame, m)?;
+                    self.assign_variables(frame, m, &node.name)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -477,7 +501,7 @@ impl Shared {
                     }
                 }
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
-                self.assign_variables(frame, assigned)?;
+                self.assign_variables(frame, assigned, &node.name)?;
                 Ok(Step::Next(output, target))
             }
             Kind::Succeed => {
@@ -595,7 +619,7 @@ impl Shared {
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
-                self.assign_variables(frame, m)?;
+                self.assign_variables(frame, m, &run.node.name)?;
             }
         }
         let output = match &c.result_path {
@@ -688,7 +712,7 @@ impl Shared {
                 variables: Some(&*frame),
             };
             if let Value::Object(m) = path_assign(a, &scope)? {
-                self.assign_variables(frame, m)?;
+                self.assign_variables(frame, m, &node.name)?;
             }
         }
         let merged = match &node.io.result_path {

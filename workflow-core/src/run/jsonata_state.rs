@@ -154,7 +154,7 @@ impl Shared {
                     };
                     (target, assigned, output)
                 };
-                self.assign_variables(frame, assigned)?;
+                self.assign_variables(frame, assigned, &node.name)?;
                 Ok(Step::Next(output, chosen))
             }
             Kind::Succeed => {
@@ -232,7 +232,7 @@ impl Shared {
                     (Duration::from_secs(seconds.max(0) as u64), output, assigned)
                 };
                 if let Some(m) = assigned {
-                    self.assign_variables(frame, m)?;
+                    self.assign_variables(frame, m, &node.name)?;
                 }
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
@@ -434,7 +434,7 @@ impl Shared {
             self.finish(io.output.as_ref(), node.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {
-            self.assign_variables(frame, m)?;
+            self.assign_variables(frame, m, &node.name)?;
         }
         Ok(next_step(node, output))
     }
@@ -458,7 +458,7 @@ impl Shared {
             self.finish(c.output.as_ref(), c.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {
-            self.assign_variables(frame, m)?;
+            self.assign_variables(frame, m, &run.node.name)?;
         }
         Ok(Step::Next(output, c.next))
     }

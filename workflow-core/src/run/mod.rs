@@ -103,6 +103,17 @@ pub struct RunOptions {
     /// The largest state input or output, as compact JSON bytes (the service: 256 KiB);
     /// `None` = no limit.
     pub max_payload_bytes: Option<usize>,
+    /// The most bytes all the variables of an execution may take together (each variable's name
+    /// plus its value as compact JSON); an `Assign` that would go past it fails the state with
+    /// `States.DataLimitExceeded`. The service documents 10 MiB for the variables stored in one
+    /// execution, beside 256 KiB for one variable and for all the variables of one `Assign`
+    /// (that one is `max_payload_bytes`). The docs name no error for it; the interpreter raises
+    /// the one the service raises for its other data limits. In-process, the total counted is
+    /// that of the variables the assigning scope sees: its own and those of its enclosing
+    /// scopes, not those of concurrent sibling Map iterations or Parallel branches (in the
+    /// service a distributed Map's iterations are child executions with variables of their
+    /// own). `None` = no limit.
+    pub max_variable_bytes: Option<usize>,
     /// The deepest nesting of arrays and objects accepted in the execution input, task results
     /// and state outputs (default [`MAX_JSON_DEPTH`](crate::limits::MAX_JSON_DEPTH)); deeper
     /// values fail with `States.DataLimitExceeded`. `None` = no limit (and no protection of
@@ -132,6 +143,7 @@ impl Default for RunOptions {
             record_history: true,
             max_history_events: Some(25_000),
             max_payload_bytes: Some(256 * 1024),
+            max_variable_bytes: Some(10 * 1024 * 1024),
             max_json_depth: Some(crate::limits::MAX_JSON_DEPTH),
             include_payloads_in_errors: false,
             max_duration: Some(Duration::from_secs(365 * 24 * 60 * 60)),
@@ -342,6 +354,7 @@ impl Runner {
             limits: Limits {
                 payload_bytes: self.options.max_payload_bytes,
                 json_depth: self.options.max_json_depth,
+                variable_bytes: self.options.max_variable_bytes,
             },
             input: Arc::new(input),
             info: ExecutionInfo {

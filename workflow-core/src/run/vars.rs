@@ -1,15 +1,30 @@
 //! Variables (`Assign`): one frame per scope; inner scopes read outer frames.
+//!
+//! When a variable size limit is in force, each frame keeps a running total of the bytes of
+//! the variables it can see (each variable's name plus its value as compact JSON), so that an
+//! assignment is checked by measuring only what it assigns.
 
 use crate::path::Variables;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A variable's value and its size in bytes (0 when sizes are not measured).
+#[derive(Debug, Clone)]
+struct Var {
+    value: Value,
+    bytes: usize,
+}
+
 /// The variables visible in one scope.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Frame {
-    own: HashMap<Arc<str>, Value>,
+    own: HashMap<Arc<str>, Var>,
     parent: Option<Arc<Frame>>,
+    /// The measured bytes of the enclosing frames' variables when this frame was made.
+    inherited_bytes: usize,
+    /// The measured bytes of this frame's own variables.
+    own_bytes: usize,
 }
 
 impl Frame {
@@ -17,14 +32,36 @@ impl Frame {
     pub(crate) fn child(parent: Arc<Frame>) -> Frame {
         Frame {
             own: HashMap::new(),
+            inherited_bytes: parent.total_bytes(),
             parent: Some(parent),
+            own_bytes: 0,
         }
     }
 
-    /// Sets all the given variables at once.
+    /// The measured bytes of every variable this scope sees, its enclosing scopes' included.
+    pub(crate) fn total_bytes(&self) -> usize {
+        self.inherited_bytes + self.own_bytes
+    }
+
+    /// The measured bytes of this frame's own variable `name` (0 when it has none).
+    pub(crate) fn own_size(&self, name: &str) -> usize {
+        self.own.get(name).map_or(0, |v| v.bytes)
+    }
+
+    /// Sets all the given variables at once, without measuring them.
     pub(crate) fn assign(&mut self, values: serde_json::Map<String, Value>) {
-        for (k, v) in values {
-            self.own.insert(Arc::from(k.as_str()), v);
+        for (k, value) in values {
+            self.own.insert(Arc::from(k.as_str()), Var { value, bytes: 0 });
+        }
+    }
+
+    /// Sets all the given variables at once, each with its measured size in bytes.
+    pub(crate) fn assign_measured(&mut self, values: Vec<(String, Value, usize)>) {
+        for (k, value, bytes) in values {
+            self.own_bytes += bytes;
+            if let Some(old) = self.own.insert(Arc::from(k.as_str()), Var { value, bytes }) {
+                self.own_bytes -= old.bytes;
+            }
         }
     }
 }
@@ -32,8 +69,32 @@ impl Frame {
 impl Variables for Frame {
     fn get(&self, name: &str) -> Option<&Value> {
         match self.own.get(name) {
-            Some(v) => Some(v),
+            Some(v) => Some(&v.value),
             None => self.parent.as_ref().and_then(|p| p.get(name)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_running_total_replaces_an_overwritten_variable_and_counts_enclosing_scopes() {
+        let mut outer = Frame::default();
+        outer.assign_measured(vec![("a".into(), json!(1), 10), ("b".into(), json!(2), 5)]);
+        assert_eq!(outer.total_bytes(), 15);
+        outer.assign_measured(vec![("a".into(), json!("x"), 3)]);
+        assert_eq!(outer.total_bytes(), 8);
+        assert_eq!(outer.own_size("a"), 3);
+        assert_eq!(outer.get("a"), Some(&json!("x")));
+        let mut inner = Frame::child(Arc::new(outer));
+        assert_eq!(inner.total_bytes(), 8);
+        assert_eq!(inner.own_size("a"), 0, "an outer variable is not the inner frame's own");
+        inner.assign_measured(vec![("a".into(), json!(true), 4)]);
+        assert_eq!(inner.total_bytes(), 12);
+        assert_eq!(inner.get("a"), Some(&json!(true)));
+        assert_eq!(inner.get("b"), Some(&json!(2)));
     }
 }
