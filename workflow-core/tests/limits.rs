@@ -338,3 +338,138 @@ fn a_deep_scan_of_100_000_levels_walks_without_recursion() {
     assert_eq!(missing, json!([]));
     dispose(deep);
 }
+
+/// Options with the variable size limit set to `bytes` (the other limits at their defaults).
+fn variable_limit(bytes: Option<usize>) -> RunOptions {
+    RunOptions {
+        max_variable_bytes: bytes,
+        ..RunOptions::default()
+    }
+}
+
+#[test]
+fn the_default_variable_limit_is_the_services_10_mib() {
+    assert_eq!(
+        RunOptions::default().max_variable_bytes,
+        Some(10 * 1024 * 1024)
+    );
+}
+
+/// `n` Pass states in a row, state `S{i}` assigning `v{i}` the input's `s`.
+fn assign_chain(n: usize) -> Machine {
+    let mut states = serde_json::Map::new();
+    for i in 1..=n {
+        let mut s = json!({"Type": "Pass", "Assign": {format!("v{i}.$"): "$.s"}});
+        if i == n {
+            s["End"] = json!(true);
+        } else {
+            s["Next"] = json!(format!("S{}", i + 1));
+        }
+        states.insert(format!("S{i}"), s);
+    }
+    machine(json!({"StartAt": "S1", "States": states}))
+}
+
+#[tokio::test]
+async fn variables_past_10_mib_in_all_fail_the_assigning_state_with_data_limit_exceeded() {
+    // Each variable takes its name (`v1`..`v42`: 117 bytes in all) and a quoted 250,000-byte
+    // string, under the 256 KiB limit of one Assign; 41 of them fit in 10 MiB (10,485,760
+    // bytes), 42 take 10,500,201.
+    let input = json!({"s": "x".repeat(250_000)});
+    let exec = Runner::new(assign_chain(41), TaskRegistry::new())
+        .run(input.clone())
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    let exec = Runner::new(assign_chain(45), TaskRegistry::new())
+        .run(input.clone())
+        .await;
+    assert_eq!(exec.status, Status::Failed);
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some("The state 'S42' assigned variables that bring the execution's variables to 10500201 bytes, more than the maximum of 10485760 bytes.")
+    );
+    let exec = Runner::new(assign_chain(45), TaskRegistry::new())
+        .with_options(variable_limit(None))
+        .run(input)
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "no limit: {:?}", exec.cause);
+}
+
+#[tokio::test]
+async fn one_assign_over_256_kib_names_its_state() {
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"a.$": "$.s", "b.$": "$.s"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!({"s": "x".repeat(150 * 1024)}))
+        .await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some("The state 'Set' assigned variables of 307206 bytes, more than the maximum of 262144 bytes for one Assign.")
+    );
+}
+
+#[tokio::test]
+async fn reassigning_a_variable_replaces_its_size_in_the_total() {
+    // 50 rounds each assign 100 bytes to the same two variables, under a 1,000-byte limit:
+    // only the latest values count.
+    let def = json!({"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Loop"},
+        "Loop": {"Type": "Pass", "Assign": {"x.$": "$.s", "n.$": "States.MathAdd($n, 1)"},
+                 "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [
+            {"Variable": "$n", "NumericLessThan": 50, "Next": "Loop"}], "Default": "Done"},
+        "Done": {"Type": "Pass", "Parameters": {"n.$": "$n"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .with_options(variable_limit(Some(1000)))
+        .run(json!({"s": "y".repeat(96)}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    assert_eq!(exec.output, Some(json!({"n": 50})));
+}
+
+#[tokio::test]
+async fn a_jsonata_assign_past_the_variable_limit_names_its_state() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"a": "{% $states.input.s %}"}, "Next": "B"},
+        "B": {"Type": "Pass", "Assign": {"b": "{% $states.input.s %}"}, "End": true}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .with_options(variable_limit(Some(280)))
+        .run(json!({"s": "z".repeat(140)}))
+        .await;
+    // `a` and a quoted 140-byte string: 143 bytes fit; `b` brings the total to 286.
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some("The state 'B' assigned variables that bring the execution's variables to 286 bytes, more than the maximum of 280 bytes.")
+    );
+}
+
+#[tokio::test]
+async fn a_map_iteration_counts_the_variables_of_its_enclosing_scope_but_not_its_siblings() {
+    let def = |inner: &str| {
+        json!({"StartAt": "Outer", "States": {
+            "Outer": {"Type": "Pass", "Assign": {"outer.$": "$.outer"}, "Next": "M"},
+            "M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+                "StartAt": "Inner", "States": {
+                    "Inner": {"Type": "Pass", "Assign": {"inner.$": inner}, "End": true}}},
+                "End": true}}})
+    };
+    // Outer: `outer` + 402 bytes = 407. Each of the 10 iterations: `inner` + 202 = 207.
+    let input = json!({"outer": "o".repeat(400), "items": vec!["i".repeat(200); 10]});
+    let exec = Runner::new(machine(def("$")), TaskRegistry::new())
+        .with_options(variable_limit(Some(700)))
+        .run(input.clone())
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    let exec = Runner::new(machine(def("$")), TaskRegistry::new())
+        .with_options(variable_limit(Some(600)))
+        .run(input)
+        .await;
+    assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        exec.cause.as_deref(),
+        Some("The state 'Inner' assigned variables that bring the execution's variables to 614 bytes, more than the maximum of 600 bytes.")
+    );
+}
