@@ -9,9 +9,10 @@ use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
     Assign, Catcher, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program,
-    ScopeId, Selector, StateId, TaskNode, Test, Wait,
+    ScopeId, Selector, StateId, TaskNode, Test, Wait, WriterConfigNode,
 };
 use super::progress::Progress;
+use super::results::{Child, Outcome, ResultSink, WriterPlan};
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
@@ -59,6 +60,7 @@ pub(crate) struct Shared {
     pub progress: Option<Arc<Progress>>,
     pub jitter: Jitter,
     pub item_source: Option<Arc<dyn ItemSource>>,
+    pub result_sink: Option<Arc<dyn ResultSink>>,
 }
 
 /// How a scope ended badly: the error, and the last event of its line.
@@ -1189,10 +1191,41 @@ impl Shared {
             ),
             Some(Percent::Jsonata(_)) => unreachable!("JSONata Maps run in jsonata_attempt"),
         };
+        let writer = match &m.writer {
+            None => None,
+            Some(w) => {
+                let export = match &w.export {
+                    None => None,
+                    Some((resource, params)) => {
+                        let params = match params {
+                            Some(Selector::Path(t)) => t.evaluate(&scope)?,
+                            Some(Selector::Jsonata(_)) => {
+                                unreachable!("JSONata Maps run in jsonata_attempt")
+                            }
+                            None => Value::Object(Map::new()),
+                        };
+                        Some((Arc::clone(resource), params))
+                    }
+                };
+                let config = match &w.config {
+                    None => None,
+                    Some(WriterConfigNode::Literal(c)) => Some(*c),
+                    Some(WriterConfigNode::Jsonata(_)) => {
+                        unreachable!("JSONata Maps run in jsonata_attempt")
+                    }
+                };
+                Some(WriterPlan {
+                    label: Arc::clone(&w.label),
+                    export,
+                    config,
+                })
+            }
+        };
         Ok(Iterations {
             inputs,
             limit,
             tolerance: Tolerance { count, percentage },
+            writer,
         })
     }
 
@@ -1209,8 +1242,11 @@ impl Shared {
             inputs,
             limit,
             tolerance,
+            writer,
         } = iterations;
         let count = inputs.len();
+        // A ResultWriter records each iteration's input, error and times.
+        let kept_inputs = writer.as_ref().map(|_| inputs.clone());
         let started = self.event(
             *prev,
             EventType::MapStateStarted,
@@ -1229,6 +1265,7 @@ impl Shared {
             results: vec![None; count],
             failures: 0,
             last: started,
+            ended: writer.as_ref().map(|_| (0..count).map(|_| None).collect()),
         };
         let outcome = if self.program.scopes[m.processor].all_instant {
             // Iterations of instant states never wait, so whatever the concurrency, each runs
@@ -1269,22 +1306,38 @@ impl Shared {
             outcome
         };
         let last = collected.last;
-        match outcome {
-            Ok(()) => {
-                *prev = self.event(last, EventType::MapStateSucceeded, EventDetails::default())?;
-                Ok(Value::Array(
+        let outcome = match (writer, kept_inputs) {
+            (Some(plan), Some(inputs)) => {
+                let children = collected.children(inputs);
+                let sink = self.result_sink.as_deref();
+                let machine = &self.info.state_machine_name;
+                match outcome {
+                    Ok(()) => plan.finish(sink, machine, &children),
+                    Err(e) => {
+                        // The results so far are written; the Map's own error stands.
+                        if plan.export.is_some() {
+                            let _ = plan.finish(sink, machine, &children);
+                        }
+                        Err(e)
+                    }
+                }
+            }
+            _ => outcome.map(|()| {
+                Value::Array(
                     collected
                         .results
                         .into_iter()
                         .map(|r| r.unwrap_or(Value::Null))
                         .collect(),
-                ))
-            }
-            Err(e) => {
-                *prev = self.event(last, EventType::MapStateFailed, EventDetails::default())?;
-                Err(e)
-            }
-        }
+                )
+            }),
+        };
+        let t = match outcome {
+            Ok(_) => EventType::MapStateSucceeded,
+            Err(_) => EventType::MapStateFailed,
+        };
+        *prev = self.event(last, t, EventDetails::default())?;
+        outcome
     }
 
     /// One Map iteration, with its started and ended events.
@@ -1297,12 +1350,13 @@ impl Shared {
         frame: Frame,
         started: u64,
     ) -> Result<Iteration, Failed> {
-        let it_started = self.iteration_started(&name, index, started, self.now())?;
+        let start = self.now();
+        let it_started = self.iteration_started(&name, index, started, start)?;
         let r = self.run_scope(processor, input, frame, it_started).await;
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(&name, index, r, self.now())
+        self.iteration_ended(&name, index, r, (start, self.now()))
     }
 
     /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
@@ -1335,7 +1389,7 @@ impl Shared {
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(name, index, r, end)
+        self.iteration_ended(name, index, r, (now, end))
     }
 
     fn iteration_started(
@@ -1355,12 +1409,13 @@ impl Shared {
             .map_err(|e| (e.into(), started))
     }
 
+    /// Records that an iteration ended; `span` is when it started and ended.
     fn iteration_ended(
         &self,
         name: &Arc<str>,
         index: usize,
         r: Result<(Arc<Value>, u64), Failed>,
-        now: i64,
+        span: (i64, i64),
     ) -> Result<Iteration, Failed> {
         let (t, last) = match &r {
             Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
@@ -1373,14 +1428,15 @@ impl Shared {
         };
         let ended = self
             .history
-            .push(last, now, t, details)
+            .push(last, span.1, t, details)
             .map_err(|e| (e.into(), last))?;
-        Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended))
+        Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended, span))
     }
 }
 
-/// A finished Map iteration: its index, its output or error, and its last event.
-type Iteration = (usize, Result<Arc<Value>, StatesError>, u64);
+/// A finished Map iteration: its index, its output or error, its last event, and when it
+/// started and ended.
+type Iteration = (usize, Result<Arc<Value>, StatesError>, u64, (i64, i64));
 
 /// The outcomes of a Map's iterations, in item order.
 struct Collected {
@@ -1389,13 +1445,18 @@ struct Collected {
     failures: u64,
     /// The latest event of any iteration.
     last: u64,
+    /// For a ResultWriter: each ended iteration's error (if it failed) and times.
+    ended: Option<Vec<Option<(Option<StatesError>, (i64, i64))>>>,
 }
 
 impl Collected {
     /// Records an iteration; the error that fails the Map when it is one failure too many.
-    fn add(&mut self, (index, outcome, ended): Iteration) -> Result<(), StatesError> {
+    fn add(&mut self, (index, outcome, ended, span): Iteration) -> Result<(), StatesError> {
         let t = self.tolerance;
         self.last = self.last.max(ended);
+        if let Some(slot) = self.ended.as_mut().and_then(|e| e.get_mut(index)) {
+            *slot = Some((outcome.as_ref().err().cloned(), span));
+        }
         match outcome {
             Ok(v) => {
                 self.results[index] = Some(Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
@@ -1422,6 +1483,34 @@ impl Collected {
             }
         }
         Ok(())
+    }
+}
+
+impl Collected {
+    /// The child executions a ResultWriter reports: each iteration's input and outcome, in
+    /// item order (those that never ended are pending).
+    fn children(&mut self, inputs: Vec<Arc<Value>>) -> Vec<Child> {
+        let ended = self.ended.take().unwrap_or_default();
+        inputs
+            .into_iter()
+            .zip(ended)
+            .zip(self.results.iter_mut())
+            .map(|((input, ended), result)| {
+                let (outcome, (start_millis, stop_millis)) = match ended {
+                    None => (Outcome::Pending, (0, 0)),
+                    Some((Some(e), span)) => (Outcome::Failed(e), span),
+                    Some((None, span)) => {
+                        (Outcome::Succeeded(result.take().unwrap_or(Value::Null)), span)
+                    }
+                };
+                Child {
+                    input,
+                    outcome,
+                    start_millis,
+                    stop_millis,
+                }
+            })
+            .collect()
     }
 }
 
@@ -1472,6 +1561,8 @@ pub(crate) struct Iterations {
     pub inputs: Vec<Arc<Value>>,
     pub limit: u64,
     pub tolerance: Tolerance,
+    /// The ResultWriter, with its parameters evaluated.
+    pub writer: Option<WriterPlan>,
 }
 
 /// How many failed iterations a Map tolerates (`None`: none).

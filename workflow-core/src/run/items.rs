@@ -3,13 +3,15 @@
 //! The service reads items from Amazon S3 (`arn:aws:states:::s3:getObject` with a
 //! `ReaderConfig.InputType` of JSON, JSONL or CSV, and `arn:aws:states:::s3:listObjectsV2`).
 //! In-process, buckets come from an [`ItemSource`]: files under a directory
-//! ([`LocalFiles`]) or objects held in memory ([`InMemory`]).
+//! ([`LocalFiles`]) or objects held in memory ([`InMemory`]); a `ResultWriter` writes to the
+//! same kinds of store (see `results`).
 
 use crate::error::{names, StatesError};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// One object of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +48,22 @@ impl LocalFiles {
         }
         Ok(self.root.join(bucket))
     }
+
+    /// The file of object `bucket/key`; refused when the key would lead out of the bucket (an
+    /// absolute path, `..`) or names no file.
+    pub(crate) fn object_path(&self, bucket: &str, key: &str) -> Result<PathBuf, String> {
+        let rel = Path::new(key);
+        let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
+        if key.is_empty() || !plain || key.contains('\\') {
+            return Err(format!("`{key}` is not a key inside the bucket"));
+        }
+        Ok(self.bucket(bucket)?.join(rel))
+    }
 }
 
 impl ItemSource for LocalFiles {
     fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-        if key.split('/').any(|part| part == "..") {
-            return Err(format!("`{key}` leaves the bucket"));
-        }
-        let path = self.bucket(bucket)?.join(key);
+        let path = self.object_path(bucket, key)?;
         std::fs::read(&path).map_err(|e| format!("s3://{bucket}/{key}: {e}"))
     }
 
@@ -87,10 +97,18 @@ impl ItemSource for LocalFiles {
     }
 }
 
-/// Objects held in memory, for tests.
-#[derive(Debug, Clone, Default)]
+/// Objects held in memory, for tests; results written to it can be read back.
+#[derive(Debug, Default)]
 pub struct InMemory {
-    objects: BTreeMap<(String, String), Vec<u8>>,
+    objects: Mutex<BTreeMap<(String, String), Vec<u8>>>,
+}
+
+impl Clone for InMemory {
+    fn clone(&self) -> Self {
+        InMemory {
+            objects: Mutex::new(self.objects().clone()),
+        }
+    }
 }
 
 impl InMemory {
@@ -101,23 +119,37 @@ impl InMemory {
 
     /// Adds (or replaces) the object `bucket/key`.
     pub fn put(&mut self, bucket: &str, key: &str, bytes: impl Into<Vec<u8>>) -> &mut Self {
-        self.objects
-            .insert((bucket.to_owned(), key.to_owned()), bytes.into());
+        self.insert(bucket, key, bytes.into());
         self
+    }
+
+    /// The bytes of object `bucket/key`, if there is one.
+    pub fn object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        self.objects()
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .cloned()
+    }
+
+    pub(crate) fn insert(&self, bucket: &str, key: &str, bytes: Vec<u8>) {
+        self.objects()
+            .insert((bucket.to_owned(), key.to_owned()), bytes);
+    }
+
+    /// The objects (a panic elsewhere while the lock was held leaves them usable).
+    fn objects(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Vec<u8>>> {
+        self.objects.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl ItemSource for InMemory {
     fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-        self.objects
-            .get(&(bucket.to_owned(), key.to_owned()))
-            .cloned()
+        self.object(bucket, key)
             .ok_or_else(|| format!("s3://{bucket}/{key} does not exist"))
     }
 
     fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectInfo>, String> {
         Ok(self
-            .objects
+            .objects()
             .iter()
             .filter(|((b, k), _)| b == bucket && k.starts_with(prefix))
             .map(|((_, k), v)| ObjectInfo {
@@ -362,6 +394,8 @@ mod tests {
     fn local_files_stay_inside_their_bucket() {
         let store = LocalFiles::new(std::env::temp_dir());
         assert!(store.get_object("b", "../../etc/passwd").is_err());
+        assert!(store.get_object("b", "/etc/passwd").is_err());
+        assert!(store.get_object("b", "a/../../x").is_err());
         assert!(store.get_object("..", "x").is_err());
     }
 }

@@ -22,6 +22,7 @@ mod metrics;
 mod mock;
 mod program;
 mod progress;
+mod results;
 mod retry;
 mod vars;
 
@@ -31,6 +32,7 @@ pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
 pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
 pub use progress::{Progress, ProgressSnapshot};
+pub use results::ResultSink;
 
 use crate::asl::StateMachine;
 use crate::error::{names, StatesError};
@@ -135,6 +137,9 @@ pub struct RunOptions {
     pub progress: Option<Arc<Progress>>,
     /// Where distributed Maps' `ItemReader`s read (S3 buckets in the service).
     pub item_source: Option<Arc<dyn ItemSource>>,
+    /// Where distributed Maps' `ResultWriter`s write (S3 buckets in the service); the same
+    /// [`LocalFiles`] or [`InMemory`] store can serve as `item_source` too.
+    pub result_sink: Option<Arc<dyn ResultSink>>,
 }
 
 impl Default for RunOptions {
@@ -151,6 +156,7 @@ impl Default for RunOptions {
             state_machine_name: "StateMachine".to_owned(),
             progress: None,
             item_source: None,
+            result_sink: None,
         }
     }
 }
@@ -372,6 +378,7 @@ impl Runner {
             progress: self.options.progress.clone(),
             jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
             item_source: self.options.item_source.clone(),
+            result_sink: self.options.result_sink.clone(),
         };
         let started = shared.history.push_final(
             0,

@@ -2,6 +2,7 @@
 //! Choice rules compiled. Built once per definition; shared by every execution.
 
 use super::jsonata_template::Jt;
+use super::results::{parse_writer_config, WriterConfig};
 use crate::asl::{self, QueryLanguage, State, StateMachine};
 use crate::choice::Rule;
 use crate::intrinsics::{self, Call};
@@ -186,6 +187,8 @@ pub(crate) struct MapNode {
     pub reader: Option<ReaderNode>,
     /// Distributed mode: how items are grouped into iteration inputs.
     pub batcher: Option<BatcherNode>,
+    /// Distributed mode: where and how the results are written.
+    pub writer: Option<WriterNode>,
 }
 
 /// ToleratedFailurePercentage, literal, by path or by JSONata.
@@ -203,6 +206,24 @@ pub(crate) struct ReaderNode {
     /// Parameters (JSONPath) or Arguments (JSONata) naming the bucket and key.
     pub params: Option<Selector>,
     pub config: Option<Value>,
+}
+
+/// A Map's `ResultWriter`.
+#[derive(Debug)]
+pub(crate) struct WriterNode {
+    /// The Map's `Label` (or its name), for map run ARNs.
+    pub label: Arc<str>,
+    /// `s3:putObject` with its Parameters (JSONPath) or Arguments (JSONata): the bucket and
+    /// prefix to export to (`None`: the results are formatted, not exported).
+    pub export: Option<(Arc<str>, Option<Selector>)>,
+    pub config: Option<WriterConfigNode>,
+}
+
+/// A `WriterConfig`: literal, or with JSONata expressions evaluated when the Map runs.
+#[derive(Debug)]
+pub(crate) enum WriterConfigNode {
+    Literal(WriterConfig),
+    Jsonata(Jt),
 }
 
 /// A Map's `ItemBatcher`.
@@ -826,9 +847,45 @@ impl Compiler {
                         batch_input: b.batch_input.clone(),
                     }
                 });
+                let writer = s.result_writer.as_ref().map(|w| {
+                    let wptr = format!("{ptr}/ResultWriter");
+                    let params = match (&w.parameters, &w.arguments) {
+                        (Some(_), _) => self
+                            .template(&w.parameters, format!("{wptr}/Parameters"))
+                            .map(Selector::Path),
+                        (None, Some(a)) => self
+                            .jt(Some(a), "ResultWriter/Arguments", format!("{wptr}/Arguments"))
+                            .map(Selector::Jsonata),
+                        (None, None) => None,
+                    };
+                    let config = w.writer_config.as_ref().and_then(|c| {
+                        let cptr = format!("{wptr}/WriterConfig");
+                        if jsonata_mode {
+                            return self
+                                .jt(Some(c), "ResultWriter/WriterConfig", cptr)
+                                .map(WriterConfigNode::Jsonata);
+                        }
+                        match parse_writer_config(c) {
+                            Ok(c) => Some(WriterConfigNode::Literal(c)),
+                            Err((field, message)) => {
+                                self.error(format!("{cptr}/{field}"), message);
+                                None
+                            }
+                        }
+                    });
+                    WriterNode {
+                        label: Arc::from(s.label.as_deref().unwrap_or(name)),
+                        export: w
+                            .resource
+                            .as_ref()
+                            .map(|r| (Arc::from(r.as_str()), params)),
+                        config,
+                    }
+                });
                 Kind::Map(Box::new(MapNode {
                     reader,
                     batcher,
+                    writer,
                     processor,
                     items_path,
                     items,
