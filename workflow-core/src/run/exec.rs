@@ -1499,9 +1499,10 @@ impl Collected {
                 let (outcome, (start_millis, stop_millis)) = match ended {
                     None => (Outcome::Pending, (0, 0)),
                     Some((Some(e), span)) => (Outcome::Failed(e), span),
-                    Some((None, span)) => {
-                        (Outcome::Succeeded(result.take().unwrap_or(Value::Null)), span)
-                    }
+                    Some((None, span)) => (
+                        Outcome::Succeeded(result.take().unwrap_or(Value::Null)),
+                        span,
+                    ),
                 };
                 Child {
                     input,

@@ -33,6 +33,7 @@ pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
 pub use progress::{Progress, ProgressSnapshot};
 pub use results::ResultSink;
+pub(crate) use results::{parse_writer_config, PUT_OBJECT};
 
 use crate::asl::StateMachine;
 use crate::error::{names, StatesError};

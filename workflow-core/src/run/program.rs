@@ -854,7 +854,11 @@ impl Compiler {
                             .template(&w.parameters, format!("{wptr}/Parameters"))
                             .map(Selector::Path),
                         (None, Some(a)) => self
-                            .jt(Some(a), "ResultWriter/Arguments", format!("{wptr}/Arguments"))
+                            .jt(
+                                Some(a),
+                                "ResultWriter/Arguments",
+                                format!("{wptr}/Arguments"),
+                            )
                             .map(Selector::Jsonata),
                         (None, None) => None,
                     };
@@ -875,10 +879,7 @@ impl Compiler {
                     });
                     WriterNode {
                         label: Arc::from(s.label.as_deref().unwrap_or(name)),
-                        export: w
-                            .resource
-                            .as_ref()
-                            .map(|r| (Arc::from(r.as_str()), params)),
+                        export: w.resource.as_ref().map(|r| (Arc::from(r.as_str()), params)),
                         config,
                     }
                 });

@@ -101,12 +101,12 @@ pub(crate) fn parse_writer_config(v: &Value) -> Result<WriterConfig, (String, St
             ("OutputType", _) => {
                 return Err((k.clone(), "`OutputType` is `JSON` or `JSONL`".into()))
             }
-            _ => {
-                return Err((
-                    k.clone(),
-                    format!("`WriterConfig` has no field `{k}` (it has `Transformation` and `OutputType`)"),
-                ))
-            }
+            _ => return Err((
+                k.clone(),
+                format!(
+                    "`WriterConfig` has no field `{k}` (it has `Transformation` and `OutputType`)"
+                ),
+            )),
         }
     }
     Ok(config)
@@ -134,7 +134,11 @@ impl WriterPlan {
         let run = MapRun::new(machine, &self.label);
         match &self.export {
             Some((resource, params)) => export(sink, resource, params, self.config, &run, children),
-            None => Ok(preview(&run, children, self.config.unwrap_or(DEFAULT_CONFIG))),
+            None => Ok(preview(
+                &run,
+                children,
+                self.config.unwrap_or(DEFAULT_CONFIG),
+            )),
         }
     }
 }
@@ -213,10 +217,7 @@ impl MapRun {
                 "StateMachineArn".into(),
                 json!(format!("{prefix}stateMachine:{machine}")),
             );
-            m.insert(
-                "StartDate".into(),
-                json!(format_millis(child.start_millis)),
-            );
+            m.insert("StartDate".into(), json!(format_millis(child.start_millis)));
             m.insert("StopDate".into(), json!(format_millis(child.stop_millis)));
             m.insert("RedriveCount".into(), json!(0));
             m.insert("RedriveStatus".into(), json!("NOT_REDRIVABLE"));
@@ -287,7 +288,9 @@ fn export(
     children: &[Child],
 ) -> Result<Value, StatesError> {
     let sink = sink.ok_or_else(|| {
-        writer_failed("no result sink is configured (RunOptions::result_sink) for this ResultWriter")
+        writer_failed(
+            "no result sink is configured (RunOptions::result_sink) for this ResultWriter",
+        )
     })?;
     if resource != PUT_OBJECT {
         return Err(writer_failed(format!(
@@ -305,7 +308,11 @@ fn export(
     let prefix = match params.get("Prefix") {
         None => "",
         Some(Value::String(p)) => p.as_str(),
-        Some(_) => return Err(writer_failed("The ResultWriter's `Prefix` must be a string")),
+        Some(_) => {
+            return Err(writer_failed(
+                "The ResultWriter's `Prefix` must be a string",
+            ))
+        }
     };
     let dir = match prefix {
         "" => format!("{}/", run.id),

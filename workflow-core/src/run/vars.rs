@@ -51,7 +51,8 @@ impl Frame {
     /// Sets all the given variables at once, without measuring them.
     pub(crate) fn assign(&mut self, values: serde_json::Map<String, Value>) {
         for (k, value) in values {
-            self.own.insert(Arc::from(k.as_str()), Var { value, bytes: 0 });
+            self.own
+                .insert(Arc::from(k.as_str()), Var { value, bytes: 0 });
         }
     }
 
@@ -91,7 +92,11 @@ mod tests {
         assert_eq!(outer.get("a"), Some(&json!("x")));
         let mut inner = Frame::child(Arc::new(outer));
         assert_eq!(inner.total_bytes(), 8);
-        assert_eq!(inner.own_size("a"), 0, "an outer variable is not the inner frame's own");
+        assert_eq!(
+            inner.own_size("a"),
+            0,
+            "an outer variable is not the inner frame's own"
+        );
         inner.assign_measured(vec![("a".into(), json!(true), 4)]);
         assert_eq!(inner.total_bytes(), 12);
         assert_eq!(inner.get("a"), Some(&json!(true)));

@@ -11,7 +11,8 @@
 //! - `wait`: Wait durations;
 //! - `retry`: Retry and Catch;
 //! - `paths`: JSONPath paths, intrinsic functions and literal timestamps;
-//! - `expressions`: JSONata expressions.
+//! - `expressions`: JSONata expressions;
+//! - `result_writer`: a distributed Map's `ResultWriter`.
 //!
 //! ```
 //! use workflow_core::{asl::StateMachine, validate};
@@ -32,6 +33,7 @@ mod expressions;
 mod fields;
 mod names;
 mod paths;
+mod result_writer;
 mod retry;
 mod structure;
 mod wait;
@@ -212,6 +214,7 @@ fn check_scope(cx: &mut Checker, scope: &Scope<'_>) {
         wait::check_state(cx, &st);
         retry::check_state(cx, &st);
         paths::check_state(cx, &st);
+        result_writer::check_state(cx, &st);
         expressions::check_state(cx, &st);
         check_children(cx, scope, &st);
     }
