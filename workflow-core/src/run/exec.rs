@@ -1445,9 +1445,13 @@ struct Collected {
     failures: u64,
     /// The latest event of any iteration.
     last: u64,
-    /// For a ResultWriter: each ended iteration's error (if it failed) and times.
-    ended: Option<Vec<Option<(Option<StatesError>, (i64, i64))>>>,
+    /// For a ResultWriter: each iteration, once it ended.
+    ended: Option<Vec<Option<Ended>>>,
 }
+
+/// How an iteration ended, for a ResultWriter: its error (if it failed), when it started and
+/// when it ended.
+type Ended = (Option<StatesError>, (i64, i64));
 
 impl Collected {
     /// Records an iteration; the error that fails the Map when it is one failure too many.
