@@ -101,12 +101,14 @@ pub(crate) fn parse_writer_config(v: &Value) -> Result<WriterConfig, (String, St
             ("OutputType", _) => {
                 return Err((k.clone(), "`OutputType` is `JSON` or `JSONL`".into()))
             }
-            _ => return Err((
-                k.clone(),
-                format!(
+            _ => {
+                return Err((
+                    k.clone(),
+                    format!(
                     "`WriterConfig` has no field `{k}` (it has `Transformation` and `OutputType`)"
                 ),
-            )),
+                ))
+            }
         }
     }
     Ok(config)
