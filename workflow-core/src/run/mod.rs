@@ -108,14 +108,14 @@ pub struct RunOptions {
     pub max_payload_bytes: Option<usize>,
     /// The most bytes all the variables of an execution may take together (each variable's name
     /// plus its value as compact JSON); an `Assign` that would go past it fails the state with
-    /// `States.DataLimitExceeded`. The service documents 10 MiB for the variables stored in one
-    /// execution, beside 256 KiB for one variable and for all the variables of one `Assign`
-    /// (that one is `max_payload_bytes`). The docs name no error for it; the interpreter raises
-    /// the one the service raises for its other data limits. In-process, the total counted is
-    /// that of the variables the assigning scope sees: its own and those of its enclosing
-    /// scopes, not those of concurrent sibling Map iterations or Parallel branches (in the
-    /// service a distributed Map's iterations are child executions with variables of their
-    /// own). `None` = no limit.
+    /// `States.DataLimitExceeded`, naming the state. The Step Functions developer guide
+    /// ("Passing data between states with variables") gives 256 KiB for what one state assigns
+    /// (`max_payload_bytes` applies to it) and, in its variable size limits, 10 MiB for the
+    /// variables stored in one execution; it names no error for the latter, and the interpreter
+    /// raises the one the service raises for its other data limits. In-process, the total is
+    /// that of the variables the assigning scope sees: its own and its enclosing scopes', not
+    /// those of concurrent sibling Map iterations or Parallel branches (a distributed Map's
+    /// iterations are child executions in the service). `None` = no limit.
     pub max_variable_bytes: Option<usize>,
     /// The deepest nesting of arrays and objects accepted in the execution input, task results
     /// and state outputs (default [`MAX_JSON_DEPTH`](crate::limits::MAX_JSON_DEPTH)); deeper

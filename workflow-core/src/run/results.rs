@@ -1,28 +1,36 @@
 //! Distributed Map outputs: `ResultWriter` into an in-process object store.
 //!
-//! What the service documents (Step Functions developer guide, "ResultWriter (Map)"):
-//! - `ResultWriter` has `Resource` (`arn:aws:states:::s3:putObject`), `Parameters` (JSONPath)
-//!   or `Arguments` (JSONata) naming the `Bucket` and `Prefix`, and `WriterConfig`; it holds
+//! What the Step Functions developer guide documents ("ResultWriter (Map)"):
+//! - `ResultWriter` has `Resource` (the S3 API action it calls), `Parameters` (JSONPath) or
+//!   `Arguments` (JSONata) naming the `Bucket` and `Prefix`, and `WriterConfig`; it holds
 //!   `WriterConfig` alone (the formatted results become the state's result, nothing is
-//!   exported), `Resource` with `Parameters`, or all three.
+//!   exported), `Resource` with `Parameters`, or all three; it cannot be empty.
 //! - `WriterConfig.Transformation`: `NONE` (each child execution's output unchanged, with its
 //!   workflow metadata; the default when exporting without a `WriterConfig`), `COMPACT` (the
 //!   outputs only; what a Map without `ResultWriter` returns), `FLATTEN` (the outputs, arrays
 //!   among them flattened into the result). A failed child execution is written as with `NONE`.
 //! - `WriterConfig.OutputType`: `JSON` (a JSON array) or `JSONL` (JSON Lines).
-//! - Exported results go to `s3://Bucket/Prefix/<map run id>/`: `SUCCEEDED_n`, `FAILED_n` and
-//!   `PENDING_n` files grouped by status, and a `manifest.json` listing them
-//!   (`DestinationBucket`, `MapRunArn`, `ResultFiles` with `FAILED`, `PENDING` and `SUCCEEDED`
-//!   arrays of `{Key, Size}`). The Map state's result is then
-//!   `{"MapRunArn": ..., "ResultWriterDetails": {"Bucket": ..., "Key": <the manifest's key>}}`.
+//!
+//! What public code that reads the service's exports shows (the guide's "Exporting to Amazon
+//! S3" section could not be read here): the resource `arn:aws:states:::s3:putObject`; files
+//! under `Prefix/<map run id>/`: `SUCCEEDED_n.json`, `FAILED_n.json`, `PENDING_n.json` and a
+//! `manifest.json` (`DestinationBucket`, `MapRunArn`, `ResultFiles` with `FAILED`, `PENDING`
+//! and `SUCCEEDED` arrays of `{Key, Size}`); `NONE` records with `ExecutionArn`, `Input` and
+//! `Output` as JSON text, `InputDetails`, `OutputDetails`, `Name`, `RedriveCount`,
+//! `RedriveStatus`, `RedriveStatusReason`, `StartDate`, `StateMachineArn`, `Status`,
+//! `StopDate`; and the Map's result
+//! `{"MapRunArn": ..., "ResultWriterDetails": {"Bucket": ..., "Key": <the manifest's key>}}`.
 //!
 //! In-process, buckets are a [`ResultSink`]: files under a directory ([`LocalFiles`]) or
 //! objects in memory ([`InMemory`]), the same types an `ItemReader` reads from. Not faithful,
 //! and said so: each status gets one file (`_0`; the service starts a new file past a size
-//! this module does not know); a `JSONL` file is named `.jsonl` (the docs read here do not say);
-//! child execution names and map run ids are random UUIDs; a failed child's
-//! `RedriveStatusReason` says redrive is not supported in-process; when `WriterConfig` is
-//! given without `Transformation` or `OutputType`, they default to `NONE` and `JSON`.
+//! this module does not know); a `JSONL` file is named `.jsonl` (unconfirmed); child execution
+//! names and map run ids are random UUIDs; a failed child's `RedriveStatusReason` says redrive
+//! is not supported in-process; pending records hold only `Input`, `InputDetails` and
+//! `Status`; when `WriterConfig` lacks `Transformation` or `OutputType`, they default to `NONE`
+//! and `JSON` (the guide names no default there); results are written when the Map ends,
+//! also when it fails (what has not ended is pending), and no `MapRun*` history events are
+//! recorded.
 
 use super::clock::format_millis;
 use super::items::{InMemory, LocalFiles};
