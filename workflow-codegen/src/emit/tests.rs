@@ -57,12 +57,27 @@ fn workflows() -> Vec<Box<dyn Emit>> {
     ]
 }
 
-/// A fresh package directory for one test.
-fn package(test: &str) -> PathBuf {
+/// A fresh package directory for one test, removed when the test ends.
+struct Package(PathBuf);
+
+impl std::ops::Deref for Package {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Package {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn package(test: &str) -> Package {
     let dir = std::env::temp_dir().join(format!("emit-asl-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Package(dir)
 }
 
 /// Runs the command: (status, stdout, stderr).
