@@ -139,6 +139,27 @@ impl Parser<'_> {
     }
 
     fn expression(&mut self, rbp: u8) -> Result<Node, JsonataError> {
+        self.deeper()?;
+        let entered = self.depth;
+        let left = super::eval::with_stack(|| {
+            let token = self.bump()?;
+            let mut left = self.nud(token)?;
+            while rbp < lbp(&self.tok.kind) {
+                // `1 + 1 + 1 ...` loops here rather than recursing, but each operator puts the
+                // tree so far one level further down: the limit counts those levels too, or a
+                // long flat chain would build a tree too deep for the passes that walk it.
+                self.deeper()?;
+                let token = self.bump()?;
+                left = self.led(token, left)?;
+            }
+            Ok(left)
+        })?;
+        self.depth = entered - 1;
+        Ok(left)
+    }
+
+    /// One more level of nesting, refused past [`MAX_DEPTH`].
+    fn deeper(&mut self) -> Result<(), JsonataError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(JsonataError::new(
@@ -147,17 +168,7 @@ impl Parser<'_> {
                 self.tok.pos,
             ));
         }
-        let left = super::eval::with_stack(|| {
-            let token = self.bump()?;
-            let mut left = self.nud(token)?;
-            while rbp < lbp(&self.tok.kind) {
-                let token = self.bump()?;
-                left = self.led(token, left)?;
-            }
-            Ok(left)
-        })?;
-        self.depth -= 1;
-        Ok(left)
+        Ok(())
     }
 
     /// An operand, or a prefix operator and its operand.
@@ -714,5 +725,18 @@ mod tests {
         assert_eq!(parse("a.1").unwrap_err().code, "S0213");
         assert_eq!(parse("2 := 3").unwrap_err().code, "S0212");
         assert_eq!(parse("a ?: b").unwrap_err().code, "S0211");
+    }
+
+    #[test]
+    fn a_long_flat_operator_chain_is_refused_as_too_deep_not_overflowing_later() {
+        // Each operator of a flat chain nests the tree one level: 7,000 terms used to parse
+        // into a tree that overflowed the stack of the passes after the parser.
+        for op in ["+", "and", "&", "~>", "=", "."] {
+            let long = vec!["1"; 7_000].join(&format!(" {op} "));
+            let e = parse(&long).unwrap_err();
+            assert_eq!(e.code, "S0213", "{op}: {}", e.message);
+        }
+        let fits = vec!["1"; 900].join(" + ");
+        assert!(parse(&fits).is_ok());
     }
 }

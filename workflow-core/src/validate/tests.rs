@@ -1013,3 +1013,21 @@ proptest::proptest! {
         let _ = load(&text);
     }
 }
+
+#[test]
+fn a_long_invalid_jsonata_expression_is_quoted_around_the_error_not_whole() {
+    let long = format!("{{% {} %}}", vec!["1"; 7_000].join(" + "));
+    let found = problems(&one_jsonata(
+        json!({"Type": "Pass", "End": true, "Output": long}),
+    ));
+    let [(pointer, message)] = found.as_slice() else {
+        panic!("one problem expected: {found:?}")
+    };
+    assert_eq!(pointer, "/States/S/Output");
+    assert!(message.contains("nested too deeply"), "{message}");
+    assert!(
+        message.contains('…') && message.contains("bytes)"),
+        "{message}"
+    );
+    assert!(message.len() < 300, "{message}");
+}
