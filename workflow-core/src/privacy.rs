@@ -102,6 +102,19 @@ impl fmt::Display for Payload<'_> {
     }
 }
 
+/// A value quoted as text in an error cause: a string without its quotes, anything else as
+/// [`Payload`] writes it; hidden the same way.
+pub(crate) struct PayloadText<'a>(pub &'a Value);
+
+impl fmt::Display for PayloadText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::String(s) if payloads_shown() => f.write_str(s),
+            other => Payload(other).fmt(f),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +133,20 @@ mod tests {
         assert_eq!(
             with_payloads(false, || Payload(&v).to_string()),
             "<hidden object>"
+        );
+    }
+
+    #[test]
+    fn payload_text_writes_strings_without_quotes_and_hides_them_unless_asked() {
+        let s = json!("2026-13-01");
+        assert_eq!(PayloadText(&s).to_string(), "<hidden string>");
+        assert_eq!(
+            with_payloads(true, || PayloadText(&s).to_string()),
+            "2026-13-01"
+        );
+        assert_eq!(
+            with_payloads(true, || PayloadText(&json!(7)).to_string()),
+            "7"
         );
     }
 

@@ -83,6 +83,38 @@ fn leaky_definitions() -> Vec<(&'static str, Value)> {
                 "End": true}}}),
         ),
         (
+            "a JSONata Choice Condition that is not a boolean",
+            json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Default": "D",
+                      "Choices": [{"Condition": "{% $states.input.token %}", "Next": "D"}]},
+                "D": {"Type": "Succeed"}}}),
+        ),
+        (
+            "a JSONata Wait Seconds that is not an integer",
+            json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+                "Type": "Wait", "Seconds": "{% $states.input.token %}", "End": true}}}),
+        ),
+        (
+            "a JSONata Wait Timestamp that is not a timestamp",
+            json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+                "Type": "Wait", "Timestamp": "{% $states.input.token %}", "End": true}}}),
+        ),
+        (
+            "a JSONata Map Items that is not an array",
+            json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+                "Type": "Map", "Items": "{% $states.input.auth %}",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass",
+                "End": true}}}, "End": true}}}),
+        ),
+        (
+            "a JSONata MaxConcurrency that is not an integer",
+            json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+                "Type": "Map", "Items": "{% $states.input.items %}",
+                "MaxConcurrency": "{% $states.input.token %}",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass",
+                "End": true}}}, "End": true}}}),
+        ),
+        (
             "a Map iteration failing past its tolerated failures, caught",
             json!({"StartAt": "M", "States": {
                 "M": {"Type": "Map", "ItemsPath": "$.items", "ToleratedFailureCount": 0,
@@ -175,6 +207,11 @@ async fn include_payloads_in_errors_quotes_the_data_for_debugging() {
             "an ItemSelector path that is not found",
             "a JSONata comparison of values of different types",
             "a JSONata arithmetic on a string",
+            "a JSONata Choice Condition that is not a boolean",
+            "a JSONata Wait Seconds that is not an integer",
+            "a JSONata Wait Timestamp that is not a timestamp",
+            "a JSONata Map Items that is not an array",
+            "a JSONata MaxConcurrency that is not an integer",
             "a Map iteration failing past its tolerated failures, caught",
         ]
     );

@@ -14,6 +14,7 @@ use super::program::{
 use super::results::{evaluated_writer_config, WriterPlan};
 use super::vars::Frame;
 use crate::error::StatesError;
+use crate::privacy::{Payload, PayloadText};
 use crate::timestamp::Timestamp;
 use futures::FutureExt;
 use serde_json::{Map, Value};
@@ -68,8 +69,9 @@ fn integer(v: &Value, field: &str, jt: &Jt) -> Result<u64, StatesError> {
         _ => {
             let (expr, _) = jt.text().unwrap_or(("", field));
             Err(query_error(format!(
-                "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {v}",
-                type_name(v)
+                "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
+                type_name(v),
+                Payload(v)
             )))
         }
     }
@@ -135,8 +137,9 @@ impl Shared {
                             other => {
                                 let (expr, field) = c.text().unwrap_or(("", "Condition"));
                                 return Err(query_error(format!(
-                                    "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {other}",
-                                    type_name(&other)
+                                    "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
+                                    type_name(&other),
+                                    Payload(&other)
                                 )));
                             }
                         }
@@ -213,7 +216,7 @@ impl Shared {
                             let t = v.as_str().and_then(Timestamp::parse).ok_or_else(|| {
                                 query_error(format!(
                                     "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
-                                    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                                    PayloadText(&v)
                                 ))
                             })?;
                             self.until(&t)
@@ -336,8 +339,9 @@ impl Shared {
                             other => {
                                 let (expr, field) = j.text().unwrap_or(("", "Items"));
                                 return Err(query_error(format!(
-                                    "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'array', but was '{}' for value: {other}",
-                                    type_name(&other)
+                                    "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                                    type_name(&other),
+                                    Payload(&other)
                                 )));
                             }
                         },
