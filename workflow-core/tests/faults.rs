@@ -324,13 +324,17 @@ async fn map_failures_over_tolerated_failure_count_exceed_the_threshold_and_are_
     // Iterations completed before the third failure are in the history with their results.
     let succeeded = events(&exec, EventType::MapIterationSucceeded).len();
     assert!(succeeded >= 6, "{succeeded} iterations succeeded first");
-    let work_outputs: Vec<Value> = exec
-        .history
+    let outputs = work_outputs(&exec);
+    assert!(outputs.contains(&json!(10)) && outputs.contains(&json!(80)));
+}
+
+/// The outputs of the `work` calls that succeeded, as the history recorded them.
+fn work_outputs(exec: &Execution) -> Vec<Value> {
+    exec.history
         .iter()
         .filter(|e| e.event_type == EventType::LambdaFunctionSucceeded)
         .filter_map(|e| e.details.output.as_deref().cloned())
-        .collect();
-    assert!(work_outputs.contains(&json!(10)) && work_outputs.contains(&json!(80)));
+        .collect()
 }
 
 #[tokio::test]
@@ -339,6 +343,21 @@ async fn map_failures_within_tolerated_failure_percentage_succeed() {
     assert_eq!(exec.status, Status::Succeeded);
     assert!(entered(&exec, "Done"));
     assert_eq!(events(&exec, EventType::MapIterationFailed).len(), 3);
+    // 3 of 10 is within 30%: the seven results and the three errors are the Map's result,
+    // and every completed call is in the history with its output.
+    let results = exec.output.as_ref().unwrap()["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for (i, r) in results.iter().enumerate() {
+        let n = i as i64 + 1;
+        if [1, 4, 7].contains(&n) {
+            assert_eq!(r["Error"], json!("Work.Failed"), "item {n}");
+        } else {
+            assert_eq!(*r, json!(n * 10), "item {n}");
+        }
+    }
+    assert_eq!(work_outputs(&exec).len(), 7);
 }
 
 #[tokio::test]
@@ -349,6 +368,12 @@ async fn map_failures_over_tolerated_failure_percentage_exceed_the_threshold() {
         exec.output.as_ref().unwrap()["error"]["Error"],
         json!("States.ExceedToleratedFailureThreshold")
     );
+    // The third failure (item 7) crosses 20%; the calls completed before it, 2, 3, 5 and 6
+    // at least, are kept in the history with their results.
+    let outputs = work_outputs(&exec);
+    for n in [2, 3, 5, 6] {
+        assert!(outputs.contains(&json!(n * 10)), "item {n}: {outputs:?}");
+    }
 }
 
 #[tokio::test]
