@@ -6,7 +6,7 @@ Usage: pick_corpus.py TARGET [N]   (run from fuzz/, after `cargo fuzz build --sa
 
 libFuzzer's merge writes every input's features (edges only, with -use_counters=0) to a control
 file; the greedy set cover over those features keeps the few inputs that matter most. Picked
-inputs are copied into corpus/<target>/ as pick-<sha1 prefix>. Prints the share of the whole
+inputs are copied into corpus/<target>/ as pick-<sha1 prefix> (with .asl.json for the definition target). Prints the share of the whole
 scratch corpus's edges that the saved corpus covers.
 """
 import os, shutil, subprocess, sys, tempfile
@@ -46,8 +46,10 @@ while len(picked) < limit:
     chosen.add(best)
     picked.append(best)
     covered |= features[best]
+# Inputs of the definition target are ASL documents, named as every ASL file of the repository.
+suffix = ".asl.json" if target == "definition" else ""
 for i in picked:
     name = os.path.basename(files[i])
-    shutil.copy(files[i], f"corpus/{target}/pick-{name[:12]}")
+    shutil.copy(files[i], f"corpus/{target}/pick-{name[:12]}{suffix}")
 print(f"{target}: {len(picked)} picked, {len(chosen)} saved, "
       f"{len(covered)} of {len(everything)} features ({100 * len(covered) / max(1, len(everything)):.1f}%)")
