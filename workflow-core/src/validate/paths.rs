@@ -52,19 +52,23 @@ enum Kind {
     Path,
     /// A reference path: names and indexes only, one node.
     Reference,
-    /// A path or an intrinsic function call (Fail `ErrorPath` and `CausePath`).
+    /// A path or an intrinsic function call (the `key.$` values of payload templates).
     PathOrCall,
+    /// A reference path or an intrinsic function call (Fail `ErrorPath` and `CausePath`).
+    ReferenceOrCall,
 }
 
 /// Checks one path field.
 fn check_path(cx: &mut Checker, pointer: &str, text: &str, kind: Kind) {
-    if kind == Kind::PathOrCall && looks_like_call(text) {
+    let calls = matches!(kind, Kind::PathOrCall | Kind::ReferenceOrCall);
+    if calls && looks_like_call(text) {
         check_call(cx, pointer, text);
         return;
     }
+    let reference = matches!(kind, Kind::Reference | Kind::ReferenceOrCall);
     match JsonPath::parse(text) {
         Err(e) => cx.error(pointer, e.to_string()),
-        Ok(path) if kind == Kind::Reference && !path.is_reference() => cx.error(
+        Ok(path) if reference && !path.is_reference() => cx.error(
             pointer,
             format!("{text:?} must be a reference path (names and indexes only: no `*`, `..`, slices, unions or filters)"),
         ),
@@ -121,8 +125,8 @@ fn path_fields(state: &State) -> Vec<(&'static str, &str, Kind)> {
         }
         State::Succeed(s) => out.extend(io(&s.input_path, &s.output_path)),
         State::Fail(s) => {
-            out.push(("ErrorPath", s.error_path.as_deref(), Kind::PathOrCall));
-            out.push(("CausePath", s.cause_path.as_deref(), Kind::PathOrCall));
+            out.push(("ErrorPath", s.error_path.as_deref(), Kind::ReferenceOrCall));
+            out.push(("CausePath", s.cause_path.as_deref(), Kind::ReferenceOrCall));
         }
         State::Parallel(s) => out.extend(io(&s.input_path, &s.output_path)),
         State::Map(s) => {
@@ -291,13 +295,18 @@ fn check_rule(cx: &mut Checker, pointer: &str, rule: &ChoiceRule) {
     let mut stack = vec![(pointer.to_owned(), rule)];
     while let Some((pointer, rule)) = stack.pop() {
         if let Some(variable) = &rule.variable {
-            check_path(cx, &format!("{pointer}/Variable"), variable, Kind::Path);
+            check_path(
+                cx,
+                &format!("{pointer}/Variable"),
+                variable,
+                Kind::Reference,
+            );
         }
         for (op, value) in rule.comparisons() {
             let name = op.name();
             let Some(text) = value.as_str() else { continue };
             if op.is_path() {
-                check_path(cx, &format!("{pointer}/{name}"), text, Kind::Path);
+                check_path(cx, &format!("{pointer}/{name}"), text, Kind::Reference);
             } else if name.starts_with("Timestamp") && Timestamp::parse(text).is_none() {
                 cx.error(
                     format!("{pointer}/{name}"),

@@ -860,6 +860,42 @@ fn reference_paths_are_required_where_the_spec_says() {
         "/States/T/Catch/0/ResultPath",
         "must be a reference path",
     );
+    let choice = |rule: Value| {
+        json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [rule], "Default": "D"},
+            "D": {"Type": "Succeed"}}})
+    };
+    rejects(
+        choice(json!({"Variable": "$.a[*]", "IsPresent": true, "Next": "D"})),
+        "/States/C/Choices/0/Variable",
+        "must be a reference path",
+    );
+    rejects(
+        choice(json!({"Not": {"Variable": "$..x", "IsNull": true}, "Next": "D"})),
+        "/States/C/Choices/0/Not/Variable",
+        "must be a reference path",
+    );
+    rejects(
+        choice(json!({"Variable": "$.x", "StringEqualsPath": "$.y[?(@.z)]", "Next": "D"})),
+        "/States/C/Choices/0/StringEqualsPath",
+        "must be a reference path",
+    );
+    rejects(
+        one(json!({"Type": "Fail", "ErrorPath": "$.e[*]", "CausePath": "$.c"})),
+        "/States/S/ErrorPath",
+        "must be a reference path",
+    );
+    rejects(
+        one(json!({"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$..c"})),
+        "/States/S/CausePath",
+        "must be a reference path",
+    );
+    // Context paths, variables and intrinsic calls (in Fail) stay accepted.
+    accepts(choice(
+        json!({"Variable": "$$.Execution.Input.x", "IsPresent": true, "Next": "D"}),
+    ));
+    accepts(json!({"StartAt": "S", "States": {"S": {"Type": "Fail",
+        "ErrorPath": "$.e", "CausePath": "States.Format('{} failed', $.what)"}}}));
 }
 
 #[test]
