@@ -245,3 +245,86 @@ fn damaged_definitions_never_panic_and_point_into_the_document() {
     }
     assert!(checked > 1000, "only {checked} variants");
 }
+
+/// `parse -> serialize -> parse` gives the same model, the serialized document holds every
+/// field of the original (order aside), and every state object starts with `Type`.
+fn assert_round_trips(paths: &[PathBuf]) {
+    use serde_json::Value;
+    use workflow_core::asl::StateMachine;
+    for path in paths {
+        let text = read(path);
+        let model: StateMachine =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let written = serde_json::to_string(&model).expect("the model serializes");
+        let again: StateMachine = serde_json::from_str(&written).expect("its own output parses");
+        assert_eq!(model, again, "{}: not the same model", path.display());
+        let original: Value = serde_json::from_str(&text).expect("JSON");
+        let written: Value = serde_json::from_str(&written).expect("JSON");
+        // serde_json's maps compare without regard to order; numbers compare by value
+        // (`"BackoffRate": 2` is written `2.0`).
+        assert_eq!(
+            numbers_as_f64(original),
+            numbers_as_f64(written.clone()),
+            "{}: fields lost or changed",
+            path.display()
+        );
+        let mut scopes = vec![&written];
+        while let Some(scope) = scopes.pop() {
+            for (name, state) in scope["States"].as_object().into_iter().flatten() {
+                let first = state.as_object().and_then(|s| s.keys().next());
+                assert_eq!(
+                    first.map(String::as_str),
+                    Some("Type"),
+                    "{}: state {name} does not start with Type",
+                    path.display()
+                );
+                scopes.extend(state["Branches"].as_array().into_iter().flatten());
+                for key in ["ItemProcessor", "Iterator"] {
+                    if state[key].is_object() {
+                        scopes.push(&state[key]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `value` with every number as a float, so that `2` and `2.0` compare equal.
+fn numbers_as_f64(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => n.as_f64().map_or(Value::Number(n), Value::from),
+        Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, numbers_as_f64(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[test]
+fn the_projects_own_asl_round_trips_through_the_model() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/asl");
+    let paths = files(&examples, ".asl.json");
+    assert!(paths.len() >= 10, "{} files", paths.len());
+    assert_round_trips(&paths);
+}
+
+#[test]
+fn every_shared_definition_round_trips_through_the_model() {
+    let Some(shared) = shared() else { return };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(shared.join("conformance/cases"))
+        .expect("conformance cases")
+        .map(|case| case.expect("entry").path().join("definition.asl.json"))
+        .filter(|def| def.is_file())
+        .collect();
+    paths.extend(files(
+        &shared.join("tools/asl-lint/testdata/valid"),
+        ".json",
+    ));
+    paths.extend(files(&shared.join("origin"), ".asl.json"));
+    paths.sort();
+    assert_round_trips(&paths);
+}
