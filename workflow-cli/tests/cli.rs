@@ -15,6 +15,10 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8 output")
+}
+
 /// Writes `text` to a file of its own under the test's scratch directory.
 fn file(name: &str, text: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
@@ -116,11 +120,13 @@ fn a_file_that_is_not_json_exits_2_with_line_and_column() {
     );
     let out = workflow(&["validate", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    let text = stdout(&out);
+    // The file could not be checked: a diagnostic on stderr, no result on stdout.
+    let text = stderr(&out);
     assert!(
         text.starts_with(&format!("{}:3:14: not valid JSON: ", path.display())),
         "{text}"
     );
+    assert_eq!(stdout(&out), "");
 }
 
 #[test]
@@ -132,12 +138,26 @@ fn an_unreadable_file_exits_2_and_the_others_are_still_checked() {
         good.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let text = stdout(&out);
+    let errors = stderr(&out);
     assert!(
-        text.starts_with("/nonexistent/machine.asl.json: cannot read the file"),
-        "{text}"
+        errors.starts_with("/nonexistent/machine.asl.json: cannot read the file"),
+        "{errors}"
     );
-    assert!(text.contains(&format!("ok {}", good.display())), "{text}");
+    assert_eq!(stdout(&out), format!("ok {}\n", good.display()));
+    // In JSON, the array holds the results only; the unreadable file is on stderr.
+    let out = workflow(&[
+        "validate",
+        "--format",
+        "json",
+        "/nonexistent/machine.asl.json",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap(),
+        serde_json::json!([])
+    );
+    assert!(stderr(&out).contains("cannot read the file"));
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! file. JSON (`--format json`): an array of `{file, pointer, line, column, message}`.
 //! Exit status: 0 when every file is clean, 1 when a file has problems, 2 when a file cannot be
 //! read or is not JSON (the highest status of all files wins; every file is still checked).
+//! Results (problems and `ok` lines, or the JSON array) go to stdout; a file that could not be
+//! checked at all (status 2) is reported on stderr, in both formats, as the other commands do.
 
 use clap::ValueEnum;
 use serde_json::{json, Value};
@@ -73,6 +75,13 @@ fn check(path: &PathBuf) -> Outcome {
 pub fn run(args: &Args) -> ExitCode {
     let outcomes: Vec<(&PathBuf, Outcome)> = args.files.iter().map(|f| (f, check(f))).collect();
     let status = outcomes.iter().map(|(_, o)| o.status()).max().unwrap_or(0);
+    let mut err = std::io::stderr().lock();
+    for (path, outcome) in &outcomes {
+        if let Outcome::Unusable(d) = outcome {
+            // Nothing more to do if stderr is gone: the status still says it.
+            let _ = write_diagnostic(&mut err, path, d);
+        }
+    }
     let mut out = std::io::stdout().lock();
     let written = match args.format {
         Format::Text => write_text(&mut out, &outcomes),
@@ -84,33 +93,38 @@ pub fn run(args: &Args) -> ExitCode {
     ExitCode::from(status)
 }
 
+/// The problems a file's result lists (none for a file that could not be checked).
 fn problems(outcome: &Outcome) -> &[Diagnostic] {
     match outcome {
-        Outcome::Clean => &[],
+        Outcome::Clean | Outcome::Unusable(_) => &[],
         Outcome::Invalid(ds) => ds,
-        Outcome::Unusable(d) => std::slice::from_ref(d),
     }
 }
 
 fn write_text(out: &mut impl Write, outcomes: &[(&PathBuf, Outcome)]) -> std::io::Result<()> {
     for (path, outcome) in outcomes {
-        let file = path.display();
         if let Outcome::Clean = outcome {
-            writeln!(out, "ok {file}")?;
+            writeln!(out, "ok {}", path.display())?;
         }
         for d in problems(outcome) {
-            match (d.line, d.column) {
-                (Some(line), Some(column)) => write!(out, "{file}:{line}:{column}: ")?,
-                _ => write!(out, "{file}: ")?,
-            }
-            if d.pointer.is_empty() {
-                writeln!(out, "{}", d.message)?;
-            } else {
-                writeln!(out, "{}: {}", d.pointer, d.message)?;
-            }
+            write_diagnostic(out, path, d)?;
         }
     }
     Ok(())
+}
+
+/// `file:line:column: pointer: message` (line and column when known, pointer when not empty).
+fn write_diagnostic(out: &mut impl Write, path: &PathBuf, d: &Diagnostic) -> std::io::Result<()> {
+    let file = path.display();
+    match (d.line, d.column) {
+        (Some(line), Some(column)) => write!(out, "{file}:{line}:{column}: ")?,
+        _ => write!(out, "{file}: ")?,
+    }
+    if d.pointer.is_empty() {
+        writeln!(out, "{}", d.message)
+    } else {
+        writeln!(out, "{}: {}", d.pointer, d.message)
+    }
 }
 
 fn write_json(out: &mut impl Write, outcomes: &[(&PathBuf, Outcome)]) -> std::io::Result<()> {

@@ -15,7 +15,8 @@
 //! ```
 //! Without arguments, every workflow is written to `<package>/asl/<name>.asl.json` (paths come
 //! from the package, not the working directory) and each file written is named on stdout.
-//! `--check` writes nothing and exits 1 when a file on disk differs from what would be written.
+//! `--check` writes nothing and exits 1 when a file on disk differs from what would be written
+//! (`differs: FILE`) or is not there (`missing: FILE`).
 //! Formats: see [`Format`]. Exit status: 0 done, 1 `--check` found differences or a run did not
 //! succeed, 2 the command could not do its work (usage, unknown name, a workflow whose ASL does
 //! not validate, a file that cannot be written).
@@ -359,12 +360,18 @@ fn emit<E: Emit>(
     for (file, text) in &documents {
         let path = dir.join(file);
         let shown = shown.join(file);
-        let same = std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str());
+        let on_disk = std::fs::read_to_string(&path).ok();
+        let same = on_disk.as_deref() == Some(text.as_str());
         let line = match (opts.check, same) {
             (true, true) => format!("up to date: {}", shown.display()),
             (true, false) => {
                 stale += 1;
-                format!("differs: {}", shown.display())
+                let what = if on_disk.is_some() {
+                    "differs"
+                } else {
+                    "missing"
+                };
+                format!("{what}: {}", shown.display())
             }
             (false, true) => format!("unchanged {}", shown.display()),
             (false, false) => {
@@ -377,7 +384,7 @@ fn emit<E: Emit>(
     if stale > 0 {
         let _ = writeln!(
             err,
-            "emit-asl: {stale} file(s) differ from what would be emitted; run emit-asl without --check and commit the result"
+            "emit-asl: {stale} file(s) differ from what would be emitted or are missing; run emit-asl without --check and commit the result"
         );
         return Ok(1);
     }

@@ -130,7 +130,7 @@ fn check_exits_1_when_a_file_differs_or_is_missing() {
     );
     let (status, out, _) = emit_asl(&dir, &["--check", "--format", "yaml"]);
     assert_eq!(status, 1);
-    assert!(out.contains("differs: asl/greeter.asl.yaml"), "{out}");
+    assert!(out.contains("missing: asl/greeter.asl.yaml"), "{out}");
 }
 
 #[test]
