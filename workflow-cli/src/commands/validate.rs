@@ -10,7 +10,7 @@
 use clap::ValueEnum;
 use serde_json::{json, Value};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use workflow_core::{load, Diagnostic};
 
@@ -114,7 +114,7 @@ fn write_text(out: &mut impl Write, outcomes: &[(&PathBuf, Outcome)]) -> std::io
 }
 
 /// `file:line:column: pointer: message` (line and column when known, pointer when not empty).
-fn write_diagnostic(out: &mut impl Write, path: &PathBuf, d: &Diagnostic) -> std::io::Result<()> {
+fn write_diagnostic(out: &mut impl Write, path: &Path, d: &Diagnostic) -> std::io::Result<()> {
     let file = path.display();
     match (d.line, d.column) {
         (Some(line), Some(column)) => write!(out, "{file}:{line}:{column}: ")?,
