@@ -3,7 +3,9 @@
 //!
 //! The model is deserialized state by state (nested scopes first, each with its nested `States`
 //! emptied), so that a mistake in one state does not hide the mistakes of the others. The
-//! validator's rules run once the whole document has the model's shape.
+//! validator's rules run on the whole document too: when its shape is wrong only in fields that
+//! can be left out (unknown fields, values of the wrong type), they run without those fields,
+//! so every problem of the document is reported at once.
 //!
 //! ```
 //! let text = r#"{
@@ -53,21 +55,21 @@ pub fn load(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
     let mut problems = duplicates(&map);
     let mut model_problems = Vec::new();
     check_model(&value, &mut model_problems);
-    let machine = if model_problems.is_empty() {
+    let (machine, rules) = if model_problems.is_empty() {
         match serde_path_to_error::deserialize::<_, StateMachine>(value) {
-            Ok(machine) => Some(machine),
+            Ok(machine) => {
+                let rules = validate(&machine);
+                (Some(machine), rules)
+            }
             Err(e) => {
                 model_problems.push(serde_diagnostic("", e, "the state machine"));
-                None
+                (None, Vec::new())
             }
         }
     } else {
-        None
+        (None, rules_beside(&value, &model_problems))
     };
-    for mut d in model_problems
-        .into_iter()
-        .chain(machine.iter().flat_map(validate))
-    {
+    for mut d in model_problems.into_iter().chain(rules) {
         if let Some(pos) = map.nearest(&d.pointer) {
             d.line = Some(pos.line);
             d.column = Some(pos.column);
@@ -80,6 +82,70 @@ pub fn load(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
             problems.sort_by_key(|d| (d.line.is_none(), d.line, d.column));
             Err(problems)
         }
+    }
+}
+
+/// The other problems of a document whose shape is wrong only in fields that can be left out
+/// (an unknown field, a value of the wrong type or out of its enum). Those fields are taken out
+/// and the shape checked again, round after round, which finds the next bad field of each state
+/// (serde stops at a state's first); then the validator's rules run on what is left and report
+/// what they find away from the fields taken out (a rule broken at such a field, or because it
+/// is gone, would only repeat its shape problem). Stops, with what it found so far, at a shape
+/// problem that is not a field (a missing field, a state that is not an object, ...).
+fn rules_beside(value: &Value, shape_problems: &[Diagnostic]) -> Vec<Diagnostic> {
+    /// Rounds of taking fields out: more than any state has fields.
+    const ROUNDS: usize = 64;
+    let mut trimmed = value.clone();
+    let mut removed: Vec<String> = Vec::new();
+    let mut found = Vec::new();
+    let mut round = shape_problems.to_vec();
+    for _ in 0..ROUNDS {
+        for d in &round {
+            if !remove_member(&mut trimmed, &d.pointer) {
+                return found;
+            }
+            removed.push(d.pointer.clone());
+        }
+        round.clear();
+        check_model(&trimmed, &mut round);
+        if round.is_empty() {
+            break;
+        }
+        found.extend(round.iter().cloned());
+    }
+    if !round.is_empty() {
+        return found;
+    }
+    let Ok(machine) = serde_json::from_value::<StateMachine>(trimmed) else {
+        return found;
+    };
+    let within = |inner: &str, outer: &str| {
+        inner == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|r| r.starts_with('/'))
+    };
+    found.extend(validate(&machine).into_iter().filter(|d| {
+        !removed
+            .iter()
+            .any(|r| within(&d.pointer, r) || within(r, &d.pointer))
+    }));
+    found
+}
+
+/// Removes the field `pointer` names; false when it names no field of an object (the root, an
+/// array element, a whole state, or nothing).
+fn remove_member(value: &mut Value, pointer: &str) -> bool {
+    let Some((parent, token)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    if parent == "/States" || parent.ends_with("/States") {
+        return false;
+    }
+    let key = token.replace("~1", "/").replace("~0", "~");
+    match value.pointer_mut(parent) {
+        Some(Value::Object(members)) => members.shift_remove(&key).is_some(),
+        _ => false,
     }
 }
 

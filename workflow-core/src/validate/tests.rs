@@ -1067,3 +1067,46 @@ fn a_long_invalid_jsonata_expression_is_quoted_around_the_error_not_whole() {
     );
     assert!(message.len() < 300, "{message}");
 }
+
+#[test]
+fn shape_problems_do_not_hide_the_other_problems_of_the_document() {
+    // An unknown field, a negative Wait, a Next to nowhere and an unreachable state: all four.
+    let found = problems(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": ARN, "Retries": 2, "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": -5, "Next": "Nowhere"},
+        "C": {"Type": "Succeed"}}}));
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    for expected in [
+        "/States/A/Retries",
+        "/States/W/Seconds",
+        "/States/W/Next",
+        "/States/C",
+    ] {
+        assert!(pointers.contains(&expected), "{expected}: {found:#?}");
+    }
+    // A value out of its enum hides nothing either; the rule it would break is not repeated.
+    let found = problems(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": ARN, "End": true,
+              "Retry": [{"ErrorEquals": ["States.ALL"], "JitterStrategy": "RANDOM",
+                         "MaxAttempts": -1}]}}}));
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(
+        pointers.contains(&"/States/A/Retry/0/JitterStrategy"),
+        "{found:#?}"
+    );
+    assert!(
+        pointers.contains(&"/States/A/Retry/0/MaxAttempts"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_missing_type_or_a_state_that_is_not_an_object_reports_itself_without_cascades() {
+    // Taking such a state out would make every transition to it an error: the rules wait.
+    let found = problems(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Next": "C"},
+        "C": {"Type": "Succeed"}}}));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, "/States/B");
+}
