@@ -1,21 +1,24 @@
-//! Load: 10,000 concurrent executions of the origin MapReduce workflow in one process.
+//! Load: 10,000 concurrent executions of the MapReduce example (`examples::mapreduce`, its
+//! `#[workflow]` and `#[task]`s, run in-process) in one process.
 //!
 //! Every output must be `{"totalLength": 39}`. A counting global allocator tracks the live
 //! heap: after the executions are gathered and dropped it must be back within 10% of its base.
-//! The base is measured after a warm-up batch of 2,500 executions, with the runtime, machine
-//! and runner in place: by then the runner's task metrics hold their bounded window of recent
-//! call durations (`RECENT_DURATIONS`) and tokio's queues have their working size, so what
-//! remains above the base afterwards is what the 10,000 executions left behind.
-//! Prints the figures; exits non-zero when a check fails. Run with `cargo bench --bench load`
-//! (`-- --executions N` to change the count). Not part of `cargo test`.
+//! The base is measured after a warm-up batch of 2,500 executions, with the runtime and the
+//! lowered workflow in place, so that tokio's queues have their working size; the heap before
+//! the warm-up is printed beside it (each execution has a runner of its own, so the two are
+//! the same when nothing is retained). What remains above the base afterwards is what the
+//! 10,000 executions left behind. Prints the figures; exits non-zero when a check fails. Run
+//! with `cargo bench -p examples --bench load` (`-- --executions N` to change the count). Not
+//! part of `cargo test`.
 
+use examples::mapreduce::{self, Word, Words};
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
-use workflow_core::run::{Machine, Runner, Status};
-use workflow_core::task::{sync_handler_fn, TaskRegistry};
-use workflow_core::StatesError;
+use workflow_codegen::InProcess;
+use workflow_core::run::Status;
 
 /// The system allocator, counting live bytes, their peak and the number of allocations.
 struct Counting;
@@ -66,49 +69,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The origin's corrected MapReduce (`mapreduce.asl.json`), used when ../shared is absent.
-const MAPREDUCE: &str = r#"{
-  "Comment": "A simple AWS Step Functions example for MapReduce using Map state",
-  "StartAt": "MapTask",
-  "States": {
-    "MapTask": {
-      "Type": "Map",
-      "MaxConcurrency": 2,
-      "Iterator": {
-        "StartAt": "CalculateLength",
-        "States": {
-          "CalculateLength": {
-            "Type": "Task",
-            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:map-reduce-step-functions-dev-mapFunction",
-            "End": true
-          }
-        }
-      },
-      "ItemsPath": "$.data",
-      "ResultPath": "$.mappedResults",
-      "Next": "ReduceTask"
-    },
-    "ReduceTask": {
-      "Type": "Task",
-      "Resource": "arn:aws:lambda:us-east-1:123456789012:function:map-reduce-step-functions-dev-reduceFunction",
-      "InputPath": "$.mappedResults",
-      "End": true
-    }
-  }
-}"#;
-
-fn definition() -> (String, &'static str) {
-    let shared = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/origin/mapreduce.asl.json"
-    );
-    match std::fs::read_to_string(shared) {
-        Ok(text) => (text, "../shared/origin/mapreduce.asl.json"),
-        Err(_) => (MAPREDUCE.to_owned(), "the copy in benches/load.rs"),
-    }
-}
-
-fn input() -> Value {
+fn input() -> Words {
     let words = [
         "apple",
         "banana",
@@ -118,53 +79,51 @@ fn input() -> Value {
         "fig",
         "grape",
     ];
-    json!({ "data": words.iter().map(|w| json!({"word": w})).collect::<Vec<_>>() })
+    Words {
+        data: words
+            .iter()
+            .map(|w| Word {
+                word: w.to_string(),
+            })
+            .collect(),
+    }
 }
 
-/// The origin's two Lambda functions.
-fn tasks() -> TaskRegistry {
-    let mut tasks = TaskRegistry::new();
-    tasks.register(
-        "map-reduce-step-functions-dev-mapFunction",
-        sync_handler_fn(|item: Value| {
-            let word = item["word"].as_str().ok_or_else(|| {
-                StatesError::new("TypeError", "mapFunction expects {\"word\": string}")
-            })?;
-            Ok(json!({ "length": word.chars().count() }))
-        }),
-    );
-    tasks.register(
-        "map-reduce-step-functions-dev-reduceFunction",
-        sync_handler_fn(|lengths: Value| {
-            let lengths = lengths
-                .as_array()
-                .ok_or_else(|| StatesError::new("TypeError", "reduceFunction expects a list"))?;
-            let total: u64 = lengths.iter().filter_map(|l| l["length"].as_u64()).sum();
-            Ok(json!({ "totalLength": total }))
-        }),
-    );
-    tasks
-}
-
-/// Starts `n` executions at once, waits for all, and counts the right outputs, the wrong ones
-/// and the history events.
-async fn batch(runner: &Runner, n: usize, expected: &Value) -> (usize, usize, usize) {
-    let handles: Vec<_> = (0..n).map(|_| runner.start(input())).collect();
+/// Starts `n` executions at once (each a task of the runtime), waits for all, and counts the
+/// right outputs, the wrong ones and the history events.
+async fn batch(wf: &Arc<InProcess>, n: usize, expected: &Value) -> (usize, usize, usize) {
+    let input = serde_json::to_value(input()).expect("the words serialize");
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let wf = Arc::clone(wf);
+            let input = input.clone();
+            tokio::spawn(async move { wf.run_json(input).await })
+        })
+        .collect();
     let mut ok = 0usize;
     let mut wrong = 0usize;
     let mut events = 0usize;
     for h in handles {
-        let exec = h.wait().await;
-        events += exec.history.len();
-        if exec.status == Status::Succeeded && exec.output.as_ref() == Some(expected) {
-            ok += 1;
-        } else {
-            wrong += 1;
-            if wrong <= 3 {
-                eprintln!(
-                    "unexpected: {:?} {:?} {:?}",
-                    exec.status, exec.output, exec.cause
-                );
+        match h.await {
+            Ok(Ok(exec)) => {
+                events += exec.history.len();
+                if exec.status == Status::Succeeded && exec.output.as_ref() == Some(expected) {
+                    ok += 1;
+                    continue;
+                }
+                wrong += 1;
+                if wrong <= 3 {
+                    eprintln!(
+                        "unexpected: {:?} {:?} {:?}",
+                        exec.status, exec.output, exec.cause
+                    );
+                }
+            }
+            other => {
+                wrong += 1;
+                if wrong <= 3 {
+                    eprintln!("unexpected: {other:?}");
+                }
             }
         }
     }
@@ -186,32 +145,36 @@ fn main() {
                 .unwrap_or(executions);
         }
     }
-    let (text, source) = definition();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let machine = Machine::from_json(&text).expect("the MapReduce definition is valid");
-    let runner = Runner::new(machine, tasks());
+    let wf = Arc::new(
+        mapreduce::mapreduce::definition()
+            .in_process()
+            .expect("the MapReduce example lowers and validates"),
+    );
     let expected = json!({"totalLength": 39});
 
     let cold = LIVE.load(Ordering::Relaxed);
-    let (warm_ok, _, _) = runtime.block_on(batch(&runner, 2_500, &expected));
+    let (warm_ok, _, _) = runtime.block_on(batch(&wf, 2_500, &expected));
     assert_eq!(warm_ok, 2_500, "every warm-up execution outputs the total");
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
 
     let started = Instant::now();
-    let (ok, wrong, events) = runtime.block_on(batch(&runner, executions, &expected));
+    let (ok, wrong, events) = runtime.block_on(batch(&wf, executions, &expected));
     let elapsed = started.elapsed();
     let peak = PEAK.load(Ordering::Relaxed);
     let after = LIVE.load(Ordering::Relaxed);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
     let growth = after as f64 / base as f64 - 1.0;
 
-    println!("load: {executions} concurrent executions of the MapReduce from {source}");
+    println!(
+        "load: {executions} concurrent executions of the MapReduce example (examples::mapreduce)"
+    );
     println!(
         "  outputs {{\"totalLength\": 39}}: {ok} of {executions} ({wrong} wrong); {events} history events"
     );
