@@ -25,11 +25,6 @@ impl StatesError {
     pub fn runtime(cause: impl Into<String>) -> Self {
         Self::new(names::RUNTIME, cause)
     }
-
-    /// `States.IntrinsicFailure`: an intrinsic function called with bad arguments.
-    pub fn intrinsic(cause: impl Into<String>) -> Self {
-        Self::new(names::INTRINSIC_FAILURE, cause)
-    }
 }
 
 impl fmt::Display for StatesError {

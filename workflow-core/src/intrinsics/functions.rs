@@ -4,7 +4,9 @@
 //! executions against it, where that differs from the documentation:
 //! - Bad arguments fail with `States.Runtime` and a cause starting `Invalid arguments in
 //!   States.Xxx` (the States Language specification names `States.IntrinsicFailure`, but the
-//!   service does not use it).
+//!   service does not use it: public test suites run against it assert `States.Runtime` with
+//!   `Invalid arguments in States.MathAdd`, and users report `States.Runtime: Invalid arguments
+//!   in States.StringToJson`).
 //! - `States.MathAdd` rounds its arguments as Java's `Math.round` does (half up: 1.5 -> 2,
 //!   -1.5 -> -1; recorded in the corpus). ArrayRange, ArrayPartition, ArrayGetItem and
 //!   MathRandom truncate fractions towards zero (observed: `ArrayRange(1.6, 1.4, 1)` gives `[1]`).

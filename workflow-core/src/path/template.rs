@@ -66,7 +66,8 @@ impl Template {
 
     /// Builds the payload. A definite path that selects nothing is `States.Runtime` with the
     /// service's wording: "The JSONPath '$.x' specified for the field 'x.$' could not be found in
-    /// the input '{...}'"; intrinsic failures are `States.IntrinsicFailure`.
+    /// the input '{...}'"; an intrinsic function given bad arguments is `States.Runtime` too
+    /// ("Invalid arguments in States.Xxx"), as the service reports it.
     pub fn evaluate(&self, scope: &super::Scope<'_>) -> Result<Value, StatesError> {
         evaluate_node(&self.root, scope)
     }
