@@ -251,7 +251,7 @@ pub(super) fn check_assign(
             crate::source::push_token(&mut pointer, key);
             cx.error(
                 pointer,
-                format!("`{name}` is not a variable name (a letter or `_`, then letters, digits or `_`)"),
+                format!("`{name}` is not a variable name (a letter or `_`, then letters, digits or `_`; at most 80 characters)"),
             );
         }
     }

@@ -531,6 +531,15 @@ fn assign_is_valid_in_both_languages_with_variable_names() {
         "/States/S/Assign/1x",
         "not a variable name",
     );
+    let long = "v".repeat(81);
+    rejects(
+        one(json!({"Type": "Pass", "End": true, "Assign": {long.clone(): 1}})),
+        &format!("/States/S/Assign/{long}"),
+        "at most 80 characters",
+    );
+    accepts(one(
+        json!({"Type": "Pass", "End": true, "Assign": {"v".repeat(80): 1}}),
+    ));
 }
 
 #[test]
