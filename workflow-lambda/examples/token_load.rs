@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Executions arrive open-loop at `--rate` per second (as requests reach an API). Each task is a
-//! warm pool of its instances (`TaskOf<__task_NAME>`: the task's `init` per instance), as a
+//! warm pool of its instances (`TaskOf<NAME>`: the task's `init` per instance), as a
 //! Lambda function is; `--prewarm N` initialises N instances of
 //! each before the run, as a warmer would. Writes `report.txt` (the table), `concurrency.svg`
 //! (the chart) and `warmup.json` (serverless-plugin-warmup settings sized from the run) to
@@ -102,11 +102,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut tasks = TaskRegistry::new();
     let mut pools = Vec::new();
-    pooled::<flow::__task_verify_orders>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_verify_users>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_verify_billing>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_verify_reports>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_refresh_token>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::verify_orders>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::verify_users>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::verify_billing>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::verify_reports>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::refresh_token>(&mut tasks, &mut pools, args.prewarm).await?;
 
     let metrics = Arc::new(Metrics::recording_call_times());
     let runner = Runner::new(machine, tasks)
