@@ -109,3 +109,118 @@ fn the_default_run_emits_validates_and_runs_the_examples_with_sample_inputs() {
     assert!(out.contains("ran mapreduce_jsonata in-process on"), "{out}");
     assert_eq!(out.matches(": {\"totalLength\":39}\n").count(), 2, "{out}");
 }
+
+/// The serverless document `emit-asl --format serverless` writes for the example `name`.
+fn serverless_document(name: &str) -> Value {
+    use workflow_codegen::emit::Emit;
+    let w = examples::all()
+        .into_iter()
+        .find(|w| w.name == name)
+        .unwrap();
+    let (definition, tasks) = (Emit::definition(&w).unwrap(), Emit::tasks(&w));
+    let target = workflow_codegen::deploy::Target {
+        name,
+        definition: &definition,
+        tasks: &tasks,
+        schemas: None,
+    };
+    workflow_codegen::deploy::serverless_document(&target).unwrap()
+}
+
+/// The function keys a document's `Fn::GetAtt`s point at (`InitialFunctionLambdaFunction` ->
+/// `initialFunction`), in order of appearance.
+fn referenced_functions(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Array(a)) = m.get("Fn::GetAtt") {
+                let id = a[0]
+                    .as_str()
+                    .unwrap()
+                    .strip_suffix("LambdaFunction")
+                    .unwrap();
+                let key = id[..1].to_lowercase() + &id[1..];
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+            m.values().for_each(|x| referenced_functions(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| referenced_functions(x, out)),
+        _ => {}
+    }
+}
+
+fn declaration(binary: &str) -> Value {
+    json!({
+        "handler": "bootstrap",
+        "runtime": "provided.al2023",
+        "package": {"artifact": format!("target/lambda/{binary}/bootstrap.zip")},
+    })
+}
+
+#[test]
+fn serverless_token_flow_declares_both_functions_and_warms_the_initial_one() {
+    let doc = serverless_document("token_flow");
+    let mut referenced = Vec::new();
+    referenced_functions(&doc["stepFunctions"], &mut referenced);
+    assert_eq!(referenced, ["initialFunction", "defaultFunction"]);
+    let mut initial = declaration("initial-function");
+    initial["warmup"] = json!({
+        "warmer": {"enabled": true, "concurrency": 2},
+        "peakWarmer": {"enabled": true, "concurrency": 20},
+    });
+    assert_eq!(
+        doc["functions"],
+        json!({"initialFunction": initial, "defaultFunction": declaration("default-function")})
+    );
+    assert_eq!(
+        doc["plugins"],
+        json!(["serverless-step-functions", "serverless-plugin-warmup"])
+    );
+}
+
+#[test]
+fn serverless_token_modules_declares_every_verifier_and_the_refresh_function() {
+    let doc = serverless_document("token_modules");
+    let mut referenced = Vec::new();
+    referenced_functions(&doc["stepFunctions"], &mut referenced);
+    let keys: Vec<&String> = doc["functions"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, referenced.iter().collect::<Vec<_>>());
+    assert_eq!(
+        referenced,
+        [
+            "verifyOrders",
+            "verifyUsers",
+            "verifyBilling",
+            "verifyReports",
+            "refreshToken"
+        ]
+    );
+    // The artifacts are workflow-lambda's binaries of these tasks (cargo lambda build).
+    for (key, binary) in [
+        ("verifyOrders", "verify-orders"),
+        ("verifyUsers", "verify-users"),
+        ("verifyBilling", "verify-billing"),
+        ("verifyReports", "verify-reports"),
+        ("refreshToken", "refresh-token"),
+    ] {
+        assert_eq!(doc["functions"][key], declaration(binary), "{key}");
+    }
+    assert_eq!(doc["plugins"], json!(["serverless-step-functions"]));
+    assert!(doc.get("custom").is_none(), "no task is warmed: {doc}");
+}
+
+#[test]
+fn serverless_on_stdout_is_the_document_as_yaml() {
+    let out = emit_asl(&["token_flow", "--stdout", "--format", "serverless"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(
+        yaml.contains("\n  defaultFunction:\n    handler: bootstrap\n    runtime: provided.al2023\n    package:\n      artifact: target/lambda/default-function/bootstrap.zip\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("\n  initialFunction:\n    handler: bootstrap\n"),
+        "{yaml}"
+    );
+}

@@ -10,9 +10,17 @@
 //! }
 //! ```
 //!
-//! A `#[task]` function is one line too: `workflow_lambda::lambda::run_task::<__task_NAME>()`
-//! (`__task_NAME` is the companion type `#[task]` generates next to `fn NAME`); its typed input,
-//! output and error enum (a variant's name is the `errorType`) behave exactly as in-process.
+//! A `#[task]` function is one line too, naming only the function:
+//!
+//! ```ignore
+//! fn main() -> Result<(), workflow_lambda::lambda::Error> {
+//!     workflow_lambda::lambda::run_task::<my_crate::refresh_token>()
+//! }
+//! ```
+//!
+//! (`#[task] fn NAME` also declares `NAME` as a type, its task: `run_task::<NAME>`,
+//! `TaskOf::<NAME>`; `use my_crate::NAME` brings both.) Its typed input, output and error enum
+//! (a variant's name is the `errorType`) behave exactly as in-process.
 //!
 //! The function initialises once, before its first invocation (Lambda's init phase, the cold
 //! start), then serves invocations with the same typed input and output as in-process. An
@@ -61,8 +69,9 @@ pub fn run<T: WarmTask>(task: T) -> Result<(), Error> {
         .block_on(serve(task))
 }
 
-/// Runs a `#[task]` function as a Lambda function (`T` is its companion type, `__task_NAME`);
-/// its `#[task(init = f)]` runs once, in the init phase.
+/// Runs a `#[task]` function as a Lambda function: `run_task::<NAME>()` for `#[task] fn NAME`
+/// (the fn's name is also its task's type); its `#[task(init = f)]` runs once, in the init
+/// phase.
 pub fn run_task<T: workflow_codegen::TaskFn>() -> Result<(), Error> {
     run(crate::TaskOf::<T>::new())
 }

@@ -10,8 +10,8 @@ use workflow_codegen::TaskFn;
 use workflow_core::task::TaskContext;
 use workflow_core::StatesError;
 
-/// The [`WarmTask`] of the `#[task]` whose companion type is `T` (`__task_NAME`):
-/// `WarmPool::new(TaskOf::<__task_verify_orders>::new())`.
+/// The [`WarmTask`] of the `#[task] fn NAME`, named as `T` = `NAME` (the fn's name is also its
+/// task's type): `WarmPool::new(TaskOf::<verify_orders>::new())`.
 pub struct TaskOf<T>(PhantomData<fn() -> T>);
 
 impl<T> TaskOf<T> {

@@ -111,11 +111,11 @@ fn token_runner(metrics: &Arc<Metrics>) -> (Runner, Pools) {
     let machine = Machine::new(asl).expect("the flow validates");
     let mut tasks = TaskRegistry::new();
     let mut pools = Vec::new();
-    pooled::<flow::__task_verify_orders>(&mut tasks, &mut pools);
-    pooled::<flow::__task_verify_users>(&mut tasks, &mut pools);
-    pooled::<flow::__task_verify_billing>(&mut tasks, &mut pools);
-    pooled::<flow::__task_verify_reports>(&mut tasks, &mut pools);
-    pooled::<flow::__task_refresh_token>(&mut tasks, &mut pools);
+    pooled::<flow::verify_orders>(&mut tasks, &mut pools);
+    pooled::<flow::verify_users>(&mut tasks, &mut pools);
+    pooled::<flow::verify_billing>(&mut tasks, &mut pools);
+    pooled::<flow::verify_reports>(&mut tasks, &mut pools);
+    pooled::<flow::refresh_token>(&mut tasks, &mut pools);
     let runner = Runner::new(machine, tasks).with_metrics(Arc::clone(metrics));
     (runner, pools)
 }

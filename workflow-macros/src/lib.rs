@@ -13,7 +13,9 @@ use proc_macro::TokenStream;
 /// async fn map_function(word: Word) -> Length { .. }
 /// ```
 /// The fn is left as written; a hidden companion `__task_map_function` carries its input,
-/// output and error types, its settings and a JSON handler for in-process runs.
+/// output and error types, its settings and a JSON handler for in-process runs, and the fn's
+/// name is also that companion as a type (`type map_function = __task_map_function`), so
+/// runtimes take the task by its own name: `workflow_lambda::lambda::run_task::<map_function>()`.
 #[proc_macro_attribute]
 pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
     debug(

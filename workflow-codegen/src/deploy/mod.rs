@@ -1,5 +1,6 @@
-//! Deployment outputs of a state machine: the ASL as JSON or YAML, the serverless-step-functions
-//! `stepFunctions` block, a CloudFormation/SAM template, JSON Schemas and diagrams.
+//! Deployment outputs of a state machine: the ASL as JSON or YAML, a serverless.yml fragment
+//! (the serverless-step-functions `stepFunctions` block and the functions it calls), a
+//! CloudFormation/SAM template, JSON Schemas and diagrams.
 //!
 //! Every output is built from an [`asl::StateMachine`](workflow_core::asl::StateMachine) plus
 //! the list of its tasks ([`TaskRef`]), so hand-written definitions get them as well as
@@ -15,6 +16,7 @@
 //! let yaml = Format::Serverless.render(&target).unwrap();
 //! assert!(yaml.contains("Fn::GetAtt:\n"), "{yaml}");
 //! assert!(yaml.contains("- DoWorkLambdaFunction\n"), "{yaml}");
+//! assert!(yaml.contains("\n  doWork:\n    handler: bootstrap\n"), "{yaml}");
 //! ```
 
 mod cloudformation;
@@ -24,8 +26,8 @@ pub mod warmup;
 pub mod yaml;
 
 pub use cloudformation::{cloudformation, placeholder, ROLE_PARAMETER};
-pub use names::{lower_camel, upper_camel};
-pub use serverless::{serverless, serverless_with_warmers};
+pub use names::{kebab, lower_camel, upper_camel};
+pub use serverless::{function_declaration, serverless, serverless_with_warmers, LAMBDA_RUNTIME};
 
 use serde_json::Value;
 use workflow_core::asl::{State, StateMachine};
@@ -42,16 +44,41 @@ pub struct TaskRef {
     pub resource: String,
     /// Its warmer settings, when it has some (the serverless format emits them).
     pub warmer: Option<warmup::WarmerSettings>,
+    /// The cargo binary that serves it as a Lambda function (`kebab(name)` unless set with
+    /// [`TaskRef::with_binary`]): cargo-lambda builds it into
+    /// `target/lambda/<binary>/bootstrap.zip`, the artifact the serverless format deploys.
+    pub binary: String,
 }
 
 impl TaskRef {
     /// The task `name`, called as `resource` in the definition.
     pub fn new(name: impl Into<String>, resource: impl Into<String>) -> Self {
+        let name = name.into();
         TaskRef {
-            name: name.into(),
+            binary: kebab(&name),
+            name,
             resource: resource.into(),
             warmer: None,
         }
+    }
+
+    /// The same task served by the binary `binary` (instead of `kebab(name)`).
+    pub fn with_binary(mut self, binary: impl Into<String>) -> Self {
+        self.binary = binary.into();
+        self
+    }
+
+    /// The cargo-lambda build artifact of its binary: `target/lambda/<binary>/bootstrap.zip`
+    /// (`cargo lambda build --release --output-format zip`).
+    pub fn artifact(&self) -> String {
+        format!("target/lambda/{}/bootstrap.zip", self.binary)
+    }
+
+    /// Whether it is a Lambda function (its resource a Lambda ARN or a bare function name), so
+    /// that the serverless format declares it and refers to it by logical id. Other resources
+    /// (service integrations) stay as written.
+    pub fn is_lambda_function(&self) -> bool {
+        is_lambda_arn(&self.resource) || !self.resource.starts_with("arn:")
     }
 
     /// The same task with warmer settings (or none).
@@ -106,7 +133,9 @@ pub enum Format {
     Asl,
     /// The ASL definition as YAML.
     Yaml,
-    /// The serverless-step-functions `stepFunctions:` block (YAML).
+    /// A serverless.yml fragment (YAML): the serverless-step-functions `stepFunctions:` block,
+    /// each Lambda task's `functions:` declaration (cargo-lambda artifact) and, for tasks with
+    /// warmer settings, serverless-plugin-warmup's configuration.
     Serverless,
     /// A CloudFormation/SAM template with an `AWS::StepFunctions::StateMachine` (YAML).
     Cfn,
@@ -179,18 +208,7 @@ impl Format {
             Format::Yaml => yaml::to_string(
                 &serde_json::to_value(target.definition).expect("the ASL model always serializes"),
             ),
-            Format::Serverless => {
-                let warmers: Vec<(&str, &warmup::WarmerSettings)> = target
-                    .tasks
-                    .iter()
-                    .filter_map(|t| Some((t.name.as_str(), t.warmer.as_ref()?)))
-                    .collect();
-                if warmers.is_empty() {
-                    yaml::to_string(&serverless(target))
-                } else {
-                    yaml::to_string(&serverless_with_warmers(target, &warmers)?)
-                }
-            }
+            Format::Serverless => yaml::to_string(&serverless_document(target)?),
             Format::Cfn => yaml::to_string(&cloudformation(target)),
             Format::Schema => {
                 let schemas = target
@@ -201,6 +219,21 @@ impl Format {
             Format::Mermaid => crate::diagram::mermaid(target.definition),
             Format::Dot => crate::diagram::dot(target.definition),
         })
+    }
+}
+
+/// The serverless format's document (as JSON): [`serverless`], plus the warmers of the tasks
+/// that have warmer settings ([`serverless_with_warmers`]).
+pub fn serverless_document(target: &Target<'_>) -> Result<Value, FormatError> {
+    let warmers: Vec<(&str, &warmup::WarmerSettings)> = target
+        .tasks
+        .iter()
+        .filter_map(|t| Some((t.name.as_str(), t.warmer.as_ref()?)))
+        .collect();
+    if warmers.is_empty() {
+        Ok(serverless(target))
+    } else {
+        Ok(serverless_with_warmers(target, &warmers)?)
     }
 }
 

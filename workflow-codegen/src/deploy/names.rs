@@ -55,6 +55,13 @@ pub fn lower_camel(name: &str) -> String {
     }
 }
 
+/// `map_function` -> `map-function`: cargo binary names (cargo-lambda builds one function per
+/// binary).
+pub fn kebab(name: &str) -> String {
+    let w: Vec<String> = words(name).iter().map(|w| w.to_ascii_lowercase()).collect();
+    w.join("-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +78,8 @@ mod tests {
         assert_eq!(lower_camel("InitialFunction"), "initialFunction");
         assert_eq!(upper_camel("2fa check"), "X2faCheck");
         assert_eq!(upper_camel("ARNValue"), "ARNValue");
+        assert_eq!(kebab("verify_orders"), "verify-orders");
+        assert_eq!(kebab("initialFunction"), "initial-function");
+        assert_eq!(kebab("VerifyToken-orders"), "verify-token-orders");
     }
 }

@@ -86,6 +86,99 @@ fn serverless_block_refers_to_each_function_by_its_logical_id() {
 }
 
 #[test]
+fn serverless_declares_each_referenced_function_with_its_cargo_lambda_artifact() {
+    let (def, tasks) = (mapreduce(), tasks());
+    let doc = serverless(&target(&def, &tasks));
+    assert_eq!(
+        doc["functions"],
+        json!({
+            "mapFunction": {"handler": "bootstrap", "runtime": "provided.al2023",
+                            "package": {"artifact": "target/lambda/map-function/bootstrap.zip"}},
+            "reduceFunction": {"handler": "bootstrap", "runtime": "provided.al2023",
+                               "package": {"artifact": "target/lambda/reduce-function/bootstrap.zip"}},
+        })
+    );
+    // Every `Fn::GetAtt` of the block names the logical id of a declared function: the
+    // Serverless Framework's `<Key with its first letter upper-cased>LambdaFunction`.
+    let declared: Vec<String> = doc["functions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| format!("{}{}LambdaFunction", k[..1].to_uppercase(), &k[1..]))
+        .collect();
+    let mut referenced = Vec::new();
+    collect_get_atts(&doc["stepFunctions"], &mut referenced);
+    assert_eq!(referenced.len(), 2);
+    assert_eq!(doc["plugins"], json!(["serverless-step-functions"]));
+    for r in &referenced {
+        assert!(declared.contains(r), "{r} is not among {declared:?}");
+    }
+}
+
+#[test]
+fn serverless_artifact_follows_a_binary_set_by_hand() {
+    let def = mapreduce();
+    let tasks = vec![
+        TaskRef::new("map_function", MAP_ARN).with_binary("mapper"),
+        TaskRef::new("reduce_function", REDUCE_ARN),
+    ];
+    let doc = serverless(&target(&def, &tasks));
+    assert_eq!(
+        doc["functions"]["mapFunction"]["package"]["artifact"],
+        "target/lambda/mapper/bootstrap.zip"
+    );
+}
+
+#[test]
+fn serverless_leaves_service_integrations_as_written_and_undeclared() {
+    let sqs = "arn:aws:states:::sqs:sendMessage";
+    let def: StateMachine = serde_json::from_value(json!({"StartAt": "Send", "States": {
+        "Send": {"Type": "Task", "Resource": sqs, "Next": "Work"},
+        "Work": {"Type": "Task", "Resource": MAP_ARN, "End": true}}}))
+    .unwrap();
+    let tasks = vec![
+        TaskRef::new("send", sqs),
+        TaskRef::new("map_function", MAP_ARN),
+    ];
+    let doc = serverless(&target(&def, &tasks));
+    let states = &doc["stepFunctions"]["stateMachines"]["mapreduce"]["definition"]["States"];
+    assert_eq!(states["Send"]["Resource"], sqs);
+    assert_eq!(
+        doc["functions"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["mapFunction"]
+    );
+}
+
+#[test]
+fn serverless_without_lambda_tasks_has_no_functions_key() {
+    let def: StateMachine = serde_json::from_value(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
+    )
+    .unwrap();
+    let doc = serverless(&target(&def, &[]));
+    assert!(doc.get("functions").is_none(), "{doc}");
+}
+
+/// The logical ids of every `{"Fn::GetAtt": [id, "Arn"]}` in `v`.
+fn collect_get_atts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Array(a)) = m.get("Fn::GetAtt") {
+                assert_eq!(a[1], "Arn");
+                out.push(a[0].as_str().unwrap().to_owned());
+            }
+            m.values().for_each(|x| collect_get_atts(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_get_atts(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
 fn serverless_yaml_reads_back_as_the_same_block() {
     let (def, tasks) = (mapreduce(), tasks());
     let text = Format::Serverless.render(&target(&def, &tasks)).unwrap();
@@ -261,12 +354,24 @@ fn serverless_format_adds_warmers_only_for_tasks_that_have_them() {
     let yaml = Format::Serverless.render(&target(&def, &warmed)).unwrap();
     let doc = serverless_with_warmers(&target(&def, &warmed), &[("map_function", &warm)]).unwrap();
     assert_eq!(yaml, yaml::to_string(&doc));
-    assert_eq!(doc["plugins"], json!(["serverless-plugin-warmup"]));
+    assert_eq!(
+        doc["plugins"],
+        json!(["serverless-step-functions", "serverless-plugin-warmup"])
+    );
+    // The warmed task's declaration gets its warmup block; the other's is unchanged.
     assert_eq!(
         doc["functions"],
-        json!({"mapFunction": {"warmup": {
-            "warmer": {"enabled": true, "concurrency": 2},
-            "peakWarmer": {"enabled": true, "concurrency": 20}}}})
+        json!({
+            "mapFunction": {
+                "handler": "bootstrap", "runtime": "provided.al2023",
+                "package": {"artifact": "target/lambda/map-function/bootstrap.zip"},
+                "warmup": {
+                    "warmer": {"enabled": true, "concurrency": 2},
+                    "peakWarmer": {"enabled": true, "concurrency": 20}}},
+            "reduceFunction": {
+                "handler": "bootstrap", "runtime": "provided.al2023",
+                "package": {"artifact": "target/lambda/reduce-function/bootstrap.zip"}},
+        })
     );
     // The function key is the one the stepFunctions block references.
     assert!(yaml.contains("- MapFunctionLambdaFunction\n"), "{yaml}");

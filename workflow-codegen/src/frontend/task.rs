@@ -339,6 +339,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
             quote!(input),
         ),
     };
+    let alias = type_alias(item);
     let handler = if attrs.init.is_some() {
         quote! {
             ::std::boxed::Box::pin(async move {
@@ -357,6 +358,8 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #companion;
+
+        #alias
 
         #[automatically_derived]
         impl ::workflow_codegen::Task for #companion {
@@ -404,16 +407,35 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
     }
 }
 
-/// After an error: a companion whose types are unknown, so uses of the task elsewhere do
-/// not add errors of their own.
+/// `type NAME = __task_NAME;`: the task named by its fn's own name where a type is expected
+/// (`run_task::<refresh_token>()`, `TaskOf::<verify_orders>`). A fn lives in the value
+/// namespace and the alias in the type namespace, so both are `NAME`, and `use m::NAME`
+/// imports both.
+fn type_alias(item: &ItemFn) -> TokenStream {
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let companion = format_ident!("__task_{}", ident, span = ident.span());
+    quote! {
+        /// The task as a type (its companion): `workflow_lambda::lambda::run_task::<NAME>()`.
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis type #ident = #companion;
+    }
+}
+
+/// After an error: a companion whose types are unknown (and its alias), so uses of the task
+/// elsewhere do not add errors of their own.
 fn fallback(item: &ItemFn) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let companion = format_ident!("__task_{}", ident);
+    let alias = type_alias(item);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #companion;
+
+        #alias
     }
 }
 
@@ -444,6 +466,28 @@ mod tests {
         assert!(out.contains("encode_result"), "{out}");
         assert!(out.contains("charge (input) . await"), "{out}");
         assert!(out.contains(r#". comment ("Charges.")"#), "{out}");
+    }
+
+    #[test]
+    fn the_fn_name_is_also_the_task_as_a_type() {
+        let item: ItemFn = parse_quote! {
+            pub async fn refresh_token(expired: Expired) -> Refreshed { todo!() }
+        };
+        let out = expand(quote!(), item.to_token_stream()).to_string();
+        assert!(
+            out.contains("pub type refresh_token = __task_refresh_token ;"),
+            "{out}"
+        );
+        // Also after an error, so `run_task::<refresh_token>()` elsewhere adds none of its own.
+        let bad: ItemFn = parse_quote! {
+            fn refresh_token(a: A, b: B) -> R { todo!() }
+        };
+        let out = expand(quote!(), bad.to_token_stream()).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("type refresh_token = __task_refresh_token ;"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -26,4 +26,7 @@ fn main() {
     // The fns stay callable as written.
     assert_eq!(length(Token { value: "abc".into() }), 3);
     assert_eq!(<__task_check as Task>::NAME, "check");
+    // The fn's own name is the task where a type is expected.
+    assert_eq!(<check as Task>::NAME, "check");
+    assert_eq!(<length as Task>::NAME, "length");
 }

@@ -1,22 +1,11 @@
-//! A load run of the token-check flow of examples/ (`examples::token_modules`: `#[workflow]` and
-//! one `#[task(init = ..)]` verifier per application module), and its concurrency report.
-//!
-//! ```text
-//! cargo run --release -p workflow-lambda --example token_load -- \
-//!     [--executions 100000] [--rate 5000] [--prewarm 0] [--out target/token-load]
-//! ```
-//!
-//! Executions arrive open-loop at `--rate` per second (as requests reach an API). Each task is a
-//! warm pool of its instances (`TaskOf<__task_NAME>`: the task's `init` per instance), as a
-//! Lambda function is; `--prewarm N` initialises N instances of
-//! each before the run, as a warmer would. Writes `report.txt` (the table), `concurrency.svg`
-//! (the chart) and `warmup.json` (serverless-plugin-warmup settings sized from the run) to
-//! `--out`, and prints the table.
+//! The load run itself, shared by the `token_load` example (100,000 executions by default) and
+//! the reduced run of `tests/token_load.rs`: the requests, the warm pools of the token flow's
+//! tasks, open-loop arrivals, and what the run produces (outcomes, the concurrency report, the
+//! warmer settings sized from it).
 
 use examples::token_modules::{self as flow, Module, SigningKey};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use workflow_codegen::{LowerOptions, TaskFn};
@@ -25,41 +14,55 @@ use workflow_core::task::TaskRegistry;
 use workflow_lambda::warmer::{serverless_warmup, WarmerSettings};
 use workflow_lambda::{ConcurrencyReport, PoolStats, TaskOf, WarmPool};
 
-struct Args {
-    executions: usize,
-    rate: f64,
-    prewarm: usize,
-    out: PathBuf,
+/// The peak-hours schedule of the warmer settings sized from a run.
+pub const PEAK_HOURS: &str = "cron(0/5 8-17 ? * MON-FRI *)";
+
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadRun {
+    /// Executions to start.
+    pub executions: usize,
+    /// Executions started per second (open loop).
+    pub rate: f64,
+    /// Instances of each function initialised before the traffic.
+    pub prewarm: usize,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        executions: 100_000,
-        rate: 5_000.0,
-        prewarm: 0,
-        out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/token-load"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        let number = |v: String| v.parse::<f64>().map_err(|e| format!("{flag}: {e}"));
-        match flag.as_str() {
-            "--executions" => args.executions = number(value()?)? as usize,
-            "--rate" => args.rate = number(value()?)?,
-            "--prewarm" => args.prewarm = number(value()?)? as usize,
-            "--out" => args.out = PathBuf::from(value()?),
-            other => return Err(format!("unknown argument `{other}`")),
-        }
+/// What a run produced.
+pub struct LoadResult {
+    /// Executions per outcome: `SUCCEEDED`, or `FAILED <error>`.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Wall-clock time from the first arrival to the last execution's end.
+    pub elapsed: Duration,
+    /// Per task: calls, errors, starts, durations, concurrency.
+    pub report: ConcurrencyReport,
+    /// serverless-plugin-warmup settings sized from the report (a serverless.yml as JSON).
+    pub warmup: Value,
+}
+
+impl LoadResult {
+    /// The run's summary and the report's table, as `report.txt` holds them.
+    pub fn text(&self, run: &LoadRun) -> String {
+        let mut text = format!(
+            "token-check load run: {} executions offered at {}/s, finished in {:.2} s, pre-warmed {} per function\noutcomes: {}\n\n",
+            run.executions,
+            run.rate,
+            self.elapsed.as_secs_f64(),
+            run.prewarm,
+            self.outcomes
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        text.push_str(&self.report.to_text());
+        text
     }
-    if args.rate <= 0.0 || !args.rate.is_finite() {
-        return Err("--rate must be a positive number".into());
-    }
-    Ok(args)
 }
 
 /// The requests: modules weighted 40/30/20/10; tokens 90% valid, 4% forged, 5% expired,
 /// 1% malformed, in a fixed pseudo-random order.
-fn inputs(n: usize) -> Vec<Value> {
+pub fn inputs(n: usize) -> Vec<Value> {
     let keys: Vec<SigningKey> = Module::ALL.into_iter().map(SigningKey::derive).collect();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {
@@ -94,19 +97,23 @@ fn inputs(n: usize) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args()?;
+/// Runs the token flow (`token_modules`, on its ASL) on `inputs(run.executions)`, arriving at
+/// `run.rate` per second, each task served by a warm pool of its instances registered under
+/// its Lambda function name.
+pub async fn run(run: &LoadRun) -> Result<LoadResult, Box<dyn std::error::Error>> {
+    if run.rate <= 0.0 || !run.rate.is_finite() {
+        return Err("the rate must be a positive number".into());
+    }
     let asl = flow::token_modules::definition().to_asl_with(&LowerOptions::default())?;
     let machine = Machine::new(asl).map_err(|d| format!("the flow does not validate: {d:?}"))?;
 
     let mut tasks = TaskRegistry::new();
     let mut pools = Vec::new();
-    pooled::<flow::__task_verify_orders>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_verify_users>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_verify_billing>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_verify_reports>(&mut tasks, &mut pools, args.prewarm).await?;
-    pooled::<flow::__task_refresh_token>(&mut tasks, &mut pools, args.prewarm).await?;
+    pooled::<flow::verify_orders>(&mut tasks, &mut pools, run.prewarm).await?;
+    pooled::<flow::verify_users>(&mut tasks, &mut pools, run.prewarm).await?;
+    pooled::<flow::verify_billing>(&mut tasks, &mut pools, run.prewarm).await?;
+    pooled::<flow::verify_reports>(&mut tasks, &mut pools, run.prewarm).await?;
+    pooled::<flow::refresh_token>(&mut tasks, &mut pools, run.prewarm).await?;
 
     let metrics = Arc::new(Metrics::recording_call_times());
     let runner = Runner::new(machine, tasks)
@@ -116,16 +123,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .with_metrics(Arc::clone(&metrics));
 
-    let inputs = inputs(args.executions);
-    eprintln!(
-        "running {} executions at {} per second...",
-        args.executions, args.rate
-    );
+    let inputs = inputs(run.executions);
     let started = Instant::now();
     let origin = tokio::time::Instant::now();
     let mut handles = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
-        tokio::time::sleep_until(origin + Duration::from_secs_f64(i as f64 / args.rate)).await;
+        tokio::time::sleep_until(origin + Duration::from_secs_f64(i as f64 / run.rate)).await;
         let runner = runner.clone();
         handles.push(tokio::spawn(async move {
             let e = runner.run(input).await;
@@ -150,44 +153,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stats_ref: Vec<(&str, PoolStats)> = stats.iter().map(|(n, s)| (n.as_str(), *s)).collect();
     let report = ConcurrencyReport::new(&metrics.snapshot(), &stats_ref)?;
 
-    let peak_hours = "cron(0/5 8-17 ? * MON-FRI *)";
     let settings: Vec<(String, WarmerSettings)> = report
         .tasks
         .iter()
-        .map(|t| (t.name().to_owned(), t.warmer_settings(peak_hours)))
+        .map(|t| (t.name().to_owned(), t.warmer_settings(PEAK_HOURS)))
         .collect();
     let pairs: Vec<(&str, &WarmerSettings)> =
         settings.iter().map(|(n, s)| (n.as_str(), s)).collect();
-    let warmup = serverless_warmup(&pairs)?;
-    let mut serverless = json!({});
-    warmup.add_to_serverless(&mut serverless)?;
-
-    let mut text = format!(
-        "token-check load run: {} executions offered at {}/s, finished in {:.2} s, pre-warmed {} per function\noutcomes: {}\n\n",
-        args.executions,
-        args.rate,
-        elapsed.as_secs_f64(),
-        args.prewarm,
-        outcomes
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    text.push_str(&report.to_text());
-    std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("report.txt"), &text)?;
-    std::fs::write(args.out.join("concurrency.svg"), report.to_svg())?;
-    std::fs::write(
-        args.out.join("warmup.json"),
-        serde_json::to_string_pretty(&serverless)?,
-    )?;
-    print!("{text}");
-    println!(
-        "\nwrote report.txt, concurrency.svg and warmup.json to {}",
-        args.out.display()
-    );
-    Ok(())
+    let mut warmup = json!({});
+    serverless_warmup(&pairs)?.add_to_serverless(&mut warmup)?;
+    Ok(LoadResult {
+        outcomes,
+        elapsed,
+        report,
+        warmup,
+    })
 }
 
 /// How to read a pool's stats, whatever its task's type.

@@ -1,13 +1,12 @@
-//! The `verify-token-lambda` binary against a local Lambda Runtime API: invocations are served
-//! with the same output and ASL error names as in-process, and a warmer's call returns early.
+//! The token flows' task binaries (`verify-orders`, `refresh-token`, ...: each
+//! `workflow_lambda::lambda::run_task::<task>()`) against a local Lambda Runtime API:
+//! invocations are served with the same output and ASL error names as the `#[task]` in-process,
+//! and a warmer's call returns early.
 //!
 //! The endpoint is a small HTTP/1.1 server on 127.0.0.1 implementing
 //! `GET /2018-06-01/runtime/invocation/next` and `POST .../invocation/{id}/response|error`.
 
-#[allow(dead_code)]
-#[path = "../demo/token.rs"]
-mod token;
-
+use examples::token_modules::{verify_orders, Module, SigningKey};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -15,9 +14,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
-use token::{SigningKey, VerifyToken};
 use workflow_core::task::{TaskContext, TaskHandler};
-use workflow_lambda::WarmPool;
+use workflow_lambda::{TaskOf, WarmPool};
 
 /// An invocation to hand out: request id, payload, optional client context header.
 type Invocation = (String, Value, Option<String>);
@@ -218,35 +216,46 @@ fn start_function(binary: &str, name: &str, api: &str) -> Function {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                "/aws/lambda/VerifyToken-orders",
-            )
-            .env("TOKEN_MODULE", "orders")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .spawn()
-            .expect("start the verify-token-lambda binary"),
+            .unwrap_or_else(|e| panic!("start {binary}: {e}")),
     )
 }
 
+/// Serves `invocations` with `binary` (as function `name`) and returns the results.
+fn serve(binary: &str, name: &str, invocations: Vec<Invocation>) -> State {
+    let n = invocations.len();
+    let (api, address) = RuntimeApi::start(invocations);
+    let _function = start_function(binary, name, &address);
+    let state = api.wait_results(n, Duration::from_secs(60));
+    assert_eq!(state.init_error, None, "{name} failed to initialise");
+    assert_eq!(state.results.len(), n, "{name}: {:?}", state.results);
+    state
+}
+
+fn request(module: Module, token: &str, now: u64) -> Value {
+    json!({"module": module, "token": token, "now": now})
+}
+
 #[test]
-fn the_lambda_binary_serves_invocations_with_in_process_outputs_and_error_names() {
-    let key = SigningKey::derive("orders");
-    let good = key.sign("orders", "alice", 2_000);
-    let mut forged = key.sign("orders", "bob", 2_000);
+fn the_verify_orders_binary_serves_the_task_with_its_in_process_outputs_and_error_names() {
+    let key = SigningKey::derive(Module::Orders);
+    let good = key.sign(Module::Orders, "alice", 2_000);
+    let mut forged = key.sign(Module::Orders, "bob", 2_000);
     forged.replace_range(forged.len() - 1.., "x");
-    let request = |token: &str| json!({"module": "orders", "token": token, "now": 1_000});
+    let users_token = SigningKey::derive(Module::Users).sign(Module::Users, "carol", 2_000);
     let cases: Vec<(&str, Value, Option<String>)> = vec![
-        ("valid", request(&good), None),
+        ("valid", request(Module::Orders, &good, 1_000), None),
+        ("expired", request(Module::Orders, &good, 3_000), None),
+        ("forged", request(Module::Orders, &forged, 1_000), None),
         (
-            "expired",
-            json!({"module": "orders", "token": good, "now": 3_000}),
+            "malformed",
+            request(Module::Orders, "not-a-token", 1_000),
             None,
         ),
-        ("forged", request(&forged), None),
-        ("malformed", request("not-a-token"), None),
         (
             "wrong-module",
-            request(&SigningKey::derive("users").sign("users", "carol", 2_000)),
+            request(Module::Orders, &users_token, 1_000),
             None,
         ),
         ("bad-input", json!(42), None),
@@ -265,27 +274,18 @@ fn the_lambda_binary_serves_invocations_with_in_process_outputs_and_error_names(
         .iter()
         .map(|(id, payload, cc)| (id.to_string(), payload.clone(), cc.clone()))
         .collect();
-    let (api, address) = RuntimeApi::start(invocations);
-    let _function = start_function(
-        env!("CARGO_BIN_EXE_verify-token-lambda"),
+    let state = serve(
+        env!("CARGO_BIN_EXE_verify-orders"),
         "VerifyToken-orders",
-        &address,
-    );
-    let state = api.wait_results(cases.len(), Duration::from_secs(60));
-    assert_eq!(state.init_error, None, "the function failed to initialise");
-    assert_eq!(
-        state.results.len(),
-        cases.len(),
-        "results: {:?}",
-        state.results
+        invocations,
     );
 
-    // Responses equal what the same task gives in-process.
+    // Responses equal what the same `#[task]` gives in-process, on a warm pool of its own.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let pool = WarmPool::new(VerifyToken::new("orders"));
+    let pool = WarmPool::new(TaskOf::<verify_orders>::new());
     let in_process = |payload: &Value| {
         rt.block_on(pool.invoke(
             payload.clone(),
@@ -310,11 +310,9 @@ fn the_lambda_binary_serves_invocations_with_in_process_outputs_and_error_names(
     assert_eq!(status("valid"), "success");
     assert_eq!(status("expired"), "expired");
     assert_eq!(status("forged"), "failure");
-    assert_eq!(state.results["malformed"].1["errorType"], "Token.Malformed");
-    assert_eq!(
-        state.results["wrong-module"].1["errorType"],
-        "Token.WrongModule"
-    );
+    // The error enum's variant names (`VerifyError::Malformed`, ...) are the `errorType`s.
+    assert_eq!(state.results["malformed"].1["errorType"], "Malformed");
+    assert_eq!(state.results["wrong-module"].1["errorType"], "WrongModule");
     assert_eq!(
         state.results["bad-input"].1["errorType"],
         "States.TaskFailed"
@@ -332,39 +330,61 @@ fn the_lambda_binary_serves_invocations_with_in_process_outputs_and_error_names(
 }
 
 #[test]
-fn a_task_fn_serves_typed_io_and_its_error_variant_is_the_error_type() {
-    let cases: Vec<Invocation> = vec![
-        (
-            "ok".into(),
-            json!({"user": "alice", "module": "orders"}),
-            None,
-        ),
-        (
-            "blocked".into(),
-            json!({"user": "mallory", "module": "orders"}),
-            None,
-        ),
-        ("bad-input".into(), json!({"user": 7}), None),
-        (
-            "warmup".into(),
-            json!({"source": "serverless-plugin-warmup"}),
-            None,
-        ),
-    ];
-    let n = cases.len();
-    let (api, address) = RuntimeApi::start(cases);
-    let _function = start_function(
-        env!("CARGO_BIN_EXE_refresh-task-lambda"),
+fn each_module_binary_verifies_its_own_module_only() {
+    for (module, binary) in [
+        (Module::Users, env!("CARGO_BIN_EXE_verify-users")),
+        (Module::Billing, env!("CARGO_BIN_EXE_verify-billing")),
+        (Module::Reports, env!("CARGO_BIN_EXE_verify-reports")),
+    ] {
+        let token = SigningKey::derive(module).sign(module, "dave", 2_000);
+        let orders = SigningKey::derive(Module::Orders).sign(Module::Orders, "dave", 2_000);
+        let state = serve(
+            binary,
+            &module.verifier(),
+            vec![
+                ("own".into(), request(module, &token, 1_000), None),
+                ("other".into(), request(module, &orders, 1_000), None),
+            ],
+        );
+        assert_eq!(
+            state.results["own"],
+            (
+                "response".to_owned(),
+                json!({"status": "success", "user": "dave", "module": module, "token": token})
+            ),
+            "{module:?}"
+        );
+        assert_eq!(state.results["other"].0, "error", "{module:?}");
+        assert_eq!(
+            state.results["other"].1["errorType"], "WrongModule",
+            "{module:?}"
+        );
+    }
+}
+
+#[test]
+fn the_refresh_token_binary_serves_typed_io_and_its_error_variant_is_the_error_type() {
+    let verdict = |user: &str| json!({"status": "expired", "user": user, "module": "orders", "token": "orders.x.1.0"});
+    let state = serve(
+        env!("CARGO_BIN_EXE_refresh-token"),
         "RefreshToken",
-        &address,
+        vec![
+            ("ok".into(), verdict("alice"), None),
+            ("blocked".into(), verdict("mallory"), None),
+            ("bad-input".into(), json!({"user": 7}), None),
+            (
+                "warmup".into(),
+                json!({"source": "serverless-plugin-warmup"}),
+                None,
+            ),
+        ],
     );
-    let state = api.wait_results(n, Duration::from_secs(60));
-    assert_eq!(state.init_error, None);
     assert_eq!(
         state.results["ok"],
         (
             "response".to_owned(),
-            json!({"user": "alice", "token": "orders.alice.refreshed"})
+            json!({"status": "success", "user": "alice", "module": "orders",
+                   "token": "orders.alice.refreshed"})
         )
     );
     let (kind, body) = &state.results["blocked"];
@@ -384,5 +404,44 @@ fn a_task_fn_serves_typed_io_and_its_error_variant_is_the_error_type() {
     assert_eq!(
         state.results["warmup"],
         ("response".to_owned(), json!("warm"))
+    );
+}
+
+#[test]
+fn the_token_flow_binaries_serve_their_tasks() {
+    let state = serve(
+        env!("CARGO_BIN_EXE_initial-function"),
+        "InitialFunction",
+        vec![
+            ("valid".into(), json!({"token": "valid-1"}), None),
+            ("other".into(), json!({"token": "expired"}), None),
+        ],
+    );
+    assert_eq!(
+        state.results["valid"],
+        (
+            "response".to_owned(),
+            json!({"status": "success", "token": "valid-1"})
+        )
+    );
+    assert_eq!(
+        state.results["other"].1,
+        json!({"status": "unknown", "token": "expired"})
+    );
+    let state = serve(
+        env!("CARGO_BIN_EXE_default-function"),
+        "DefaultFunction",
+        vec![(
+            "refresh".into(),
+            json!({"status": "unknown", "token": "expired"}),
+            None,
+        )],
+    );
+    assert_eq!(
+        state.results["refresh"],
+        (
+            "response".to_owned(),
+            json!({"status": "success", "token": "refreshed-expired"})
+        )
     );
 }

@@ -1,0 +1,7 @@
+//! The `refresh_token` task of the `token_modules` flow as an AWS Lambda function, the artifact
+//! `emit-asl --format serverless` deploys for it:
+//! `cargo lambda build --release --output-format zip -p examples --features lambda --bin refresh-token`.
+
+fn main() -> Result<(), workflow_lambda::lambda::Error> {
+    workflow_lambda::lambda::run_task::<examples::token_modules::refresh_token>()
+}
