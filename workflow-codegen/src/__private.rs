@@ -5,6 +5,7 @@
 
 pub use crate::ir::*;
 pub use crate::task::{BoxFuture, CaughtError, InitFn, NoErrors, Task, TaskFn};
+pub use inventory;
 pub use schemars;
 pub use serde_json;
 pub use workflow_core;
