@@ -45,3 +45,25 @@ fn every_task_and_workflow_has_input_and_output_schemas() {
     assert_eq!(tasks["map_function"]["input"]["title"], "Word");
     assert_eq!(tasks["reduce_function"]["input"]["type"], "array");
 }
+
+/// No list is kept by hand: the registry finds every `#[workflow]` of the crate, sorted by
+/// name, one for each committed file.
+#[test]
+fn the_registry_finds_one_workflow_per_committed_file_sorted_by_name() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asl");
+    let mut committed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".asl.json").map(str::to_owned)
+        })
+        .collect();
+    committed.sort();
+    let registered: Vec<String> = examples::all().into_iter().map(|w| w.name).collect();
+    assert_eq!(registered, committed);
+    let emitted: Vec<String> = workflow_codegen::registry::all()
+        .iter()
+        .map(|w| w.name().to_owned())
+        .collect();
+    assert_eq!(emitted, committed);
+}

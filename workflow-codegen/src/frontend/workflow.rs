@@ -30,10 +30,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let language = parse_settings(&cx, attr);
+    let settings = parse_settings(&cx, attr);
     let out = Parser::run(&cx, &item);
     match cx.check() {
-        Ok(()) => generate(&item, out.expect("no errors means a result"), language),
+        Ok(()) => generate(&item, out.expect("no errors means a result"), settings),
         Err(e) => {
             let mut t = e.to_compile_error();
             t.extend(fallback(&item));
@@ -42,15 +42,27 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Reads `#[workflow(query_language = "JSONata")]`: the query language to lower to, when set
-/// (`JSONPath` or `JSONata`, as ASL spells them).
-fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Option<Ident> {
-    let mut language = None;
+/// The settings of `#[workflow(..)]`.
+#[derive(Default)]
+struct Settings {
+    /// `query_language = "JSONata"`: the query language to lower to, when set (`JSONPath` or
+    /// `JSONata`, as ASL spells them).
+    language: Option<Ident>,
+    /// `sample_input = r#"{..}"#`: JSON the default `emit-asl` run executes the workflow on
+    /// (checked to be JSON here, at the literal).
+    sample_input: Option<syn::LitStr>,
+}
+
+/// Reads `#[workflow(query_language = "JSONata", sample_input = "{..}")]`.
+fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Settings {
+    let mut settings = Settings::default();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("query_language") {
             let s: syn::LitStr = meta.value()?.parse()?;
             match s.value().as_str() {
-                "JSONPath" | "JSONata" => language = Some(Ident::new(&s.value(), s.span())),
+                "JSONPath" | "JSONata" => {
+                    settings.language = Some(Ident::new(&s.value(), s.span()))
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         s,
@@ -58,16 +70,26 @@ fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Option<Ident> {
                     ))
                 }
             }
+        } else if meta.path.is_ident("sample_input") {
+            let s: syn::LitStr = meta.value()?.parse()?;
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&s.value()) {
+                return Err(syn::Error::new_spanned(
+                    s,
+                    format!("`sample_input` must be JSON text (`sample_input = r#\"{{\"id\": 1}}\"#`): {e}"),
+                ));
+            }
+            settings.sample_input = Some(s);
         } else {
-            return Err(meta
-                .error("unknown `#[workflow]` setting; expected `query_language = \"JSONata\"`"));
+            return Err(meta.error(
+                "unknown `#[workflow]` setting; expected `query_language = \"JSONata\"` or `sample_input = \"<JSON>\"`",
+            ));
         }
         Ok(())
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
         cx.syn_error(e);
     }
-    language
+    settings
 }
 
 /// What parsing a workflow fn yields.
@@ -1898,7 +1920,7 @@ fn parse_catch_attr(a: &syn::Attribute) -> syn::Result<CatchSpec> {
     Ok(CatchSpec { errors, handler })
 }
 
-fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
+fn generate(item: &ItemFn, p: Parsed, settings: Settings) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = ident.to_string();
@@ -1923,7 +1945,12 @@ fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
     let shadow = p.shadow;
     let checks = p.checks;
     let w = wf();
-    let language = language.map(|l| quote!(.query_language(#w::QueryLanguage::#l)));
+    let language = settings
+        .language
+        .map(|l| quote!(.query_language(#w::QueryLanguage::#l)));
+    let sample_input = settings.sample_input.map(|s| {
+        quote!(.sample_input(#w::serde_json::from_str(#s).expect("checked to be JSON by #[workflow]")))
+    });
     quote! {
         #(#docs)*
         #vis mod #ident {
@@ -1935,9 +1962,15 @@ fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
                 #w::Workflow::new(#name, #param)
                     #comment
                     #language
+                    #sample_input
                     .input::<#input>()
                     .output::<#output>()
                     .body(#body_ir)
+            }
+
+            // Registered for `workflow_codegen::registry` (what `emit-asl` writes).
+            ::workflow_codegen::__private::inventory::submit! {
+                ::workflow_codegen::registry::Registration::workflow(::core::module_path!(), definition)
             }
 
             /// Runs the workflow in-process: the input is checked against its JSON Schema and
@@ -2026,6 +2059,44 @@ mod tests {
         );
         let out = expand(quote!(language = "JSONata"), item.to_token_stream()).to_string();
         assert!(out.contains("unknown `#[workflow]` setting"), "{out}");
+    }
+
+    #[test]
+    fn sample_input_is_checked_json_that_definition_carries() {
+        let item: ItemFn = parse_quote! {
+            fn flow(input: In) -> Out { t(input) }
+        };
+        let out = expand(
+            quote!(sample_input = r#"{"id": 1}"#),
+            item.to_token_stream(),
+        )
+        .to_string();
+        assert!(
+            out.contains(r##". sample_input (:: workflow_codegen :: __private :: serde_json :: from_str (r#"{"id": 1}"#)"##),
+            "{out}"
+        );
+        let out = expand(quote!(sample_input = "{id: 1}"), item.to_token_stream()).to_string();
+        assert!(out.contains("`sample_input` must be JSON text"), "{out}");
+        assert!(
+            out.contains("key must be a string at line 1 column 2"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn each_workflow_registers_its_definition() {
+        let out = expand_fn(parse_quote! {
+            fn flow(input: In) -> Out { t(input) }
+        });
+        assert!(
+            out.contains(":: workflow_codegen :: __private :: inventory :: submit ! { :: workflow_codegen :: registry :: Registration :: workflow (:: core :: module_path ! () , definition) }"),
+            "{out}"
+        );
+        // A workflow with errors registers nothing: only its companion is generated.
+        let out = expand_fn(parse_quote! {
+            fn flow(input: In) -> Out { let mut a = t(input); a }
+        });
+        assert!(!out.contains("submit"), "{out}");
     }
 
     #[test]
