@@ -53,9 +53,24 @@ impl<F, T: Task> TaskCall<F, T> {
     }
 }
 
-/// The list a Map state produces by calling `f` (companion `T`) on each item (type check only).
-pub fn map<F, T: Task, L: MapItems<Item = T::Input>>(_f: F, _task: T, _items: L) -> Vec<T::Output> {
-    unreachable!("workflow shadow functions are never called")
+/// A Map state calling `f` (companion `T`) on each of `items` (type check only; `.output()` is
+/// the list it produces). `items` is `<Id<_> as MapItems<_>>::items(list)`: a list that is not a
+/// `Vec` fails [`MapItems`] at the user's expression, and a `Vec` of other items is rustc's
+/// "expected `Vec<X>`, found `Vec<Y>`"; neither points into this crate.
+pub struct TaskMap<F, T: Task> {
+    /// The user's fn.
+    pub f: F,
+    /// Its companion.
+    pub task: T,
+    /// The items.
+    pub items: Vec<T::Input>,
+}
+
+impl<F, T: Task> TaskMap<F, T> {
+    /// The Map state's output.
+    pub fn output(self) -> Vec<T::Output> {
+        unreachable!("workflow shadow functions are never called")
+    }
 }
 
 /// The user's fn `Self` (a task, whose companion is `T`) raises errors of type `E` when the
@@ -94,14 +109,19 @@ pub fn catch_with<T: Task, H: Task<Input = CaughtError, Output = T::Output>>(
     label = "`.map(..)` needs a `Vec` here",
     note = "a Map state runs a task for each element of a JSON array: map over a `Vec<T>` field"
 )]
-pub trait MapItems {
-    /// The element type.
-    type Item;
+pub trait MapItems<I> {
+    /// The items (type check only). `I` is a parameter, not an associated type, so a value
+    /// that is not a list fails once, here, and not again where its items would be named.
+    fn items(self) -> Vec<I>
+    where
+        Self: Sized,
+    {
+        unreachable!("workflow shadow functions are never called")
+    }
 }
 
-impl<T> MapItems for Vec<T> {
-    type Item = T;
-}
+#[diagnostic::do_not_recommend]
+impl<I> MapItems<I> for Vec<I> {}
 
 /// A value a Choice state can order (`<`, `<=`, `>`, `>=`). Checked as
 /// `<Id<_> as Ordered>::check(&x)`: a bound of no fn, so the error is the message below at the

@@ -959,7 +959,22 @@ impl<'a> Parser<'a> {
         let span = map_call.receiver.span();
         (
             quote!(#w::Step::Map(#w::MapStep::new(#map_state, #items_var, #item_state, <#companion as #w::Task>::callee()) #limit #comment_call)),
-            quote_spanned!(span=> ::workflow_codegen::__private::map(#func, #companion, #items_shadow)),
+            {
+                // `<Id<_> as MapItems<_>>::items(list)`, spanning the user's list from its `<`
+                // to its parentheses, so either error about it underlines the whole list.
+                let receiver = map_call.receiver.to_token_stream();
+                let list = spanning(quote!(_), &receiver);
+                let last = receiver.into_iter().last().map_or(span, |t| t.span());
+                let mut arg =
+                    proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, items_shadow);
+                arg.set_span(last);
+                let lt = quote_spanned!(span=> <);
+                quote_spanned!(span=> ::workflow_codegen::__private::TaskMap {
+                    f: #func,
+                    task: #companion,
+                    items: #lt #list as ::workflow_codegen::__private::MapItems<_>>::items #arg,
+                }.output())
+            },
         )
     }
 
@@ -2248,6 +2263,10 @@ mod tests {
         });
         assert!(out.contains(r#"MapStep :: new ("MappedResults" , :: workflow_codegen :: __private :: var ("words") . field ("data") , "MapFunction""#), "{out}");
         assert!(out.contains(". max_concurrency (2u64)"), "{out}");
+        assert!(
+            out.contains("TaskMap { f : map_function , task : __task_map_function , items : < :: workflow_codegen :: __private :: Id < _ > as :: workflow_codegen :: __private :: MapItems < _ >> :: items (words . __wf_v () . data) , } . output ()"),
+            "{out}"
+        );
         assert!(
             out.contains(r#"String :: from ("ReduceFunction")"#),
             "{out}"
