@@ -67,3 +67,25 @@ fn the_registry_finds_one_workflow_per_committed_file_sorted_by_name() {
         .collect();
     assert_eq!(emitted, committed);
 }
+
+/// docs/dsl.md's Loops section shows `wait_for` next to the ASL it lowers to: that block is
+/// what the emitter writes, not hand-written.
+#[test]
+fn the_loop_asl_in_the_dsl_docs_is_what_wait_for_emits() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/dsl.md"),
+    )
+    .unwrap();
+    let section = &docs[docs
+        .find("### Loops")
+        .expect("docs/dsl.md has a Loops section")..];
+    let start = section
+        .find("```json\n")
+        .expect("the Loops section shows ASL")
+        + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&section[start..end]).unwrap();
+    let emitted =
+        serde_json::to_value(examples::polling::wait_for::definition().to_asl().unwrap()).unwrap();
+    assert_eq!(shown, emitted);
+}
