@@ -51,7 +51,10 @@ pub async fn reduce_function(lengths: Vec<Length>) -> Total {
 }
 
 /// A simple AWS Step Functions example for MapReduce using Map state
-#[workflow]
+#[workflow(sample_input = r#"{"data": [
+    {"word": "apple"}, {"word": "banana"}, {"word": "cherry"}, {"word": "date"},
+    {"word": "elderberry"}, {"word": "fig"}, {"word": "grape"}
+]}"#)]
 pub fn mapreduce(words: Words) -> Total {
     let mapped_results = words.data.map(map_function).max_concurrency(2);
     reduce_function(mapped_results)
@@ -59,7 +62,13 @@ pub fn mapreduce(words: Words) -> Total {
 
 /// A simple AWS Step Functions example for MapReduce using Map state, in JSONata: the Map's
 /// result is the variable `$mapped_results`
-#[workflow(query_language = "JSONata")]
+#[workflow(
+    query_language = "JSONata",
+    sample_input = r#"{"data": [
+    {"word": "apple"}, {"word": "banana"}, {"word": "cherry"}, {"word": "date"},
+    {"word": "elderberry"}, {"word": "fig"}, {"word": "grape"}
+]}"#
+)]
 pub fn mapreduce_jsonata(words: Words) -> Total {
     let mapped_results = words.data.map(map_function).max_concurrency(2);
     reduce_function(mapped_results)

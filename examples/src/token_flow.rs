@@ -82,7 +82,7 @@ pub async fn default_function(checked: Checked) -> Checked {
 }
 
 /// Checks a request's token.
-#[workflow]
+#[workflow(sample_input = r#"{"token": "expired"}"#)]
 pub fn token_flow(request: Request) -> Result<Checked, TokenError> {
     let checked = initial_function(request);
     match checked.status {
@@ -93,7 +93,7 @@ pub fn token_flow(request: Request) -> Result<Checked, TokenError> {
 }
 
 /// Checks a request's token, in JSONata: the check's result is the variable `$checked`.
-#[workflow(query_language = "JSONata")]
+#[workflow(query_language = "JSONata", sample_input = r#"{"token": "expired"}"#)]
 pub fn token_flow_jsonata(request: Request) -> Result<Checked, TokenError> {
     let checked = initial_function(request);
     match checked.status {

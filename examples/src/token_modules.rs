@@ -289,7 +289,11 @@ pub async fn refresh_token(expired: Verdict) -> Result<Verdict, RefreshError> {
 }
 
 /// Checks a request's token with its module's verifier.
-#[workflow]
+#[workflow(sample_input = r#"{
+    "module": "billing",
+    "token": "billing.alice.500.5439baecc7411d0a",
+    "now": 1000
+}"#)]
 pub fn token_modules(request: TokenRequest) -> Result<Verdict, TokenError> {
     let verdict = match request.module {
         Module::Orders => verify_orders(request),

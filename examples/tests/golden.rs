@@ -45,3 +45,47 @@ fn every_task_and_workflow_has_input_and_output_schemas() {
     assert_eq!(tasks["map_function"]["input"]["title"], "Word");
     assert_eq!(tasks["reduce_function"]["input"]["type"], "array");
 }
+
+/// No list is kept by hand: the registry finds every `#[workflow]` of the crate, sorted by
+/// name, one for each committed file.
+#[test]
+fn the_registry_finds_one_workflow_per_committed_file_sorted_by_name() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asl");
+    let mut committed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".asl.json").map(str::to_owned)
+        })
+        .collect();
+    committed.sort();
+    let registered: Vec<String> = examples::all().into_iter().map(|w| w.name).collect();
+    assert_eq!(registered, committed);
+    let emitted: Vec<String> = workflow_codegen::registry::all()
+        .iter()
+        .map(|w| w.name().to_owned())
+        .collect();
+    assert_eq!(emitted, committed);
+}
+
+/// docs/dsl.md's Loops section shows `wait_for` next to the ASL it lowers to: that block is
+/// what the emitter writes, not hand-written.
+#[test]
+fn the_loop_asl_in_the_dsl_docs_is_what_wait_for_emits() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/dsl.md"),
+    )
+    .unwrap();
+    let section = &docs[docs
+        .find("### Loops")
+        .expect("docs/dsl.md has a Loops section")..];
+    let start = section
+        .find("```json\n")
+        .expect("the Loops section shows ASL")
+        + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&section[start..end]).unwrap();
+    let emitted =
+        serde_json::to_value(examples::polling::wait_for::definition().to_asl().unwrap()).unwrap();
+    assert_eq!(shown, emitted);
+}

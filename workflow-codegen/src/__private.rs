@@ -5,6 +5,7 @@
 
 pub use crate::ir::*;
 pub use crate::task::{BoxFuture, CaughtError, InitFn, NoErrors, Task, TaskFn};
+pub use inventory;
 pub use schemars;
 pub use serde_json;
 pub use workflow_core;
@@ -28,20 +29,72 @@ impl<T> Reuse for T {
     }
 }
 
-/// The output of calling `f` (whose companion is task `T`) with `input` (type check only).
-pub fn call<F, T: Task>(_f: F, _task: T, _input: T::Input) -> T::Output {
-    unreachable!("workflow shadow functions are never called")
+/// `Id<T>` is `T`. Generated checks write a type as `Id<T>` so that rustc's span of it runs
+/// from its first token to its last, which carry the spans of the user's tokens: an error about
+/// the type then underlines the user's whole expression.
+pub type Id<T> = T;
+
+/// A call of `f` (whose companion is task `T`) on `input` (type check only; `.output()` is its
+/// result). A struct literal rather than a fn, so a wrong input is rustc's "expected `X`, found
+/// `Y`" at the user's argument, with no note pointing at this crate.
+pub struct TaskCall<F, T: Task> {
+    /// The user's fn (named so a typo reads "cannot find value").
+    pub f: F,
+    /// Its companion.
+    pub task: T,
+    /// The argument.
+    pub input: T::Input,
 }
 
-/// The list a Map state produces by calling `f` (companion `T`) on each item (type check only).
-pub fn map<F, T: Task, L: MapItems<Item = T::Input>>(_f: F, _task: T, _items: L) -> Vec<T::Output> {
-    unreachable!("workflow shadow functions are never called")
+impl<F, T: Task> TaskCall<F, T> {
+    /// The call's output.
+    pub fn output(self) -> T::Output {
+        unreachable!("workflow shadow functions are never called")
+    }
 }
 
-/// The error type task `T` declares (type check of `#[retry]`/`#[catch]` error names).
-pub fn error_of<T: Task>(_task: T) -> T::Error {
-    unreachable!("workflow shadow functions are never called")
+/// A Map state calling `f` (companion `T`) on each of `items` (type check only; `.output()` is
+/// the list it produces). `items` is `<Id<_> as MapItems<_>>::items(list)`: a list that is not a
+/// `Vec` fails [`MapItems`] at the user's expression, and a `Vec` of other items is rustc's
+/// "expected `Vec<X>`, found `Vec<Y>`"; neither points into this crate.
+pub struct TaskMap<F, T: Task> {
+    /// The user's fn.
+    pub f: F,
+    /// Its companion.
+    pub task: T,
+    /// The items.
+    pub items: Vec<T::Input>,
 }
+
+impl<F, T: Task> TaskMap<F, T> {
+    /// The Map state's output.
+    pub fn output(self) -> Vec<T::Output> {
+        unreachable!("workflow shadow functions are never called")
+    }
+}
+
+/// The user's fn `Self` (a task, whose companion is `T`) raises errors of type `E` when the
+/// error type it declares, `D`, is `E`: the check of the variants a `#[retry]`/`#[catch]`
+/// names. Called as `<Id<_> as Raises<__task_f, E, <__task_f as Task>::Error>>::raised(f)`:
+/// `Self` is known only once the argument is, so the message names the user's fn; the type
+/// `Id<_>` spans the attribute's error path, where the error is shown.
+#[diagnostic::on_unimplemented(
+    message = "the task `{Self}` cannot raise `{E}`; the error type it declares is `{D}`",
+    label = "named here, but the task does not declare `{E}`",
+    note = "a task declares its errors in its return type: return `Result<_, {E}>` from the task to retry or catch them, or remove `{E}`'s variants from this `#[retry]`/`#[catch]`"
+)]
+pub trait Raises<T, E, D> {
+    /// A value of the named error type (type check only).
+    fn raised(self) -> E
+    where
+        Self: Sized,
+    {
+        unreachable!("workflow shadow functions are never called")
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<F, T: Task, E> Raises<T, E, E> for F {}
 
 /// Checks that a `#[catch]` handler takes the caught error and returns what the call returns.
 pub fn catch_with<T: Task, H: Task<Input = CaughtError, Output = T::Output>>(
@@ -56,46 +109,54 @@ pub fn catch_with<T: Task, H: Task<Input = CaughtError, Output = T::Output>>(
     label = "`.map(..)` needs a `Vec` here",
     note = "a Map state runs a task for each element of a JSON array: map over a `Vec<T>` field"
 )]
-pub trait MapItems {
-    /// The element type.
-    type Item;
+pub trait MapItems<I> {
+    /// The items (type check only). `I` is a parameter, not an associated type, so a value
+    /// that is not a list fails once, here, and not again where its items would be named.
+    fn items(self) -> Vec<I>
+    where
+        Self: Sized,
+    {
+        unreachable!("workflow shadow functions are never called")
+    }
 }
 
-impl<T> MapItems for Vec<T> {
-    type Item = T;
-}
+#[diagnostic::do_not_recommend]
+impl<I> MapItems<I> for Vec<I> {}
 
-/// A value a Choice state can order (`<`, `<=`, `>`, `>=`).
+/// A value a Choice state can order (`<`, `<=`, `>`, `>=`). Checked as
+/// `<Id<_> as Ordered>::check(&x)`: a bound of no fn, so the error is the message below at the
+/// operand, without a note pointing into this crate; the impls are hidden from the error
+/// (`do_not_recommend`), since the note says what can be compared.
 #[diagnostic::on_unimplemented(
     message = "a Choice state cannot order `{Self}`",
     label = "`<`, `<=`, `>` and `>=` compare numbers, strings and timestamps only",
-    note = "ASL orders numbers (NumericLessThan, ...) and strings (StringLessThan, ...); compare a number or string field"
+    note = "ASL orders numbers (NumericLessThan, ...), strings (StringLessThan, ...) and timestamps (TimestampLessThan, ...): compare a field of one of those types"
 )]
-pub trait Ordered {}
+pub trait Ordered {
+    /// The check (type check only).
+    fn check(&self) {}
+}
 
-/// A value a Choice state can test for equality (`==`, `!=`).
+/// A value a Choice state can test for equality (`==`, `!=`); checked as [`Ordered`] is.
 #[diagnostic::on_unimplemented(
     message = "a Choice state cannot compare `{Self}` with `==`",
-    label = "`==` and `!=` compare numbers, strings and booleans only",
-    note = "use `match` with unit variants to branch on an enum; objects and lists cannot be compared"
+    label = "`==` and `!=` compare numbers, strings, booleans and timestamps only",
+    note = "compare a field of one of those types; to branch on an enum, `match` on it with unit variants; objects and lists cannot be compared"
 )]
-pub trait Equatable {}
+pub trait Equatable {
+    /// The check (type check only).
+    fn check(&self) {}
+}
 
 macro_rules! impls {
-    ($tr:ident: $($t:ty),*) => { $(impl $tr for $t {})* };
+    ($tr:ident: $($t:ty),*) => { $(#[diagnostic::do_not_recommend] impl $tr for $t {})* };
 }
-impls!(Ordered: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, String, str);
-impls!(Equatable: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, String, str, bool);
-impl Ordered for crate::dsl::Timestamp {}
-impl Equatable for crate::dsl::Timestamp {}
+impls!(Ordered: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, String, str, crate::dsl::Timestamp);
+impls!(Equatable: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, String, str, bool, crate::dsl::Timestamp);
+#[diagnostic::do_not_recommend]
 impl<T: Ordered + ?Sized> Ordered for &T {}
+#[diagnostic::do_not_recommend]
 impl<T: Equatable + ?Sized> Equatable for &T {}
-
-/// Checks a value can be ordered by a Choice state.
-pub fn ordered<T: Ordered + ?Sized>(_: &T) {}
-
-/// Checks a value can be compared with `==` by a Choice state.
-pub fn equatable<T: Equatable + ?Sized>(_: &T) {}
 
 /// Checks a value is a boolean (an `if` on a bare field).
 pub fn boolean(_: &bool) {}

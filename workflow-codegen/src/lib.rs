@@ -1,6 +1,6 @@
 //! Workflow IR and its lowering to Amazon States Language, and the outputs made from any
 //! state machine: deployment files ([`deploy`]), diagrams ([`diagram`]) and the `emit-asl`
-//! command ([`emit`]).
+//! command ([`emit`]), which finds a program's workflows in the [`registry`].
 //!
 //! A workflow is written once, as Rust (with `#[workflow]`) or with this crate's builder, and
 //! lowered to an [`asl::StateMachine`](workflow_core::asl::StateMachine):
@@ -36,6 +36,7 @@ pub mod diagram;
 pub mod emit;
 pub mod ir;
 pub mod lower;
+pub mod registry;
 pub mod schema;
 
 pub use ir::*;

@@ -1,10 +1,11 @@
 //! The `emit-asl` command as a library: a crate's `main` is one line.
 //!
 //! ```no_run
-//! # fn all() -> Vec<workflow_codegen::Workflow> { Vec::new() }
-//! // src/bin/emit-asl.rs; `all()` lists the crate's `#[workflow]`s (`my_flow::definition()`).
+//! // src/bin/emit-asl.rs: every `#[workflow]` of the program registers itself.
+//! use my_crate as _; // link the crate that declares the workflows
+//! # mod my_crate {}
 //! fn main() -> std::process::ExitCode {
-//!     workflow_codegen::emit::main(env!("CARGO_MANIFEST_DIR"), all())
+//!     workflow_codegen::emit::main(env!("CARGO_MANIFEST_DIR"), workflow_codegen::registry::all())
 //! }
 //! ```
 //!
@@ -157,6 +158,13 @@ pub fn run<E: Emit>(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
+    if let Some(name) = duplicate_name(workflows) {
+        let _ = writeln!(
+            err,
+            "emit-asl: two workflows are named `{name}` and would write the same files; give one of them another name"
+        );
+        return 2;
+    }
     let result = match Command::parse(args) {
         Ok(Command::Help) => writeln!(out, "{USAGE}").map(|()| 0).map_err(io_failure),
         Ok(Command::List) => list(workflows, out),
@@ -171,6 +179,15 @@ pub fn run<E: Emit>(
             2
         }
     }
+}
+
+/// The first name two workflows share, if any.
+fn duplicate_name<E: Emit>(workflows: &[E]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    workflows
+        .iter()
+        .map(Emit::name)
+        .find(|name| !seen.insert(*name))
 }
 
 const USAGE: &str = "usage: emit-asl [NAME...] [--format F[,F...]] [--out DIR | --stdout] [--check]

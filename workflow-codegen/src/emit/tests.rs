@@ -277,3 +277,26 @@ fn a_workflow_whose_asl_does_not_validate_is_not_written() {
     );
     assert!(!dir.join("asl").exists());
 }
+
+#[test]
+fn two_workflows_with_one_name_are_refused_before_anything_is_written() {
+    let pass: StateMachine = serde_json::from_value(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
+    )
+    .unwrap();
+    let twin = || Fixed {
+        name: "twin".into(),
+        definition: pass.clone(),
+    };
+    let workflows = vec![twin(), twin()];
+    let dir = package("duplicate");
+    for args in [&[][..], &["--list".to_owned()][..]] {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = run(args, &dir, &workflows, &mut out, &mut err);
+        assert_eq!(status, 2);
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("two workflows are named `twin`"), "{err}");
+        assert!(out.is_empty());
+    }
+    assert!(!dir.join("asl").exists());
+}

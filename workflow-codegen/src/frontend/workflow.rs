@@ -7,7 +7,7 @@
 //!
 //! Everything ASL cannot express is reported here, all errors at once, at the offending tokens.
 
-use super::attrs::{doc_comment, pascal, variant_check, ErrorRef, RetrySpec};
+use super::attrs::{doc_comment, pascal, ErrorRef, RetrySpec};
 use super::errors::Ctxt;
 use super::task::result_parts;
 use proc_macro2::{Span, TokenStream};
@@ -30,10 +30,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
-    let language = parse_settings(&cx, attr);
+    let settings = parse_settings(&cx, attr);
     let out = Parser::run(&cx, &item);
     match cx.check() {
-        Ok(()) => generate(&item, out.expect("no errors means a result"), language),
+        Ok(()) => generate(&item, out.expect("no errors means a result"), settings),
         Err(e) => {
             let mut t = e.to_compile_error();
             t.extend(fallback(&item));
@@ -42,15 +42,27 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Reads `#[workflow(query_language = "JSONata")]`: the query language to lower to, when set
-/// (`JSONPath` or `JSONata`, as ASL spells them).
-fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Option<Ident> {
-    let mut language = None;
+/// The settings of `#[workflow(..)]`.
+#[derive(Default)]
+struct Settings {
+    /// `query_language = "JSONata"`: the query language to lower to, when set (`JSONPath` or
+    /// `JSONata`, as ASL spells them).
+    language: Option<Ident>,
+    /// `sample_input = r#"{..}"#`: JSON the default `emit-asl` run executes the workflow on
+    /// (checked to be JSON here, at the literal).
+    sample_input: Option<syn::LitStr>,
+}
+
+/// Reads `#[workflow(query_language = "JSONata", sample_input = "{..}")]`.
+fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Settings {
+    let mut settings = Settings::default();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("query_language") {
             let s: syn::LitStr = meta.value()?.parse()?;
             match s.value().as_str() {
-                "JSONPath" | "JSONata" => language = Some(Ident::new(&s.value(), s.span())),
+                "JSONPath" | "JSONata" => {
+                    settings.language = Some(Ident::new(&s.value(), s.span()))
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         s,
@@ -58,16 +70,26 @@ fn parse_settings(cx: &Ctxt, attr: TokenStream) -> Option<Ident> {
                     ))
                 }
             }
+        } else if meta.path.is_ident("sample_input") {
+            let s: syn::LitStr = meta.value()?.parse()?;
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&s.value()) {
+                return Err(syn::Error::new_spanned(
+                    s,
+                    format!("`sample_input` must be JSON text (`sample_input = r#\"{{\"id\": 1}}\"#`): {e}"),
+                ));
+            }
+            settings.sample_input = Some(s);
         } else {
-            return Err(meta
-                .error("unknown `#[workflow]` setting; expected `query_language = \"JSONata\"`"));
+            return Err(meta.error(
+                "unknown `#[workflow]` setting; expected `query_language = \"JSONata\"` or `sample_input = \"<JSON>\"`",
+            ));
         }
         Ok(())
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
         cx.syn_error(e);
     }
-    language
+    settings
 }
 
 /// What parsing a workflow fn yields.
@@ -760,7 +782,7 @@ impl<'a> Parser<'a> {
         let retries: Vec<TokenStream> = attrs.retry.iter().map(RetrySpec::to_ir).collect();
         let mut checks = Vec::new();
         for r in &attrs.retry {
-            checks.push(variant_check(quote!(#w::error_of(#companion)), &r.errors));
+            checks.push(raises_check(&func, &companion, &r.errors));
         }
         let mut catches = Vec::new();
         for cs in &attrs.catch {
@@ -787,7 +809,7 @@ impl<'a> Parser<'a> {
                 state: ::std::string::String::from(#hstate),
                 handler: <#hcomp as #w::Task>::callee(),
             }));
-            checks.push(variant_check(quote!(#w::error_of(#companion)), &cs.errors));
+            checks.push(raises_check(&func, &companion, &cs.errors));
             let span = cs.handler.span();
             checks.push(quote_spanned!(span=> let _ = #hfunc; ::workflow_codegen::__private::catch_with(#companion, #hcomp);));
         }
@@ -803,14 +825,20 @@ impl<'a> Parser<'a> {
                 catch: ::std::vec![#(#catches),*],
             }),
             {
-                // `call(f, __task_f, input)`: naming `f` first makes a typo read "cannot find
-                // value `f`"; the user's parentheses make the expression span the whole call.
+                // `TaskCall { f, task: __task_f, input }.output()`: naming `f` first makes a
+                // typo read "cannot find value `f`"; a wrong input is "expected `X`, found `Y`"
+                // at the argument; the braces and `.output()` carry the span of the user's
+                // parentheses, so the expression spans the whole call.
                 self.checks.extend(checks);
-                let mut args = TokenStream::new();
-                c.paren_token.surround(&mut args, |t| {
-                    t.extend(quote!(#func, #companion, #input_shadow))
-                });
-                quote_spanned!(c.func.span()=> ::workflow_codegen::__private::call #args)
+                let parens = c.paren_token.span.join();
+                let mut fields = proc_macro2::Group::new(
+                    proc_macro2::Delimiter::Brace,
+                    quote!(f: #func, task: #companion, input: #input_shadow),
+                );
+                fields.set_span(parens);
+                let output = quote_spanned!(parens=> .output());
+                let head = quote_spanned!(c.func.span()=> ::workflow_codegen::__private::TaskCall);
+                quote!(#head #fields #output)
             },
         )
     }
@@ -931,7 +959,22 @@ impl<'a> Parser<'a> {
         let span = map_call.receiver.span();
         (
             quote!(#w::Step::Map(#w::MapStep::new(#map_state, #items_var, #item_state, <#companion as #w::Task>::callee()) #limit #comment_call)),
-            quote_spanned!(span=> ::workflow_codegen::__private::map(#func, #companion, #items_shadow)),
+            {
+                // `<Id<_> as MapItems<_>>::items(list)`, spanning the user's list from its `<`
+                // to its parentheses, so either error about it underlines the whole list.
+                let receiver = map_call.receiver.to_token_stream();
+                let list = spanning(quote!(_), &receiver);
+                let last = receiver.into_iter().last().map_or(span, |t| t.span());
+                let mut arg =
+                    proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, items_shadow);
+                arg.set_span(last);
+                let lt = quote_spanned!(span=> <);
+                quote_spanned!(span=> ::workflow_codegen::__private::TaskMap {
+                    f: #func,
+                    task: #companion,
+                    items: #lt #list as ::workflow_codegen::__private::MapItems<_>>::items #arg,
+                }.output())
+            },
         )
     }
 
@@ -1408,9 +1451,9 @@ impl<'a> Parser<'a> {
                     }
                 };
                 let check = if matches!(b.op, BinOp::Eq(_) | BinOp::Ne(_)) {
-                    quote!(equatable)
+                    quote!(Equatable)
                 } else {
-                    quote!(ordered)
+                    quote!(Ordered)
                 };
                 let (ls, rs, opt) = (&l.shadow, &r.shadow, &b.op);
                 let checked_side = if l.var.is_some() { ls } else { rs };
@@ -1419,8 +1462,9 @@ impl<'a> Parser<'a> {
                 } else {
                     b.right.span()
                 };
-                let check =
-                    quote_spanned!(span=> ::workflow_codegen::__private::#check(&#checked_side));
+                let user_side = if l.var.is_some() { &b.left } else { &b.right };
+                let ty = spanning(quote!(_), &user_side.to_token_stream());
+                let check = quote_spanned!(span=> <#ty as ::workflow_codegen::__private::#check>::check(&#checked_side));
                 Some((
                     quote!(#w::Condition::Compare(#var, #op, #operand)),
                     quote!({ #check; #ls #opt #rs }),
@@ -1619,6 +1663,12 @@ impl<'a> Parser<'a> {
                 self.cx.error_spanned_by(t, "remove the `?`: a task's errors are ASL errors that fail the workflow unless a `#[catch(..)]` handles them, so the call's value is its output");
                 None
             }
+            Expr::Macro(m) if is_placeholder_macro(m) => {
+                // rustc's help for a non-exhaustive `match` suggests `Variant => todo!()`.
+                let name = m.mac.path.to_token_stream().to_string();
+                self.cx.error_spanned_by(m, format!("`{name}!()` cannot become a state: a workflow runs as ASL, where there is no panic; handle this case with a task call, a `return`, or `Err(..)` (a Fail state), or send the remaining cases to the Choice's Default with a `_ => ..` arm"));
+                None
+            }
             other => {
                 self.cx.error_spanned_by(other, format!("{} cannot be expressed as ASL data (JSONPath mode passes fields, constants and struct literals); compute it inside a `#[task]`", describe(other)));
                 None
@@ -1798,6 +1848,15 @@ fn cmp_op(op: &BinOp, flipped: bool) -> TokenStream {
     quote!(#w::CmpOp::#id)
 }
 
+/// `todo!`, `unimplemented!`, `unreachable!`, `panic!`: what a Rust placeholder arm holds.
+fn is_placeholder_macro(m: &syn::ExprMacro) -> bool {
+    m.mac.path.get_ident().is_some_and(|i| {
+        ["todo", "unimplemented", "unreachable", "panic"]
+            .iter()
+            .any(|n| i == n)
+    })
+}
+
 /// A readable description of an expression for error messages.
 fn describe(e: &Expr) -> String {
     match e {
@@ -1898,7 +1957,7 @@ fn parse_catch_attr(a: &syn::Attribute) -> syn::Result<CatchSpec> {
     Ok(CatchSpec { errors, handler })
 }
 
-fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
+fn generate(item: &ItemFn, p: Parsed, settings: Settings) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = ident.to_string();
@@ -1923,7 +1982,12 @@ fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
     let shadow = p.shadow;
     let checks = p.checks;
     let w = wf();
-    let language = language.map(|l| quote!(.query_language(#w::QueryLanguage::#l)));
+    let language = settings
+        .language
+        .map(|l| quote!(.query_language(#w::QueryLanguage::#l)));
+    let sample_input = settings.sample_input.map(|s| {
+        quote!(.sample_input(#w::serde_json::from_str(#s).expect("checked to be JSON by #[workflow]")))
+    });
     quote! {
         #(#docs)*
         #vis mod #ident {
@@ -1935,9 +1999,15 @@ fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
                 #w::Workflow::new(#name, #param)
                     #comment
                     #language
+                    #sample_input
                     .input::<#input>()
                     .output::<#output>()
                     .body(#body_ir)
+            }
+
+            // Registered for `workflow_codegen::registry` (what `emit-asl` writes).
+            ::workflow_codegen::__private::inventory::submit! {
+                ::workflow_codegen::registry::Registration::workflow(::core::module_path!(), definition)
             }
 
             /// Runs the workflow in-process: the input is checked against its JSON Schema and
@@ -1981,6 +2051,53 @@ fn generate(item: &ItemFn, p: Parsed, language: Option<Ident>) -> TokenStream {
         #[allow(non_upper_case_globals)]
         #vis const #ident: #companion = #companion;
     }
+}
+
+/// `__private::Id<#ty>`, its first token spanned at the first of `user` and its `>` at the last:
+/// rustc's span of the type is then the span of the user's tokens, and so is an error about it.
+fn spanning(ty: TokenStream, user: &TokenStream) -> TokenStream {
+    let mut tokens = user.clone().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    let start = quote_spanned!(first=> ::workflow_codegen);
+    let end = quote_spanned!(last=> >);
+    quote!(#start::__private::Id<#ty #end)
+}
+
+/// The check that the task `companion` (called as `func`) raises the errors a `#[retry]` or
+/// `#[catch]` names (`Enum::Variant` paths, at least two segments: `attrs::parse_errors`): for
+/// each enum named, `Raises` (whose message names the task and the errors it declares, at the
+/// first error path), then a `match` whose patterns rustc resolves against the enum, so a
+/// variant that does not exist fails at its name.
+fn raises_check(func: &TokenStream, companion: &TokenStream, errors: &[ErrorRef]) -> TokenStream {
+    let w = wf();
+    let mut enums: Vec<(String, TokenStream, Vec<&syn::Path>)> = Vec::new();
+    for e in errors {
+        let ErrorRef::Variant(p) = e else { continue };
+        let mut ty = p.clone();
+        ty.segments.pop();
+        ty.segments.pop_punct();
+        let key = ty.to_token_stream().to_string();
+        match enums.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, paths)) => paths.push(p),
+            None => enums.push((key, ty.to_token_stream(), vec![p])),
+        }
+    }
+    let mut out = TokenStream::new();
+    for (_, ty, paths) in enums {
+        let id = spanning(quote!(_), &paths[0].to_token_stream());
+        let pats = paths
+            .iter()
+            .map(|p| quote_spanned!(p.span()=> #p { .. } => {}));
+        out.extend(quote! {
+            #[allow(unreachable_patterns, unreachable_code)]
+            match <#id as #w::Raises<#companion, #ty, <#companion as #w::Task>::Error>>::raised(#func) {
+                #(#pats)*
+                _ => {}
+            }
+        });
+    }
+    out
 }
 
 /// After an error: the companion type only, so callers add no errors of their own.
@@ -2029,6 +2146,95 @@ mod tests {
     }
 
     #[test]
+    fn sample_input_is_checked_json_that_definition_carries() {
+        let item: ItemFn = parse_quote! {
+            fn flow(input: In) -> Out { t(input) }
+        };
+        let out = expand(
+            quote!(sample_input = r#"{"id": 1}"#),
+            item.to_token_stream(),
+        )
+        .to_string();
+        assert!(
+            out.contains(r##". sample_input (:: workflow_codegen :: __private :: serde_json :: from_str (r#"{"id": 1}"#)"##),
+            "{out}"
+        );
+        let out = expand(quote!(sample_input = "{id: 1}"), item.to_token_stream()).to_string();
+        assert!(out.contains("`sample_input` must be JSON text"), "{out}");
+        assert!(
+            out.contains("key must be a string at line 1 column 2"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn each_workflow_registers_its_definition() {
+        let out = expand_fn(parse_quote! {
+            fn flow(input: In) -> Out { t(input) }
+        });
+        assert!(
+            out.contains(":: workflow_codegen :: __private :: inventory :: submit ! { :: workflow_codegen :: registry :: Registration :: workflow (:: core :: module_path ! () , definition) }"),
+            "{out}"
+        );
+        // A workflow with errors registers nothing: only its companion is generated.
+        let out = expand_fn(parse_quote! {
+            fn flow(input: In) -> Out { let mut a = t(input); a }
+        });
+        assert!(!out.contains("submit"), "{out}");
+    }
+
+    #[test]
+    fn retry_and_catch_errors_are_checked_against_the_task_per_enum() {
+        let out = expand_fn(parse_quote! {
+            fn flow(o: Order) -> Receipt {
+                #[retry(errors = [PaymentError::Timeout, PaymentError::Declined, "States.Timeout"])]
+                #[catch(errors = [other::CardError::Expired], handler = refund)]
+                charge(o)
+            }
+        });
+        // One `Raises` check for the enum, matching both of its variants ...
+        assert!(
+            out.contains("as :: workflow_codegen :: __private :: Raises < __task_charge , PaymentError , < __task_charge as :: workflow_codegen :: __private :: Task > :: Error >> :: raised (charge) { PaymentError :: Timeout { .. } => { } PaymentError :: Declined { .. } => { }"),
+            "{out}"
+        );
+        // ... and one for each other enum, by its path.
+        assert!(
+            out.contains("Raises < __task_charge , other :: CardError , < __task_charge as :: workflow_codegen :: __private :: Task > :: Error >> :: raised (charge) { other :: CardError :: Expired { .. } => { }"),
+            "{out}"
+        );
+        assert_eq!(out.matches(":: Raises <").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn choice_operands_are_checked_by_trait_not_by_fn() {
+        let out = expand_fn(parse_quote! {
+            fn flow(o: Order) -> u64 {
+                if o.total > 100 { return 1; }
+                if o.name == "x" { return 2; }
+                0
+            }
+        });
+        assert!(out.contains("__private :: Id < _ > as :: workflow_codegen :: __private :: Ordered > :: check (& o . __wf_v () . total)"), "{out}");
+        assert!(out.contains("__private :: Id < _ > as :: workflow_codegen :: __private :: Equatable > :: check (& o . __wf_v () . name)"), "{out}");
+    }
+
+    #[test]
+    fn a_todo_arm_says_what_to_write_instead() {
+        let out = expand_fn(parse_quote! {
+            fn decide(review: Review) -> String {
+                match review.status {
+                    Status::Approved => archive(review),
+                    Status::Pending => todo!(),
+                }
+            }
+        });
+        assert!(
+            out.contains("`todo!()` cannot become a state: a workflow runs as ASL, where there is no panic; handle this case with a task call, a `return`, or `Err(..)` (a Fail state), or send the remaining cases to the Choice's Default with a `_ => ..` arm"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn every_problem_is_reported_in_one_expansion() {
         let out = expand_fn(parse_quote! {
             fn flow(input: In) -> Out {
@@ -2058,6 +2264,10 @@ mod tests {
         assert!(out.contains(r#"MapStep :: new ("MappedResults" , :: workflow_codegen :: __private :: var ("words") . field ("data") , "MapFunction""#), "{out}");
         assert!(out.contains(". max_concurrency (2u64)"), "{out}");
         assert!(
+            out.contains("TaskMap { f : map_function , task : __task_map_function , items : < :: workflow_codegen :: __private :: Id < _ > as :: workflow_codegen :: __private :: MapItems < _ >> :: items (words . __wf_v () . data) , } . output ()"),
+            "{out}"
+        );
+        assert!(
             out.contains(r#"String :: from ("ReduceFunction")"#),
             "{out}"
         );
@@ -2065,7 +2275,7 @@ mod tests {
         // The shadow routes the call through the companion and reads bindings by reference.
         assert!(
             out.contains(
-                "call (reduce_function , __task_reduce_function , mapped_results . __wf_v ())"
+                "TaskCall { f : reduce_function , task : __task_reduce_function , input : mapped_results . __wf_v () } . output ()"
             ),
             "{out}"
         );

@@ -18,4 +18,9 @@ fn unknown(order: Order) -> Order {
     charge(order)
 }
 
+#[workflow(sample_input = "{id: 1}")]
+fn not_json(order: Order) -> Order {
+    charge(order)
+}
+
 fn main() {}
