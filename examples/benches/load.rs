@@ -11,7 +11,7 @@
 //! with `cargo bench -p examples --bench load` (`-- --executions N` to change the count). Not
 //! part of `cargo test`.
 
-use examples::mapreduce::{self, Word, Words};
+use examples::mapreduce;
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,30 +69,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-fn input() -> Words {
-    let words = [
-        "apple",
-        "banana",
-        "cherry",
-        "date",
-        "elderberry",
-        "fig",
-        "grape",
-    ];
-    Words {
-        data: words
-            .iter()
-            .map(|w| Word {
-                word: w.to_string(),
-            })
-            .collect(),
-    }
-}
-
 /// Starts `n` executions at once (each a task of the runtime), waits for all, and counts the
 /// right outputs, the wrong ones and the history events.
-async fn batch(wf: &Arc<InProcess>, n: usize, expected: &Value) -> (usize, usize, usize) {
-    let input = serde_json::to_value(input()).expect("the words serialize");
+async fn batch(
+    wf: &Arc<InProcess>,
+    input: &Value,
+    n: usize,
+    expected: &Value,
+) -> (usize, usize, usize) {
     let handles: Vec<_> = (0..n)
         .map(|_| {
             let wf = Arc::clone(wf);
@@ -150,22 +134,28 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
+    let definition = mapreduce::mapreduce::definition();
+    // The example's own sample input: the seven words of the origin, totalling 39.
+    let input = definition
+        .sample_input
+        .clone()
+        .expect("the MapReduce example has a sample input");
     let wf = Arc::new(
-        mapreduce::mapreduce::definition()
+        definition
             .in_process()
             .expect("the MapReduce example lowers and validates"),
     );
     let expected = json!({"totalLength": 39});
 
     let cold = LIVE.load(Ordering::Relaxed);
-    let (warm_ok, _, _) = runtime.block_on(batch(&wf, 2_500, &expected));
+    let (warm_ok, _, _) = runtime.block_on(batch(&wf, &input, 2_500, &expected));
     assert_eq!(warm_ok, 2_500, "every warm-up execution outputs the total");
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
 
     let started = Instant::now();
-    let (ok, wrong, events) = runtime.block_on(batch(&wf, executions, &expected));
+    let (ok, wrong, events) = runtime.block_on(batch(&wf, &input, executions, &expected));
     let elapsed = started.elapsed();
     let peak = PEAK.load(Ordering::Relaxed);
     let after = LIVE.load(Ordering::Relaxed);
