@@ -77,6 +77,25 @@ impl SourceMap {
     }
 }
 
+/// `text` quoted in an error message between `open` and `close`: whole when it is short, else
+/// the part around the character `at` (1-based, as parsers report positions) with `…` where
+/// text was left out, and its length after the quote, so that a 14 KB expression does not make
+/// a 14 KB message.
+pub(crate) fn quote_excerpt(text: &str, at: usize, open: &str, close: &str) -> String {
+    const WHOLE: usize = 120;
+    const AROUND: usize = 40;
+    if text.len() <= WHOLE {
+        return format!("{open}{text}{close}");
+    }
+    let chars = text.chars().count();
+    let at = at.clamp(1, chars) - 1;
+    let (from, to) = (at.saturating_sub(AROUND), (at + AROUND).min(chars));
+    let part: String = text.chars().skip(from).take(to - from).collect();
+    let before = if from > 0 { "…" } else { "" };
+    let after = if to < chars { "…" } else { "" };
+    format!("{open}{before}{part}{after}{close} ({chars} characters)")
+}
+
 /// Appends one reference token to a JSON pointer, escaping `~` as `~0` and `/` as `~1`.
 pub fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
@@ -386,6 +405,20 @@ mod tests {
 
     fn pos(line: usize, column: usize) -> Option<Position> {
         Some(Position { line, column })
+    }
+
+    #[test]
+    fn excerpts_keep_short_texts_and_cut_long_ones_around_the_position() {
+        assert_eq!(quote_excerpt("$.a[", 4, "`", "`"), "`$.a[`");
+        let long = format!("{}é{}", "a".repeat(200), "b".repeat(200));
+        assert_eq!(
+            quote_excerpt(&long, 201, "`", "`"),
+            format!("`…{}é{}…` (401 characters)", "a".repeat(40), "b".repeat(39))
+        );
+        assert!(quote_excerpt(&long, 1, "", "").starts_with("aaaa"));
+        // A position past the end (or 0) still quotes something, never panics.
+        assert!(quote_excerpt(&long, 10_000, "", "").ends_with("bb (401 characters)"));
+        assert!(quote_excerpt(&long, 0, "", "").starts_with("aaaa"));
     }
 
     #[test]

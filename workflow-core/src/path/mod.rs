@@ -114,7 +114,10 @@ impl fmt::Debug for Scope<'_> {
 
 /// A path that does not parse: what is wrong and at which character (1-based) of the text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid JSONPath `{text}`: {message} at character {position}")]
+#[error(
+    "invalid JSONPath {}: {message} at character {position}",
+    crate::source::quote_excerpt(.text, *.position, "`", "`")
+)]
 pub struct PathError {
     /// The path text as given.
     pub text: String,

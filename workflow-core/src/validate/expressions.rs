@@ -163,28 +163,9 @@ fn check_string(cx: &mut Checker, pointer: &str, text: &str) {
         return;
     };
     if let Err(e) = Expression::parse(inner) {
-        let quoted = excerpt(inner, e.position);
+        // JSONata positions are byte offsets of `inner`; `excerpt` counts characters from 1.
+        let at = inner[..e.position.min(inner.len())].chars().count() + 1;
+        let quoted = crate::source::quote_excerpt(inner, at, "\"{%", "%}\"");
         cx.error(pointer, format!("invalid JSONata expression {quoted}: {e}"));
     }
-}
-
-/// The expression as it reads in the document, or, when it is long, the part around `at`
-/// (a byte offset) with `…` where text was left out.
-fn excerpt(inner: &str, at: usize) -> String {
-    const WHOLE: usize = 120;
-    const AROUND: usize = 40;
-    if inner.len() <= WHOLE {
-        return format!("{:?}", format!("{{%{inner}%}}"));
-    }
-    let floor = |i: usize| {
-        (0..=i.min(inner.len()))
-            .rev()
-            .find(|&i| inner.is_char_boundary(i))
-    };
-    let start = floor(at.saturating_sub(AROUND)).unwrap_or(0);
-    let end = floor(at.saturating_add(AROUND)).unwrap_or(inner.len());
-    let before = if start > 0 { "…" } else { "" };
-    let after = if end < inner.len() { "…" } else { "" };
-    let part = format!("{{%{before}{}{after}%}}", &inner[start..end]);
-    format!("{part:?} ({} bytes)", inner.len())
 }

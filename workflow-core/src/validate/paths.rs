@@ -282,9 +282,10 @@ fn check_template(cx: &mut Checker, pointer: &str, template: &Value) {
 fn check_call(cx: &mut Checker, pointer: &str, text: &str) {
     let mut compile = |arg: &str| JsonPath::parse(arg).map_err(|e| e.to_string());
     if let Err(e) = Call::<JsonPath>::parse(text, &mut compile) {
+        let quoted = crate::source::quote_excerpt(text, e.position, "`", "`");
         cx.error(
             pointer,
-            format!("invalid intrinsic function call {text:?}: {e}"),
+            format!("invalid intrinsic function call {quoted}: {e}"),
         );
     }
 }

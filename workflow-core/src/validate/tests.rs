@@ -1071,7 +1071,7 @@ fn a_long_invalid_jsonata_expression_is_quoted_around_the_error_not_whole() {
     assert_eq!(pointer, "/States/S/Output");
     assert!(message.contains("nested too deeply"), "{message}");
     assert!(
-        message.contains('…') && message.contains("bytes)"),
+        message.contains('…') && message.contains("characters)"),
         "{message}"
     );
     assert!(message.len() < 300, "{message}");
@@ -1118,4 +1118,35 @@ fn a_missing_type_or_a_state_that_is_not_an_object_reports_itself_without_cascad
         "C": {"Type": "Succeed"}}}));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].0, "/States/B");
+}
+
+#[test]
+fn long_invalid_paths_and_intrinsic_calls_are_quoted_around_the_error() {
+    let path = format!("$.a[?(@.b == {}1{})]", "(".repeat(5_000), ")".repeat(5_000));
+    let found = problems(&one(
+        json!({"Type": "Pass", "End": true, "InputPath": path}),
+    ));
+    let [(pointer, message)] = found.as_slice() else {
+        panic!("one problem expected: {found:?}")
+    };
+    assert_eq!(pointer, "/States/S/InputPath");
+    assert!(
+        message.contains("characters)") && message.len() < 400,
+        "{message}"
+    );
+    let call = format!(
+        "{}$.a{}",
+        "States.ArrayLength(".repeat(5_000),
+        ")".repeat(5_000)
+    );
+    let found = problems(&one(
+        json!({"Type": "Pass", "End": true, "Parameters": {"x.$": call}}),
+    ));
+    let [(_, message)] = found.as_slice() else {
+        panic!("one problem expected: {found:?}")
+    };
+    assert!(
+        message.contains("characters)") && message.len() < 400,
+        "{message}"
+    );
 }
