@@ -9,7 +9,7 @@ use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
     Assign, Catcher, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program,
-    ScopeId, Selector, StateId, TaskNode, Test, Wait, WriterConfigNode,
+    ScopeId, Selector, StateId, TaskNode, Test, Wait,
 };
 use super::progress::Progress;
 use super::results::{Child, Outcome, ResultSink, WriterPlan};
@@ -1191,36 +1191,19 @@ impl Shared {
             ),
             Some(Percent::Jsonata(_)) => unreachable!("JSONata Maps run in jsonata_attempt"),
         };
-        let writer = match &m.writer {
-            None => None,
-            Some(w) => {
-                let export = match &w.export {
-                    None => None,
-                    Some((resource, params)) => {
-                        let params = match params {
-                            Some(Selector::Path(t)) => t.evaluate(&scope)?,
-                            Some(Selector::Jsonata(_)) => {
-                                unreachable!("JSONata Maps run in jsonata_attempt")
-                            }
-                            None => Value::Object(Map::new()),
-                        };
-                        Some((Arc::clone(resource), params))
-                    }
-                };
-                let config = match &w.config {
-                    None => None,
-                    Some(WriterConfigNode::Literal(c)) => Some(*c),
-                    Some(WriterConfigNode::Jsonata(_)) => {
-                        unreachable!("JSONata Maps run in jsonata_attempt")
-                    }
-                };
-                Some(WriterPlan {
-                    label: Arc::clone(&w.label),
-                    export,
-                    config,
-                })
-            }
-        };
+        let writer = m
+            .writer
+            .as_ref()
+            .map(|w| {
+                w.plan(
+                    |selector| match selector {
+                        Selector::Path(t) => t.evaluate(&scope),
+                        Selector::Jsonata(_) => unreachable!("JSONata Maps run in jsonata_attempt"),
+                    },
+                    |_| unreachable!("JSONata Maps run in jsonata_attempt"),
+                )
+            })
+            .transpose()?;
         Ok(Iterations {
             inputs,
             limit,

@@ -9,9 +9,7 @@ use super::items::read_items;
 use super::jsonata_template::{query_error, type_name, Env, Jt};
 use super::program::{
     Assign, Catcher, Concurrency, Expr, IntField, Kind, Percent, Selector, Test, Wait,
-    WriterConfigNode,
 };
-use super::results::{evaluated_writer_config, WriterPlan};
 use super::vars::Frame;
 use crate::error::StatesError;
 use crate::privacy::{Payload, PayloadText};
@@ -414,32 +412,21 @@ impl Shared {
                         Some(Percent::Jsonata(j)) => j.evaluate(&env)?.as_f64(),
                         Some(Percent::Path(_)) => unreachable!("a JSONata Map has no ...Path"),
                     };
-                    let writer = match &m.writer {
-                        None => None,
-                        Some(w) => Some(WriterPlan {
-                            label: Arc::clone(&w.label),
-                            export: match &w.export {
-                                None => None,
-                                Some((resource, args)) => {
-                                    let args = match args {
-                                        Some(Selector::Jsonata(j)) => j.evaluate(&env)?,
-                                        Some(Selector::Path(_)) => {
-                                            unreachable!("a JSONata ResultWriter has Arguments")
-                                        }
-                                        None => Value::Object(Map::new()),
-                                    };
-                                    Some((Arc::clone(resource), args))
-                                }
-                            },
-                            config: match &w.config {
-                                None => None,
-                                Some(WriterConfigNode::Jsonata(j)) => {
-                                    Some(evaluated_writer_config(&j.evaluate(&env)?)?)
-                                }
-                                Some(WriterConfigNode::Literal(c)) => Some(*c),
-                            },
-                        }),
-                    };
+                    let writer = m
+                        .writer
+                        .as_ref()
+                        .map(|w| {
+                            w.plan(
+                                |selector| match selector {
+                                    Selector::Jsonata(j) => j.evaluate(&env),
+                                    Selector::Path(_) => {
+                                        unreachable!("a JSONata ResultWriter has Arguments")
+                                    }
+                                },
+                                |j| j.evaluate(&env),
+                            )
+                        })
+                        .transpose()?;
                     Iterations {
                         inputs,
                         limit,

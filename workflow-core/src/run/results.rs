@@ -34,6 +34,8 @@
 
 use super::clock::format_millis;
 use super::items::{InMemory, LocalFiles};
+use super::jsonata_template::Jt;
+use super::program::{Selector, WriterConfigNode, WriterNode};
 use crate::error::{names, StatesError};
 use serde_json::{json, Map, Value};
 use std::fmt::Debug;
@@ -154,8 +156,39 @@ impl WriterPlan {
 }
 
 /// A `WriterConfig` computed by JSONata, read; `States.ResultWriterFailed` when it is not one.
-pub(crate) fn evaluated_writer_config(v: &Value) -> Result<WriterConfig, StatesError> {
+fn evaluated_writer_config(v: &Value) -> Result<WriterConfig, StatesError> {
     parse_writer_config(v).map_err(|(_, message)| writer_failed(message))
+}
+
+impl WriterNode {
+    /// The writer of one Map run: `arguments` evaluates the export's `Parameters` or
+    /// `Arguments` (an object when there are none), `expression` a JSONata `WriterConfig`.
+    pub(crate) fn plan(
+        &self,
+        arguments: impl FnOnce(&Selector) -> Result<Value, StatesError>,
+        expression: impl FnOnce(&Jt) -> Result<Value, StatesError>,
+    ) -> Result<WriterPlan, StatesError> {
+        let export = match &self.export {
+            None => None,
+            Some((resource, params)) => {
+                let params = match params {
+                    Some(selector) => arguments(selector)?,
+                    None => Value::Object(Map::new()),
+                };
+                Some((Arc::clone(resource), params))
+            }
+        };
+        let config = match &self.config {
+            None => None,
+            Some(WriterConfigNode::Literal(c)) => Some(*c),
+            Some(WriterConfigNode::Jsonata(j)) => Some(evaluated_writer_config(&expression(j)?)?),
+        };
+        Ok(WriterPlan {
+            label: Arc::clone(&self.label),
+            export,
+            config,
+        })
+    }
 }
 
 /// How one child execution (Map iteration) ended.
