@@ -91,7 +91,7 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
             let mut dynamic = false;
             for (key, member) in map {
                 let len = pointer.len();
-                push_pointer(pointer, key);
+                crate::source::push_token(pointer, key);
                 let node = match key.strip_suffix(".$") {
                     Some(name) => {
                         if map.contains_key(name) {
@@ -188,18 +188,6 @@ fn error(pointer: &str, message: String) -> TemplateError {
     TemplateError {
         pointer: pointer.to_owned(),
         message,
-    }
-}
-
-/// Appends `/key` with RFC 6901 escaping.
-fn push_pointer(pointer: &mut String, key: &str) {
-    pointer.push('/');
-    for c in key.chars() {
-        match c {
-            '~' => pointer.push_str("~0"),
-            '/' => pointer.push_str("~1"),
-            c => pointer.push(c),
-        }
     }
 }
 

@@ -349,10 +349,6 @@ impl Program {
     }
 }
 
-fn escape_pointer(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
 impl Compiler {
     fn error(&mut self, pointer: String, message: impl Into<String>) {
         self.errors.push(CompileError {
@@ -391,7 +387,8 @@ impl Compiler {
         };
         let mut nodes = Vec::with_capacity(states.len());
         for (name, state) in states {
-            let ptr = format!("{base}/States/{}", escape_pointer(name));
+            let mut ptr = format!("{base}/States");
+            crate::source::push_token(&mut ptr, name);
             let node = self.node(name, state, ql, &index, ptr);
             nodes.push(node);
         }

@@ -163,8 +163,13 @@ fn check_string(cx: &mut Checker, pointer: &str, text: &str) {
         return;
     };
     if let Err(e) = Expression::parse(inner) {
-        // JSONata positions are byte offsets of `inner`; `excerpt` counts characters from 1.
-        let at = inner[..e.position.min(inner.len())].chars().count() + 1;
+        // JSONata positions are byte offsets of `inner`; `quote_excerpt` counts characters
+        // from 1 (counted, not sliced, so an offset inside a character cannot panic).
+        let at = inner
+            .char_indices()
+            .take_while(|&(i, _)| i < e.position)
+            .count()
+            + 1;
         let quoted = crate::source::quote_excerpt(inner, at, "\"{%", "%}\"");
         cx.error(pointer, format!("invalid JSONata expression {quoted}: {e}"));
     }
