@@ -173,11 +173,23 @@ fn run_case(case: &Case) -> Result<(), String> {
             return Err(format!("does not load: {msg}"));
         }
     };
-    let options = RunOptions {
-        clock: Clock::pinned_at(CAPTURE_TIME).expect("capture time parses"),
-        ..RunOptions::default()
-    };
-    let runner = Runner::new(machine, lambda_registry(&lambdas)).with_options(options);
+    // Twice: with the history recorded, where every payload the history holds is copied before
+    // a state changes it, and without, where states take their input and results over.
+    for record_history in [true, false] {
+        let options = RunOptions {
+            clock: Clock::pinned_at(CAPTURE_TIME).expect("capture time parses"),
+            record_history,
+            ..RunOptions::default()
+        };
+        let runner = Runner::new(machine.clone(), lambda_registry(&lambdas)).with_options(options);
+        check_outcome(&runner, input.clone(), &expected)
+            .map_err(|e| format!("{e} (history recorded: {record_history})"))?;
+    }
+    Ok(())
+}
+
+/// Runs `input` on `runner` and compares status, output and error with the recorded ones.
+fn check_outcome(runner: &Runner, input: Value, expected: &Value) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)

@@ -596,3 +596,39 @@ async fn a_task_sees_the_same_token_as_the_context_object() {
     assert!(!out["seen"].as_str().unwrap().is_empty());
     assert_eq!(out["seen"], out["given"]);
 }
+
+/// A catcher that reads the context object (`$$` in its Assign, `$states.context` in a JSONata
+/// catcher's Output) gets it even when nothing else in its state reads it.
+#[tokio::test]
+async fn a_catcher_reads_the_context_object_though_its_state_does_not() {
+    let failing = || {
+        let mut tasks = TaskRegistry::new();
+        tasks.register(
+            "boom",
+            sync_handler_fn(|_| Err(StatesError::new("Boom", "always"))),
+        );
+        tasks
+    };
+    let path_mode = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": task("boom"), "Next": "Done",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done", "ResultPath": null,
+                         "Assign": {"where.$": "$$.State.Name", "input.$": "$$.Execution.Input"}}]},
+        "Done": {"Type": "Pass", "Parameters": {"where.$": "$where", "input.$": "$input"},
+                 "End": true}}});
+    let exec = Runner::new(machine(path_mode), failing())
+        .run(json!({"n": 1}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    assert_eq!(exec.output, Some(json!({"where": "T", "input": {"n": 1}})));
+
+    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": task("boom"), "End": true,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done",
+                         "Output": "{% {'where': $states.context.State.Name, 'input': $states.context.Execution.Input} %}"}]},
+        "Done": {"Type": "Succeed"}}});
+    let exec = Runner::new(machine(jsonata), failing())
+        .run(json!({"n": 2}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    assert_eq!(exec.output, Some(json!({"where": "T", "input": {"n": 2}})));
+}

@@ -8,7 +8,7 @@
 //! Protocol: each workload runs in a process of its own (this binary, re-executed with a hidden
 //! flag) so that its peak RSS (`VmHWM`) is its own; the definition is parsed, validated and
 //! compiled once, untimed; the options are the defaults except that the payload and history
-//! limits are off (history is recorded); one warm-up execution, then the median wall time of
+//! limits are off (history is recorded, unless `--no-history`); one warm-up execution, then the median wall time of
 //! `--repeats` timed executions. Every output is compared with the expected file; a mismatch
 //! or a failed execution exits 1 (the wrong output, and data quoted in error causes, show only
 //! with `--include-payloads`). The tokio runtime flavour is printed on stderr.
@@ -44,6 +44,10 @@ pub struct Args {
     /// task payloads, hidden by default).
     #[arg(long)]
     include_payloads: bool,
+    /// Do not record the history (outside the peer's protocol, which records it): shows what
+    /// recording costs, since a recorded payload is copied before a state changes it.
+    #[arg(long)]
+    no_history: bool,
     /// Run the single NAME in this process (what each child process does).
     #[arg(long, hide = true)]
     worker: bool,
@@ -116,10 +120,11 @@ fn spawn_each(args: &Args) -> Result<(), String> {
     };
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     eprintln!(
-        "# tokio runtime: {} ({} worker threads); {} timed runs per workload, median reported",
+        "# tokio runtime: {} ({} worker threads); {} timed runs per workload, median reported; history {}",
         args.runtime.as_str(),
         worker_threads(args.runtime),
-        args.repeats
+        args.repeats,
+        if args.no_history { "not recorded" } else { "recorded" }
     );
     let mut failed = Vec::new();
     for name in &names {
@@ -131,6 +136,7 @@ fn spawn_each(args: &Args) -> Result<(), String> {
             .arg("--runtime")
             .arg(args.runtime.as_str())
             .args(args.include_payloads.then_some("--include-payloads"))
+            .args(args.no_history.then_some("--no-history"))
             .arg(&args.dir)
             .arg(name)
             .status()
@@ -178,6 +184,7 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
         max_payload_bytes: None,
         max_variable_bytes: None,
         include_payloads_in_errors: args.include_payloads,
+        record_history: !args.no_history,
         ..RunOptions::default()
     };
     let runner = Runner::new(machine, handlers()).with_options(options);

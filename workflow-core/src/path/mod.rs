@@ -36,7 +36,7 @@ mod result_path;
 mod select;
 mod template;
 
-pub use result_path::{set_result_path, REFERENCE_PATH_CONFLICT};
+pub use result_path::{put_result_path, set_result_path, REFERENCE_PATH_CONFLICT};
 pub use template::{Template, TemplateError};
 
 use crate::error::StatesError;

@@ -20,15 +20,7 @@ pub fn set_result_path(
     target: &Value,
     result: Value,
 ) -> Result<Value, StatesError> {
-    let steps = match (&path.root, &path.body) {
-        (Root::Input, Body::Definite(steps)) if path.is_reference() => steps,
-        _ => {
-            return Err(StatesError::runtime(format!(
-                "Invalid path '{path}' : a ResultPath must be a reference path starting with `$` \
-                 (names and indexes only)"
-            )))
-        }
-    };
+    let steps = reference_steps(path)?;
     let mut output = Value::Null;
     let mut slot = &mut output;
     // The value at the current step in the target; `None` once the path has left the target
@@ -74,6 +66,45 @@ pub fn set_result_path(
     }
     *slot = result;
     Ok(output)
+}
+
+/// [`set_result_path`] on a target the caller owns: the result goes into it in place, and
+/// nothing beside the path is copied.
+pub fn put_result_path(
+    path: &JsonPath,
+    mut target: Value,
+    result: Value,
+) -> Result<Value, StatesError> {
+    let steps = reference_steps(path)?;
+    let mut slot = &mut target;
+    for (at, step) in steps.iter().enumerate() {
+        slot = match (step, slot) {
+            (Step::Name(name), Value::Object(map)) => map
+                .entry(name.to_string())
+                .or_insert_with(|| Value::Object(Map::new())),
+            (Step::Index(index), Value::Array(items)) => match index_in(*index, items.len()) {
+                Some(i) => &mut items[i],
+                None => {
+                    let text = Payload(&Value::Array(std::mem::take(items))).to_string();
+                    return Err(conflict(path, at, step, text));
+                }
+            },
+            (_, other) => return Err(conflict(path, at, step, Payload(other).to_string())),
+        };
+    }
+    *slot = result;
+    Ok(target)
+}
+
+/// The steps of a ResultPath, which must be a reference path from `$`.
+fn reference_steps(path: &JsonPath) -> Result<&[Step], StatesError> {
+    match (&path.root, &path.body) {
+        (Root::Input, Body::Definite(steps)) if path.is_reference() => Ok(steps),
+        _ => Err(StatesError::runtime(format!(
+            "Invalid path '{path}' : a ResultPath must be a reference path starting with `$` \
+             (names and indexes only)"
+        ))),
+    }
 }
 
 /// A member on a ResultPath, resolved against the target.
@@ -135,8 +166,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Both forms: the copy beside a borrowed target, and the result put into an owned one,
+    /// which must give the same output (members in the same order) or the same error.
     fn set(path: &str, target: Value, result: Value) -> Result<Value, StatesError> {
-        set_result_path(&JsonPath::parse(path).unwrap(), &target, result)
+        let path = JsonPath::parse(path).unwrap();
+        let copied = set_result_path(&path, &target, result.clone());
+        let in_place = put_result_path(&path, target, result);
+        let text = |r: &Result<Value, StatesError>| match r {
+            Ok(v) => v.to_string(),
+            Err(e) => format!("{}: {}", e.error, e.cause),
+        };
+        assert_eq!(text(&copied), text(&in_place), "copied and in place differ");
+        copied
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
 use crate::limits::{json_len, measure, Over};
-use crate::path::{set_result_path, JsonPath, Scope};
+use crate::path::{put_result_path, set_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
 use futures::future::BoxFuture;
@@ -54,7 +54,8 @@ pub(crate) struct Shared {
     pub history: History,
     pub clock: Clock,
     pub limits: Limits,
-    pub input: Arc<Value>,
+    /// The execution's input, kept only when a state reads `$$` (`$$.Execution.Input`).
+    pub input: Option<Arc<Value>>,
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
     pub progress: Option<Arc<Progress>>,
@@ -222,7 +223,7 @@ impl Shared {
         let mut ctx = json!({
             "Execution": {
                 "Id": &*self.info.id,
-                "Input": *self.input,
+                "Input": self.input.as_deref().unwrap_or(&Value::Null),
                 "Name": self.info.name,
                 "RoleArn": "arn:aws:iam::000000000000:role/workflow-local",
                 "StartTime": format_millis(self.info.start_millis),
@@ -555,7 +556,7 @@ impl Shared {
                     Some(r) => Arc::clone(r),
                     None => parameters(node, effective, ctx.as_ref(), frame)?,
                 };
-                self.finish_attempt(node, &input, result, ctx.as_ref(), frame)
+                self.finish_attempt(node, input, result, ctx.as_ref(), frame)
             }
             _ => unreachable!("only Pass, Choice, Succeed and Fail are instant"),
         }
@@ -570,9 +571,13 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
+        if node.retry.is_empty() && node.catch.is_empty() {
+            // One attempt, and nothing needs the input after it: the attempt owns it.
+            return self.attempt(run, input, frame, prev).await;
+        }
         let mut attempts = vec![0u64; node.retry.len()];
         loop {
-            let error = match self.attempt(run, &input, frame, prev).await {
+            let error = match self.attempt(run, Arc::clone(&input), frame, prev).await {
                 Ok(step) => return Ok(step),
                 Err(e) => e,
             };
@@ -595,7 +600,7 @@ impl Shared {
                 }
             }
             return match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
-                Some(c) => self.caught(run, c, &input, error, frame),
+                Some(c) => self.caught(run, c, input, error, frame),
                 None => Err(error),
             };
         }
@@ -605,13 +610,13 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         c: &Catcher,
-        input: &Arc<Value>,
+        input: Arc<Value>,
         error: StatesError,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let error_output = json!({ "Error": error.error, "Cause": error.cause });
         if run.node.jsonata.is_some() {
-            return self.jsonata_caught(run, c, input, error_output, frame);
+            return self.jsonata_caught(run, c, &input, error_output, frame);
         }
         if let Some(a) = &c.assign {
             let ctx = run.node.uses_context.then(|| self.context(run, None));
@@ -626,8 +631,8 @@ impl Shared {
         }
         let output = match &c.result_path {
             None => Arc::new(error_output),
-            Some(None) => Arc::clone(input),
-            Some(Some(p)) => Arc::new(set_result_path(p, input, error_output)?),
+            Some(None) => input,
+            Some(Some(p)) => Arc::new(result_into(p, input, error_output)?),
         };
         Ok(Step::Next(output, c.next))
     }
@@ -638,16 +643,16 @@ impl Shared {
     async fn attempt(
         &self,
         run: &StateRun<'_>,
-        input: &Arc<Value>,
+        input: Arc<Value>,
         frame: &mut Frame,
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
         if node.jsonata.is_some() {
-            return self.jsonata_attempt(run, input, frame, prev).boxed().await;
+            return self.jsonata_attempt(run, &input, frame, prev).boxed().await;
         }
         let ctx = node.uses_context.then(|| self.context(run, None));
-        let effective = select_input(node, input, ctx.as_ref(), frame)?;
+        let effective = select_input(node, &input, ctx.as_ref(), frame)?;
         let result: Arc<Value> = match &node.kind {
             Kind::Task(task) => {
                 let limits = {
@@ -677,11 +682,15 @@ impl Shared {
                         .await?,
                 )
             }
-            Kind::Map(m) => Arc::new(
-                self.map(run, m, &effective, ctx.as_ref(), frame, prev)
+            Kind::Map(m) => {
+                let output = self
+                    .map(run, m, &effective, ctx.as_ref(), frame, prev)
                     .boxed()
-                    .await?,
-            ),
+                    .await?;
+                // The effective input may be the input itself, which ResultPath may now own.
+                drop(effective);
+                Arc::new(output)
+            }
             _ => unreachable!("only Task, Parallel and Map are attempted"),
         };
         self.finish_attempt(node, input, result, ctx.as_ref(), frame)
@@ -691,7 +700,7 @@ impl Shared {
     fn finish_attempt(
         &self,
         node: &Node,
-        input: &Arc<Value>,
+        input: Arc<Value>,
         result: Arc<Value>,
         ctx: Option<&Value>,
         frame: &mut Frame,
@@ -719,11 +728,8 @@ impl Shared {
         }
         let merged = match &node.io.result_path {
             None => result,
-            Some(None) => Arc::clone(input),
-            Some(Some(p)) => {
-                let result = Arc::try_unwrap(result).unwrap_or_else(|r| (*r).clone());
-                Arc::new(set_result_path(p, input, result)?)
-            }
+            Some(None) => input,
+            Some(Some(p)) => Arc::new(result_into(p, input, Arc::unwrap_or_clone(result))?),
         };
         let output = apply_output_path(node, merged, ctx, frame)?;
         Ok(next_step(node, output))
@@ -815,7 +821,7 @@ impl Shared {
                 TaskTimedOut,
             )
         };
-        let (function, recorded, payload) = match task.invoke {
+        let (function, recorded) = match task.invoke {
             Invoke::OptimisedLambda => {
                 let name = params
                     .get("FunctionName")
@@ -827,18 +833,13 @@ impl Shared {
                     })?
                     .to_owned();
                 let payload = params.get("Payload").cloned().unwrap_or(json!({}));
-                (Arc::from(name.as_str()), Arc::new(payload.clone()), payload)
+                (Arc::from(name.as_str()), Arc::new(payload))
             }
-            // The history records the parameters as they are; the handler gets its own copy.
-            _ => (
-                task.resource.clone(),
-                Arc::clone(&params),
-                (*params).clone(),
-            ),
+            _ => (task.resource.clone(), params),
         };
         let details = EventDetails {
             resource: Some(task.resource.clone()),
-            input: Some(recorded),
+            input: Some(Arc::clone(&recorded)),
             ..Default::default()
         };
         *prev = self.event(*prev, scheduled, details)?;
@@ -878,7 +879,9 @@ impl Shared {
                     return Err(e);
                 };
                 let fut = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    handler.invoke(payload, task_ctx)
+                    // The handler gets the parameters themselves, or a copy while the history
+                    // holds them.
+                    handler.invoke(Arc::unwrap_or_clone(recorded), task_ctx)
                 }));
                 match fut {
                     Ok(f) => AssertUnwindSafe(f)
@@ -1632,6 +1635,15 @@ fn select_arc(
     match p.select(&scope)? {
         Cow::Borrowed(v) if std::ptr::eq(v, &**input) => Ok(Arc::clone(input)),
         v => Ok(Arc::new(v.into_owned())),
+    }
+}
+
+/// ResultPath: `result` put into the state's input in place when nothing else holds the input
+/// (the history does, when it is recorded), else into a copy of what sits beside the path.
+fn result_into(path: &JsonPath, input: Arc<Value>, result: Value) -> Result<Value, StatesError> {
+    match Arc::try_unwrap(input) {
+        Ok(owned) => put_result_path(path, owned, result),
+        Err(shared) => set_result_path(path, &shared, result),
     }
 }
 

@@ -348,6 +348,7 @@ impl Runner {
         } else {
             input
         };
+        let input = Arc::new(input);
         let shared = Shared {
             program: Arc::clone(&self.machine.program),
             tasks: Arc::clone(&self.tasks),
@@ -363,7 +364,11 @@ impl Runner {
                 json_depth: self.options.max_json_depth,
                 variable_bytes: self.options.max_variable_bytes,
             },
-            input: Arc::new(input),
+            input: self
+                .machine
+                .program
+                .uses_context
+                .then(|| Arc::clone(&input)),
             info: ExecutionInfo {
                 id: Arc::from(format!(
                     "arn:aws:states:us-east-1:000000000000:execution:{sm}:{name}"
@@ -386,7 +391,7 @@ impl Runner {
             start_millis,
             EventType::ExecutionStarted,
             EventDetails {
-                input: (over != Some(Over::Depth)).then(|| Arc::clone(&shared.input)),
+                input: (over != Some(Over::Depth)).then(|| Arc::clone(&input)),
                 ..Default::default()
             },
         );
@@ -406,12 +411,7 @@ impl Runner {
             }
             let start = shared.program.scopes.first().map_or(0, |_| 0);
             shared
-                .run_scope(
-                    start,
-                    Arc::clone(&shared.input),
-                    vars::Frame::default(),
-                    started,
-                )
+                .run_scope(start, input, vars::Frame::default(), started)
                 .await
         };
         let timeout = match (shared.program.timeout_seconds, self.options.max_duration) {

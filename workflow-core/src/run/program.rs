@@ -22,6 +22,9 @@ pub(crate) type ScopeId = usize;
 pub(crate) struct Program {
     pub scopes: Vec<ScopeProgram>,
     pub timeout_seconds: Option<u64>,
+    /// Whether any state reads `$$`, so that the execution's input must be kept for
+    /// `$$.Execution.Input`.
+    pub uses_context: bool,
 }
 
 /// The states of one scope.
@@ -339,9 +342,14 @@ impl Program {
             "".to_owned(),
         );
         if c.errors.is_empty() {
+            let uses_context = c
+                .scopes
+                .iter()
+                .any(|s| s.nodes.iter().any(|n| n.uses_context));
             Ok(Program {
                 scopes: c.scopes,
                 timeout_seconds: def.timeout_seconds,
+                uses_context,
             })
         } else {
             Err(c.errors)
@@ -916,7 +924,9 @@ impl Compiler {
                 .flatten()
                 .any(Jt::uses_context)
         });
-        let uses_context = jsonata_context || node_uses_context(&kind, &io, assign.as_ref());
+        let uses_context = jsonata_context
+            || node_uses_context(&kind, &io, assign.as_ref())
+            || catch.iter().any(catcher_uses_context);
         let instant = jsonata.is_none()
             && matches!(
                 kind,
@@ -935,6 +945,16 @@ impl Compiler {
             instant,
         }
     }
+}
+
+/// Whether a catcher's Assign or (JSONata) Output reads `$$` / `$states.context`.
+fn catcher_uses_context(c: &Catcher) -> bool {
+    let assigns = match &c.assign {
+        Some(Assign::Path(t)) => t.references_context(),
+        Some(Assign::Jsonata(j)) => j.uses_context(),
+        None => false,
+    };
+    assigns || c.output.as_ref().is_some_and(Jt::uses_context)
 }
 
 fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Assign>) -> bool {
