@@ -58,6 +58,26 @@ fn prints_the_peer_line_for_a_matching_workload() {
 }
 
 #[test]
+fn no_history_runs_the_workload_unrecorded_and_says_so() {
+    let dir = workloads("no-history", r#"{"totalLength": 6}"#);
+    let out = workflow(&[
+        "bench",
+        "--repeats",
+        "1",
+        "--no-history",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("history not recorded"), "{stderr}");
+    assert!(stdout.starts_with("tiny transitions=5 "), "{stdout}");
+    let recorded = workflow(&["bench", "--repeats", "1", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8(recorded.stderr).unwrap();
+    assert!(stderr.contains("history recorded"), "{stderr}");
+}
+
+#[test]
 fn a_wrong_output_exits_1() {
     let dir = workloads("mismatch", r#"{"totalLength": 7}"#);
     let out = workflow(&[
