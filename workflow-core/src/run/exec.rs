@@ -149,7 +149,18 @@ impl Shared {
     }
 
     fn event(&self, prev: u64, t: EventType, details: EventDetails) -> Result<u64, StatesError> {
-        Ok(self.history.push(prev, self.now(), t, details)?)
+        self.event_at(prev, self.now(), t, details)
+    }
+
+    /// [`Shared::event`] at a time already read (for events back to back).
+    fn event_at(
+        &self,
+        prev: u64,
+        now: i64,
+        t: EventType,
+        details: EventDetails,
+    ) -> Result<u64, StatesError> {
+        Ok(self.history.push(prev, now, t, details)?)
     }
 
     fn recorded(&self, v: &Arc<Value>) -> Option<Arc<Value>> {
@@ -254,19 +265,20 @@ impl Shared {
         crate::task::task_token(&self.info.id, run.entered_id, run.retry_count)
     }
 
-    /// Runs one scope from its StartAt to an End, Succeed or Fail.
+    /// Runs one scope from its StartAt to an End, Succeed or Fail; its first state is entered
+    /// at `now` (the time of `prev`, the event it follows).
     pub(crate) fn run_scope<'a>(
         &'a self,
         scope: ScopeId,
         input: Arc<Value>,
         frame: Frame,
-        prev: u64,
+        (prev, now): (u64, i64),
     ) -> BoxFuture<'a, Result<(Arc<Value>, u64), Failed>> {
         let at = Cursor {
             id: self.program.scopes[scope].start,
             input,
             prev,
-            now: self.now(),
+            now,
         };
         self.resume_scope(scope, at, frame)
     }
@@ -842,8 +854,10 @@ impl Shared {
             input: Some(Arc::clone(&recorded)),
             ..Default::default()
         };
-        *prev = self.event(*prev, scheduled, details)?;
-        *prev = self.event(*prev, started, EventDetails::default())?;
+        // Scheduled and started back to back: one clock reading for both.
+        let now = self.now();
+        *prev = self.event_at(*prev, now, scheduled, details)?;
+        *prev = self.event_at(*prev, now, started, EventDetails::default())?;
         let heartbeat = heartbeat.map(|s| (s, Arc::new(tokio::sync::Notify::new())));
         let task_ctx = TaskContext {
             resource: function.clone(),
@@ -1022,10 +1036,12 @@ impl Shared {
                 Some(f) => Err(f),
             }
         } else {
+            // Every branch starts at once, when the Parallel state did.
+            let now = self.now();
             let futures = branches.iter().map(|&b| {
                 let input = Arc::clone(&input);
                 let frame = Frame::child(Arc::clone(&outer));
-                self.run_scope(b, input, frame, started)
+                self.run_scope(b, input, frame, (started, now))
             });
             futures::future::try_join_all(futures).await
         };
@@ -1338,7 +1354,9 @@ impl Shared {
     ) -> Result<Iteration, Failed> {
         let start = self.now();
         let it_started = self.iteration_started(&name, index, started, start)?;
-        let r = self.run_scope(processor, input, frame, it_started).await;
+        let r = self
+            .run_scope(processor, input, frame, (it_started, start))
+            .await;
         if let Some(p) = &self.progress {
             p.map_item_done();
         }

@@ -411,7 +411,12 @@ impl Runner {
             }
             let start = shared.program.scopes.first().map_or(0, |_| 0);
             shared
-                .run_scope(start, input, vars::Frame::default(), started)
+                .run_scope(
+                    start,
+                    input,
+                    vars::Frame::default(),
+                    (started, shared.clock.now_unix_millis()),
+                )
                 .await
         };
         let timeout = match (shared.program.timeout_seconds, self.options.max_duration) {
