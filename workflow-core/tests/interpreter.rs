@@ -632,3 +632,81 @@ async fn a_catcher_reads_the_context_object_though_its_state_does_not() {
     assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
     assert_eq!(exec.output, Some(json!({"where": "T", "input": {"n": 2}})));
 }
+
+/// Iterations whose task answers at once end on their first poll and never take a place among
+/// the running ones; mixed with iterations that wait, MaxConcurrency still bounds those in
+/// flight, and the results keep item order.
+#[tokio::test(start_paused = true)]
+async fn map_of_tasks_answering_at_once_or_later_honours_max_concurrency_and_item_order() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 3, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let current = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (c, p) = (Arc::clone(&current), Arc::clone(&peak));
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "work",
+        handler_fn(move |v: Value| {
+            let (c, p) = (Arc::clone(&c), Arc::clone(&p));
+            async move {
+                let now = c.fetch_add(1, Ordering::SeqCst) + 1;
+                p.fetch_max(now, Ordering::SeqCst);
+                // Odd items wait; even ones answer at once.
+                if v.as_u64().is_some_and(|n| n % 2 == 1) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                c.fetch_sub(1, Ordering::SeqCst);
+                Ok(v)
+            }
+        }),
+    );
+    let items: Vec<Value> = (0..30).map(|i| json!(i)).collect();
+    let exec = Runner::new(machine(def), tasks)
+        .run(Value::Array(items.clone()))
+        .await;
+    assert_eq!(exec.output, Some(Value::Array(items)));
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+}
+
+/// A long Map of tasks that answer at once still lets the runtime's other tasks run while it
+/// goes (it yields every so often), so that an abort or a timeout is seen.
+#[tokio::test]
+async fn a_long_map_of_tasks_answering_at_once_yields_to_other_tasks() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 40, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("look"), "End": true}}}}}});
+    let other_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen_midway = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (o, s) = (Arc::clone(&other_ran), Arc::clone(&seen_midway));
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "look",
+        sync_handler_fn(move |v: Value| {
+            if v.as_u64().is_some_and(|n| n < 9_000) && o.load(Ordering::SeqCst) {
+                s.store(true, Ordering::SeqCst);
+            }
+            Ok(v)
+        }),
+    );
+    let o = Arc::clone(&other_ran);
+    let other = tokio::spawn(async move { o.store(true, Ordering::SeqCst) });
+    let items: Vec<Value> = (0..10_000).map(|i| json!(i)).collect();
+    // 70,000 events: past the service's 25,000.
+    let options = RunOptions {
+        max_history_events: None,
+        ..RunOptions::default()
+    };
+    let exec = Runner::new(machine(def), tasks)
+        .with_options(options)
+        .run(Value::Array(items))
+        .await;
+    other.await.unwrap();
+    assert_eq!(exec.status, Status::Succeeded);
+    assert!(
+        seen_midway.load(Ordering::SeqCst),
+        "the other task ran only after the Map"
+    );
+}

@@ -26,6 +26,7 @@ use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 /// Limits the service enforces.
@@ -1288,21 +1289,51 @@ impl Shared {
             }
             outcome
         } else {
-            let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
-                let frame = Frame::child(Arc::clone(&outer));
-                self.iteration(m.processor, name.clone(), index, input, frame, started)
-            });
             let width = if limit == 0 {
                 count.max(1)
             } else {
                 limit as usize
             };
-            let mut stream = futures::stream::iter(iterations).buffer_unordered(width);
+            let mut running: futures::stream::FuturesUnordered<
+                BoxFuture<'_, Result<Iteration, Failed>>,
+            > = futures::stream::FuturesUnordered::new();
+            let mut ended_at_once = 0u32;
             let mut outcome = Ok(());
-            while let Some(r) = stream.next().await {
-                if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
-                    outcome = Err(e);
-                    break;
+            'items: for (index, input) in inputs.into_iter().enumerate() {
+                while running.len() >= width {
+                    let Some(r) = running.next().await else { break };
+                    if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
+                        outcome = Err(e);
+                        break 'items;
+                    }
+                }
+                let frame = Frame::child(Arc::clone(&outer));
+                let mut iteration = self
+                    .iteration(m.processor, name.clone(), index, input, frame, started)
+                    .boxed();
+                // An iteration whose tasks answer at once ends on its first poll: it is
+                // collected there, without the bookkeeping of the running ones; every
+                // YIELD_EVERY of those in a row, the task yields, as between instant states.
+                match futures::poll!(iteration.as_mut()) {
+                    Poll::Ready(r) => {
+                        if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
+                            outcome = Err(e);
+                            break 'items;
+                        }
+                        ended_at_once += 1;
+                        if ended_at_once.is_multiple_of(YIELD_EVERY) {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    Poll::Pending => running.push(iteration),
+                }
+            }
+            if outcome.is_ok() {
+                while let Some(r) = running.next().await {
+                    if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
+                        outcome = Err(e);
+                        break;
+                    }
                 }
             }
             outcome
