@@ -195,18 +195,26 @@ async fn wait_until_a_timestamp_compares_with_the_pinned_clock() {
 }
 
 fn concurrency_probe() -> (TaskRegistry, Arc<AtomicUsize>) {
+    concurrency_probe_waiting_for(|_| true)
+}
+
+/// A task `work` that echoes its input, waiting 100 ms first for the inputs `waits` picks, and
+/// the most calls in flight at once.
+fn concurrency_probe_waiting_for(waits: fn(&Value) -> bool) -> (TaskRegistry, Arc<AtomicUsize>) {
     let current = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let (c, p) = (Arc::clone(&current), Arc::clone(&peak));
     let mut tasks = TaskRegistry::new();
     tasks.register(
         "work",
-        handler_fn(move |v| {
+        handler_fn(move |v: Value| {
             let (c, p) = (Arc::clone(&c), Arc::clone(&p));
             async move {
                 let now = c.fetch_add(1, Ordering::SeqCst) + 1;
                 p.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                if waits(&v) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 c.fetch_sub(1, Ordering::SeqCst);
                 Ok(v)
             }
@@ -642,26 +650,8 @@ async fn map_of_tasks_answering_at_once_or_later_honours_max_concurrency_and_ite
         "Type": "Map", "MaxConcurrency": 3, "End": true,
         "ItemProcessor": {"StartAt": "W", "States": {
             "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
-    let current = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let (c, p) = (Arc::clone(&current), Arc::clone(&peak));
-    let mut tasks = TaskRegistry::new();
-    tasks.register(
-        "work",
-        handler_fn(move |v: Value| {
-            let (c, p) = (Arc::clone(&c), Arc::clone(&p));
-            async move {
-                let now = c.fetch_add(1, Ordering::SeqCst) + 1;
-                p.fetch_max(now, Ordering::SeqCst);
-                // Odd items wait; even ones answer at once.
-                if v.as_u64().is_some_and(|n| n % 2 == 1) {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                c.fetch_sub(1, Ordering::SeqCst);
-                Ok(v)
-            }
-        }),
-    );
+    // Odd items wait; even ones answer at once.
+    let (tasks, peak) = concurrency_probe_waiting_for(|v| v.as_u64().is_some_and(|n| n % 2 == 1));
     let items: Vec<Value> = (0..30).map(|i| json!(i)).collect();
     let exec = Runner::new(machine(def), tasks)
         .run(Value::Array(items.clone()))
