@@ -8,10 +8,11 @@
 //! Protocol: each workload runs in a process of its own (this binary, re-executed with a hidden
 //! flag) so that its peak RSS (`VmHWM`) is its own; the definition is parsed, validated and
 //! compiled once, untimed; the options are the defaults except that the payload and history
-//! limits are off (history is recorded, unless `--no-history`); one warm-up execution, then the median wall time of
-//! `--repeats` timed executions. Every output is compared with the expected file; a mismatch
-//! or a failed execution exits 1 (the wrong output, and data quoted in error causes, show only
-//! with `--include-payloads`). The tokio runtime flavour is printed on stderr.
+//! limits are off (history is recorded, unless `--no-history`); one warm-up execution, then
+//! the median wall time of `--repeats` timed executions. Every output is compared with the
+//! expected file; a mismatch or a failed execution exits 1 (the wrong output, and data quoted
+//! in error causes, show only with `--include-payloads`). The tokio runtime flavour is printed
+//! on stderr.
 //!
 //! Task handlers, keyed by the function name at the end of the Lambda ARN: `mapFunction(word)`
 //! -> `{"length": chars}` and `reduceFunction([{"length": n}, ...])` -> `{"totalLength": sum}`.

@@ -1055,7 +1055,7 @@ impl Shared {
                 )?;
                 Ok(Value::Array(
                     outs.into_iter()
-                        .map(|(v, _)| Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
+                        .map(|(v, _)| Arc::unwrap_or_clone(v))
                         .collect(),
                 ))
             }
@@ -1297,43 +1297,48 @@ impl Shared {
             let mut running: futures::stream::FuturesUnordered<
                 BoxFuture<'_, Result<Iteration, Failed>>,
             > = futures::stream::FuturesUnordered::new();
+            let mut items = inputs.into_iter().enumerate();
             let mut ended_at_once = 0u32;
             let mut outcome = Ok(());
-            'items: for (index, input) in inputs.into_iter().enumerate() {
-                while running.len() >= width {
-                    let Some(r) = running.next().await else { break };
-                    if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
-                        outcome = Err(e);
-                        break 'items;
-                    }
-                }
-                let frame = Frame::child(Arc::clone(&outer));
-                let mut iteration = self
-                    .iteration(m.processor, name.clone(), index, input, frame, started)
-                    .boxed();
-                // An iteration whose tasks answer at once ends on its first poll: it is
-                // collected there, without the bookkeeping of the running ones; every
-                // YIELD_EVERY of those in a row, the task yields, as between instant states.
-                match futures::poll!(iteration.as_mut()) {
-                    Poll::Ready(r) => {
-                        if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
-                            outcome = Err(e);
-                            break 'items;
+            loop {
+                // Start the next iteration while there is room, else wait for a running one.
+                let next = if running.len() < width {
+                    items.next()
+                } else {
+                    None
+                };
+                let ended = match next {
+                    Some((index, input)) => {
+                        let frame = Frame::child(Arc::clone(&outer));
+                        let mut iteration = self
+                            .iteration(m.processor, name.clone(), index, input, frame, started)
+                            .boxed();
+                        // An iteration whose tasks answer at once ends on its first poll: it
+                        // is collected there, without the bookkeeping of the running ones;
+                        // every YIELD_EVERY of those, the task yields, as between instant
+                        // states.
+                        match futures::poll!(iteration.as_mut()) {
+                            Poll::Ready(r) => {
+                                ended_at_once += 1;
+                                if ended_at_once.is_multiple_of(YIELD_EVERY) {
+                                    tokio::task::yield_now().await;
+                                }
+                                r
+                            }
+                            Poll::Pending => {
+                                running.push(iteration);
+                                continue;
+                            }
                         }
-                        ended_at_once += 1;
-                        if ended_at_once.is_multiple_of(YIELD_EVERY) {
-                            tokio::task::yield_now().await;
-                        }
                     }
-                    Poll::Pending => running.push(iteration),
-                }
-            }
-            if outcome.is_ok() {
-                while let Some(r) = running.next().await {
-                    if let Err(e) = collected.add(r.map_err(|(e, _)| e)?) {
-                        outcome = Err(e);
-                        break;
-                    }
+                    None => match running.next().await {
+                        Some(r) => r,
+                        None => break,
+                    },
+                };
+                if let Err(e) = collected.add(ended.map_err(|(e, _)| e)?) {
+                    outcome = Err(e);
+                    break;
                 }
             }
             outcome
@@ -1497,9 +1502,7 @@ impl Collected {
             *slot = Some((outcome.as_ref().err().cloned(), span));
         }
         match outcome {
-            Ok(v) => {
-                self.results[index] = Some(Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
-            }
+            Ok(v) => self.results[index] = Some(Arc::unwrap_or_clone(v)),
             Err(e) => {
                 self.failures += 1;
                 let failures = self.failures;
@@ -1619,10 +1622,7 @@ pub(crate) fn batched(
     max_bytes: Option<u64>,
     batch_input: Option<&Value>,
 ) -> Vec<Arc<Value>> {
-    let items = inputs
-        .into_iter()
-        .map(|v| Arc::try_unwrap(v).unwrap_or_else(|v| (*v).clone()))
-        .collect();
+    let items = inputs.into_iter().map(Arc::unwrap_or_clone).collect();
     batch(items, max_items, max_bytes, batch_input)
         .into_iter()
         .map(Arc::new)

@@ -437,7 +437,7 @@ impl Runner {
         };
         let mut execution = match outcome {
             Outcome::Done(Ok((output, prev))) => {
-                let output = Arc::try_unwrap(output).unwrap_or_else(|o| (*o).clone());
+                let output = Arc::unwrap_or_clone(output);
                 last(
                     prev,
                     EventType::ExecutionSucceeded,

@@ -949,12 +949,17 @@ impl Compiler {
 
 /// Whether a catcher's Assign or (JSONata) Output reads `$$` / `$states.context`.
 fn catcher_uses_context(c: &Catcher) -> bool {
-    let assigns = match &c.assign {
+    assign_uses_context(c.assign.as_ref()) || c.output.as_ref().is_some_and(Jt::uses_context)
+}
+
+/// Whether an Assign (of a state, a Choice branch or a catcher) reads `$$` /
+/// `$states.context`.
+fn assign_uses_context(a: Option<&Assign>) -> bool {
+    match a {
         Some(Assign::Path(t)) => t.references_context(),
         Some(Assign::Jsonata(j)) => j.uses_context(),
         None => false,
-    };
-    assigns || c.output.as_ref().is_some_and(Jt::uses_context)
+    }
 }
 
 fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Assign>) -> bool {
@@ -964,11 +969,6 @@ fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Assign>) -> bool {
             .is_some_and(JsonPath::references_context)
     };
     let tpl = |t: Option<&Template>| t.is_some_and(Template::references_context);
-    let assigns = |a: Option<&Assign>| match a {
-        Some(Assign::Path(t)) => t.references_context(),
-        Some(Assign::Jsonata(j)) => j.uses_context(),
-        None => false,
-    };
     let kind_uses = match kind {
         Kind::Map(m) => match &m.item_selector {
             Some(Selector::Path(t)) => t.references_context(),
@@ -986,7 +986,7 @@ fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Assign>) -> bool {
                 Test::Rule(r) => r.paths().iter().any(|p| p.references_context()),
                 Test::Condition(j) => j.uses_context(),
             };
-            test || assigns(b.assign.as_ref())
+            test || assign_uses_context(b.assign.as_ref())
         }),
         Kind::Wait(Wait::SecondsPath(p) | Wait::TimestampPath(p)) => p.references_context(),
         _ => false,
@@ -996,5 +996,5 @@ fn node_uses_context(kind: &Kind, io: &Io, assign: Option<&Assign>) -> bool {
         || path(&io.output_path)
         || tpl(io.parameters.as_ref())
         || tpl(io.result_selector.as_ref())
-        || assigns(assign)
+        || assign_uses_context(assign)
 }
