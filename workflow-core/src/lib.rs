@@ -20,6 +20,7 @@
 
 pub mod asl;
 pub mod choice;
+mod compact;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonata;

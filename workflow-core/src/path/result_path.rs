@@ -1,6 +1,7 @@
 //! ResultPath: where a state's result goes in its input.
 
 use super::{Body, JsonPath, Root, Step};
+use crate::compact;
 use crate::error::StatesError;
 use crate::privacy::Payload;
 use serde_json::{Map, Value};
@@ -46,7 +47,13 @@ pub fn set_result_path(
                 let copy = items
                     .iter()
                     .enumerate()
-                    .map(|(j, item)| if j == i { Value::Null } else { item.clone() })
+                    .map(|(j, item)| {
+                        if j == i {
+                            Value::Null
+                        } else {
+                            compact::copy(item)
+                        }
+                    })
                     .collect();
                 (Value::Array(copy), Member::Index(i), Some(&items[i]))
             }
@@ -115,11 +122,11 @@ enum Member<'p> {
 }
 
 /// A copy of `map` in which the member `name` (appended if missing) is `null`. A member that
-/// holds an array or object is left out of the copy rather than copied and dropped; otherwise
-/// the map is cloned whole, which copies its hash table instead of hashing every key again.
+/// holds an array or object is left out of the copy rather than copied and dropped.
 fn copy_beside(map: &Map<String, Value>, name: &str) -> Map<String, Value> {
-    if !matches!(map.get(name), Some(Value::Array(_) | Value::Object(_))) {
-        let mut copy = map.clone();
+    let member = map.get(name);
+    if !matches!(member, Some(Value::Array(_) | Value::Object(_))) {
+        let mut copy = compact::copy_map(map, usize::from(member.is_none()));
         copy.insert(name.to_owned(), Value::Null);
         return copy;
     }
@@ -128,7 +135,7 @@ fn copy_beside(map: &Map<String, Value>, name: &str) -> Map<String, Value> {
             let value = if key == name {
                 Value::Null
             } else {
-                value.clone()
+                compact::copy(value)
             };
             (key.clone(), value)
         })

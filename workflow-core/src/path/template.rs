@@ -6,6 +6,7 @@
 //! objects inside arrays included. Subtrees without any `.$` key are kept as literal values.
 
 use super::{JsonPath, Root};
+use crate::compact;
 use crate::error::StatesError;
 use crate::intrinsics::{self, Call};
 use crate::privacy::Payload;
@@ -205,7 +206,7 @@ fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Value, StatesE
     Ok(match node {
         Node::Literal(value) => value.clone(),
         Node::Object { keys, members } => {
-            let mut map = keys.clone();
+            let mut map = compact::sized_like(keys, 0);
             for (slot, member) in map.values_mut().zip(members) {
                 *slot = evaluate_node(member, scope)?;
             }

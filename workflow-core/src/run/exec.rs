@@ -15,6 +15,7 @@ use super::progress::Progress;
 use super::results::{Child, Outcome, ResultSink, WriterPlan};
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
+use crate::compact;
 use crate::error::{names, StatesError};
 use crate::limits::{json_len, measure, Over};
 use crate::path::{put_result_path, set_result_path, JsonPath, Scope};
@@ -742,7 +743,7 @@ impl Shared {
         let merged = match &node.io.result_path {
             None => result,
             Some(None) => input,
-            Some(Some(p)) => Arc::new(result_into(p, input, Arc::unwrap_or_clone(result))?),
+            Some(Some(p)) => Arc::new(result_into(p, input, compact::take(result))?),
         };
         let output = apply_output_path(node, merged, ctx, frame)?;
         Ok(next_step(node, output))
@@ -896,7 +897,7 @@ impl Shared {
                 let fut = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     // The handler gets the parameters themselves, or a copy while the history
                     // holds them.
-                    handler.invoke(Arc::unwrap_or_clone(recorded), task_ctx)
+                    handler.invoke(compact::take(recorded), task_ctx)
                 }));
                 match fut {
                     Ok(f) => AssertUnwindSafe(f)
@@ -1054,9 +1055,7 @@ impl Shared {
                     EventDetails::default(),
                 )?;
                 Ok(Value::Array(
-                    outs.into_iter()
-                        .map(|(v, _)| Arc::unwrap_or_clone(v))
-                        .collect(),
+                    outs.into_iter().map(|(v, _)| compact::take(v)).collect(),
                 ))
             }
             Err((e, last)) => {
@@ -1168,7 +1167,7 @@ impl Shared {
                 Some(Selector::Jsonata(_)) => {
                     unreachable!("JSONata Maps run in jsonata_attempt")
                 }
-                None => item.clone(),
+                None => compact::copy(item),
             };
             inputs.push(Arc::new(input));
         }
@@ -1502,7 +1501,7 @@ impl Collected {
             *slot = Some((outcome.as_ref().err().cloned(), span));
         }
         match outcome {
-            Ok(v) => self.results[index] = Some(Arc::unwrap_or_clone(v)),
+            Ok(v) => self.results[index] = Some(compact::take(v)),
             Err(e) => {
                 self.failures += 1;
                 let failures = self.failures;
@@ -1622,7 +1621,7 @@ pub(crate) fn batched(
     max_bytes: Option<u64>,
     batch_input: Option<&Value>,
 ) -> Vec<Arc<Value>> {
-    let items = inputs.into_iter().map(Arc::unwrap_or_clone).collect();
+    let items = inputs.into_iter().map(compact::take).collect();
     batch(items, max_items, max_bytes, batch_input)
         .into_iter()
         .map(Arc::new)

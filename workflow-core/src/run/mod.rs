@@ -36,6 +36,7 @@ pub use results::ResultSink;
 pub(crate) use results::{parse_writer_config, PUT_OBJECT};
 
 use crate::asl::StateMachine;
+use crate::compact;
 use crate::error::{names, StatesError};
 use crate::limits::Over;
 use crate::task::TaskRegistry;
@@ -437,18 +438,17 @@ impl Runner {
         };
         let mut execution = match outcome {
             Outcome::Done(Ok((output, prev))) => {
-                let output = Arc::unwrap_or_clone(output);
                 last(
                     prev,
                     EventType::ExecutionSucceeded,
                     EventDetails {
-                        output: Some(Arc::new(output.clone())),
+                        output: Some(output.clone()),
                         ..Default::default()
                     },
                 );
                 Execution {
                     status: Status::Succeeded,
-                    output: Some(output),
+                    output: Some(compact::take(output)),
                     error: None,
                     cause: None,
                     history: Vec::new(),
