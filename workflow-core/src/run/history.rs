@@ -145,6 +145,115 @@ fn lower_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The events of one execution, in order.
+///
+/// They are kept in blocks of up to [`ExecutionHistory::BLOCK`] events, so that a long history
+/// grows without moving what it already holds: a `Vec` would double its room (up to twice the
+/// memory the events need) and copy every event each time it did.
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionHistory {
+    blocks: Vec<Vec<HistoryEvent>>,
+    len: usize,
+}
+
+impl ExecutionHistory {
+    /// The most events one block holds (half a megabyte of events).
+    pub const BLOCK: usize = 4096;
+
+    /// An empty history whose first block has room for `expected` events (at most a block).
+    fn with_room(expected: usize) -> Self {
+        let blocks = match expected.min(Self::BLOCK) {
+            0 => Vec::new(),
+            room => vec![Vec::with_capacity(room)],
+        };
+        ExecutionHistory { blocks, len: 0 }
+    }
+
+    #[inline]
+    fn push(&mut self, event: HistoryEvent) {
+        match self.blocks.last_mut() {
+            Some(block) if block.len() < block.capacity() => block.push(event),
+            _ => self.push_growing(event),
+        }
+        self.len += 1;
+    }
+
+    /// Makes room, then pushes: the first block doubles up to a block (most histories are
+    /// short, so it starts small), and a full block is followed by a new one.
+    #[cold]
+    fn push_growing(&mut self, event: HistoryEvent) {
+        match self.blocks.last_mut() {
+            Some(block) if block.len() < Self::BLOCK => {
+                block.reserve_exact(block.len().clamp(16, Self::BLOCK - block.len()));
+                block.push(event);
+            }
+            _ => {
+                let room = if self.blocks.is_empty() {
+                    16
+                } else {
+                    Self::BLOCK
+                };
+                let mut block = Vec::with_capacity(room);
+                block.push(event);
+                self.blocks.push(block);
+            }
+        }
+    }
+
+    /// How many events there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none (the history was not recorded, or the execution never started).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The events in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &HistoryEvent> + '_ {
+        self.blocks.iter().flatten()
+    }
+
+    /// The event at `index` (0 for the first, whose id is 1).
+    pub fn get(&self, index: usize) -> Option<&HistoryEvent> {
+        self.blocks
+            .get(index / Self::BLOCK)
+            .and_then(|block| block.get(index % Self::BLOCK))
+    }
+
+    /// The first event (`ExecutionStarted`).
+    pub fn first(&self) -> Option<&HistoryEvent> {
+        self.get(0)
+    }
+
+    /// The last event (the one that closed the execution, once it has ended).
+    pub fn last(&self) -> Option<&HistoryEvent> {
+        self.blocks.last().and_then(|block| block.last())
+    }
+}
+
+impl std::ops::Index<usize> for ExecutionHistory {
+    type Output = HistoryEvent;
+
+    /// The event at `index`; panics past the end, as a slice does.
+    fn index(&self, index: usize) -> &HistoryEvent {
+        match self.get(index) {
+            Some(event) => event,
+            None => panic!("history index {index} out of range for {} events", self.len),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ExecutionHistory {
+    type Item = &'a HistoryEvent;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<HistoryEvent>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.blocks.iter().flatten()
+    }
+}
+
 /// The history of one execution, shared by its branches and iterations; bounded in length.
 #[derive(Debug, Clone)]
 pub(crate) struct History {
@@ -153,7 +262,7 @@ pub(crate) struct History {
 
 #[derive(Debug)]
 struct Log {
-    events: Vec<HistoryEvent>,
+    events: ExecutionHistory,
     recorded: bool,
     count: u64,
     limit: Option<u64>,
@@ -192,7 +301,7 @@ impl History {
         let room = if recorded { expected } else { 0 };
         History {
             inner: Arc::new(Mutex::new(Log {
-                events: Vec::with_capacity(room),
+                events: ExecutionHistory::with_room(room),
                 recorded,
                 count: 0,
                 limit,
@@ -232,7 +341,70 @@ impl History {
             .append(previous, now_millis, event_type, details)
     }
 
-    pub(crate) fn take(&self) -> Vec<HistoryEvent> {
+    pub(crate) fn take(&self) -> ExecutionHistory {
         std::mem::take(&mut self.lock().events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: u64) -> HistoryEvent {
+        HistoryEvent {
+            id,
+            previous_event_id: id.saturating_sub(1),
+            timestamp_millis: 0,
+            event_type: EventType::PassStateEntered,
+            details: EventDetails::default(),
+        }
+    }
+
+    fn filled(expected: usize, count: u64) -> ExecutionHistory {
+        let mut history = ExecutionHistory::with_room(expected);
+        for id in 1..=count {
+            history.push(event(id));
+        }
+        history
+    }
+
+    #[test]
+    fn a_long_history_keeps_its_events_in_order_in_blocks_no_larger_than_a_block() {
+        let count = 3 * ExecutionHistory::BLOCK as u64 + 5;
+        for expected in [0, 7, 2002, 1 << 20] {
+            let history = filled(expected, count);
+            assert_eq!(history.len() as u64, count);
+            let ids: Vec<u64> = history.iter().map(|e| e.id).collect();
+            assert_eq!(ids, (1..=count).collect::<Vec<_>>());
+            assert_eq!(
+                (&history).into_iter().next_back().map(|e| e.id),
+                Some(count)
+            );
+            for index in [0, 4095, 4096, 8191, 12292] {
+                assert_eq!(history.get(index).map(|e| e.id), Some(index as u64 + 1));
+                assert_eq!(history[index].id, index as u64 + 1);
+            }
+            assert!(history.get(count as usize).is_none());
+            assert_eq!(history.first().map(|e| e.id), Some(1));
+            assert_eq!(history.last().map(|e| e.id), Some(count));
+            assert!(history
+                .blocks
+                .iter()
+                .all(|b| b.capacity() <= ExecutionHistory::BLOCK));
+            assert_eq!(history.blocks.len(), 4);
+        }
+    }
+
+    #[test]
+    fn an_unrecorded_or_new_history_is_empty() {
+        let history = ExecutionHistory::with_room(100);
+        assert!(history.is_empty());
+        assert!(history.last().is_none() && history.first().is_none());
+        assert_eq!(history.iter().count(), 0);
+        let unrecorded = History::new(false, None, 100);
+        assert!(unrecorded
+            .push(0, 0, EventType::PassStateEntered, EventDetails::default())
+            .is_ok());
+        assert!(unrecorded.take().is_empty());
     }
 }

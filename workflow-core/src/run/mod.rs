@@ -27,7 +27,7 @@ mod retry;
 mod vars;
 
 pub use clock::Clock;
-pub use history::{EventDetails, EventType, HistoryEvent};
+pub use history::{EventDetails, EventType, ExecutionHistory, HistoryEvent};
 pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
 pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
@@ -49,9 +49,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-
-/// The most history events an execution reserves room for up front (see `Runner::history_hint`).
-const HISTORY_HINT_MAX: usize = 1 << 16;
 
 /// A definition compiled and ready to run; cheap to share between runners.
 #[derive(Debug, Clone)]
@@ -200,7 +197,7 @@ pub struct Execution {
     /// The cause, when it did not.
     pub cause: Option<String>,
     /// The events, in order (empty when history is not recorded).
-    pub history: Vec<HistoryEvent>,
+    pub history: ExecutionHistory,
 }
 
 /// Runs executions of one machine with one set of task handlers; gathers task metrics.
@@ -212,8 +209,8 @@ pub struct Runner {
     options: RunOptions,
     metrics: Arc<Metrics>,
     counter: Arc<AtomicU64>,
-    /// The length of the last recorded history: the next one reserves that much room, so that
-    /// repeated executions of a machine do not grow their history by copying it.
+    /// The length of the last recorded history: the next one's first block has that much room
+    /// (up to a block), so that repeated short executions do not grow it by copying.
     history_hint: Arc<AtomicUsize>,
 }
 
@@ -271,7 +268,7 @@ fn failed_execution(e: StatesError) -> Execution {
         output: None,
         error: Some(e.error),
         cause: Some(e.cause),
-        history: Vec::new(),
+        history: ExecutionHistory::default(),
     }
 }
 
@@ -451,7 +448,7 @@ impl Runner {
                     output: Some(compact::take(output)),
                     error: None,
                     cause: None,
-                    history: Vec::new(),
+                    history: ExecutionHistory::default(),
                 }
             }
             Outcome::Done(Err((e, prev))) => {
@@ -473,16 +470,15 @@ impl Runner {
                     output: None,
                     error: None,
                     cause: None,
-                    history: Vec::new(),
+                    history: ExecutionHistory::default(),
                 }
             }
         };
         execution.history = shared.history.take();
         if self.options.record_history {
-            // Only modest lengths: reserving a huge history up front costs more memory (the
-            // last one's blocks are not reused for it) than its growth costs time.
-            let hint = execution.history.len().min(HISTORY_HINT_MAX);
-            self.history_hint.store(hint, Ordering::Relaxed);
+            // The history sizes its first block from it, up to a block.
+            self.history_hint
+                .store(execution.history.len(), Ordering::Relaxed);
         }
         execution
     }
