@@ -20,7 +20,7 @@
 
 pub mod asl;
 pub mod choice;
-mod compact;
+pub mod compact;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonata;

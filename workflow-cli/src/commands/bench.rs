@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+use workflow_core::compact::CompactValue;
 use workflow_core::run::{Machine, RunOptions, Runner, Status};
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
 use workflow_core::StatesError;
@@ -198,7 +199,7 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
     .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     let mut times = Vec::with_capacity(args.repeats as usize);
     for round in 0..=args.repeats {
-        let input: Value = serde_json::from_str(&input_text)
+        let CompactValue(input) = serde_json::from_str(&input_text)
             .map_err(|e| format!("{} is not JSON: {e}", input_path.display()))?;
         let runner = runner.clone();
         let (seconds, execution) = runtime.block_on(async move {

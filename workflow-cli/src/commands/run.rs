@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use workflow_core::asl::{State, StateMachine};
+use workflow_core::compact::CompactValue;
 use workflow_core::run::{
     block_on, Execution, Machine, MockCase, MockConfig, Progress, RunOptions, Runner, Status,
 };
@@ -132,21 +133,23 @@ fn prepare(args: &Args) -> Result<Prepared, Unusable> {
     Ok(Prepared { runner, input })
 }
 
-/// `--input`: JSON text, `@FILE`, or `@-` for stdin.
+/// `--input`: JSON text, `@FILE`, or `@-` for stdin; parsed compact (no spare room in its
+/// objects), as the interpreter keeps its payloads.
 fn read_input(arg: &str) -> Result<Value, Unusable> {
-    match arg.strip_prefix('@') {
+    let parsed: CompactValue = match arg.strip_prefix('@') {
         Some("-") => {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                 .map_err(|e| Unusable::new(format!("cannot read the input from stdin: {e}")))?;
-            parse_json("<stdin>", &text)
+            parse_json("<stdin>", &text)?
         }
         Some(path) => {
             let path = Path::new(path);
-            parse_json(&path.display().to_string(), &read_text(path)?)
+            parse_json(&path.display().to_string(), &read_text(path)?)?
         }
-        None => parse_json("--input", arg),
-    }
+        None => parse_json("--input", arg)?,
+    };
+    Ok(parsed.0)
 }
 
 fn mock_case(path: &Path, machine: Option<&str>, case: &str) -> Result<MockCase, Unusable> {
