@@ -3,14 +3,8 @@
 //! Each subcommand lives in its own module under `commands/` with an `Args` struct (clap
 //! derive) and a `run(args) -> ExitCode`; `main` only dispatches.
 
+mod allocator;
 mod commands;
-
-/// mimalloc instead of the system allocator: executions allocate and free many small JSON
-/// values, where glibc's malloc spent a third of the time of `workflow bench` (see
-/// docs/performance.md). Its 2.x line without transparent huge pages (the workspace's
-/// `v2` and `no_thp` features): as fast as 3.x here, with a third less peak memory.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +30,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory_a_while();
     // clap exits with status 2 on a usage error, 0 for --help and --version.
     match Cli::parse().command {
         Command::Validate(args) => commands::validate::run(&args),
