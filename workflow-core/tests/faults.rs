@@ -34,7 +34,7 @@ fn exited_output(exec: &Execution, name: &str) -> Option<Value> {
         .and_then(|e| e.details.output.as_deref().cloned())
 }
 
-fn events(exec: &Execution, t: EventType) -> Vec<&HistoryEvent> {
+fn events(exec: &Execution, t: EventType) -> Vec<HistoryEvent> {
     exec.history.iter().filter(|e| e.event_type == t).collect()
 }
 

@@ -44,7 +44,7 @@ async fn an_input_of_100_000_nested_arrays_fails_data_limit_exceeded_without_ove
             .as_str()
         )
     );
-    let started = &exec.history[0];
+    let started = exec.history.first().expect("the execution started");
     assert_eq!(started.event_type, EventType::ExecutionStarted);
     assert!(
         started.details.input.is_none(),

@@ -1,6 +1,7 @@
 //! Execution history, recorded as the service's events.
 
 use serde_json::{json, Map, Value};
+use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 macro_rules! event_types {
@@ -149,15 +150,107 @@ fn lower_first(s: &str) -> String {
 ///
 /// They are kept in blocks of up to [`ExecutionHistory::BLOCK`] events, so that a long history
 /// grows without moving what it already holds: a `Vec` would double its room (up to twice the
-/// memory the events need) and copy every event each time it did.
+/// memory the events need) and copy every event each time it did. Each event is kept in 80
+/// bytes rather than a [`HistoryEvent`]'s 128, and read back as one.
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionHistory {
-    blocks: Vec<Vec<HistoryEvent>>,
+    blocks: Vec<Vec<Record>>,
     len: usize,
 }
 
+/// How an event is kept: its id is its place, an event has an input or an output but not
+/// both (the other, should it come, goes with the error and cause in a box of rarely set
+/// details), and an index is kept as `index + 1` so that `None` takes no room.
+#[derive(Debug, Clone)]
+struct Record {
+    previous_event_id: u64,
+    timestamp_millis: i64,
+    name: Option<Arc<str>>,
+    resource: Option<Arc<str>>,
+    payload: Option<Arc<Value>>,
+    index_plus_one: Option<NonZeroU64>,
+    rare: Option<Box<Rare>>,
+    event_type: EventType,
+    payload_is_output: bool,
+}
+
+/// The details few events have.
+#[derive(Debug, Clone)]
+struct Rare {
+    error: Option<Arc<str>>,
+    cause: Option<Arc<str>>,
+    output: Option<Arc<Value>>,
+}
+
+impl Record {
+    fn new(previous: u64, now_millis: i64, event_type: EventType, details: EventDetails) -> Self {
+        let EventDetails {
+            name,
+            input,
+            output,
+            error,
+            cause,
+            resource,
+            index,
+        } = details;
+        let (payload, payload_is_output, output) = match (input, output) {
+            (Some(input), output) => (Some(input), false, output),
+            (None, output) => (output, true, None),
+        };
+        let rare = if error.is_none() && cause.is_none() && output.is_none() {
+            None
+        } else {
+            Some(Box::new(Rare {
+                error,
+                cause,
+                output,
+            }))
+        };
+        Record {
+            previous_event_id: previous,
+            timestamp_millis: now_millis,
+            name,
+            resource,
+            payload,
+            index_plus_one: index.and_then(|i| NonZeroU64::new(i.wrapping_add(1))),
+            rare,
+            event_type,
+            payload_is_output,
+        }
+    }
+
+    fn event(&self, position: usize) -> HistoryEvent {
+        let (input, mut output) = match self.payload_is_output {
+            true => (None, self.payload.clone()),
+            false => (self.payload.clone(), None),
+        };
+        let (error, cause) = match &self.rare {
+            Some(rare) => {
+                output = output.or_else(|| rare.output.clone());
+                (rare.error.clone(), rare.cause.clone())
+            }
+            None => (None, None),
+        };
+        HistoryEvent {
+            id: position as u64 + 1,
+            previous_event_id: self.previous_event_id,
+            timestamp_millis: self.timestamp_millis,
+            event_type: self.event_type,
+            details: EventDetails {
+                name: self.name.clone(),
+                input,
+                output,
+                error,
+                cause,
+                resource: self.resource.clone(),
+                index: self.index_plus_one.map(|i| i.get() - 1),
+            },
+        }
+    }
+}
+
 impl ExecutionHistory {
-    /// The most events one block holds (half a megabyte of events).
+    /// The most events one block holds.
     pub const BLOCK: usize = 4096;
 
     /// An empty history whose first block has room for `expected` events (at most a block).
@@ -170,10 +263,10 @@ impl ExecutionHistory {
     }
 
     #[inline]
-    fn push(&mut self, event: HistoryEvent) {
+    fn push(&mut self, record: Record) {
         match self.blocks.last_mut() {
-            Some(block) if block.len() < block.capacity() => block.push(event),
-            _ => self.push_growing(event),
+            Some(block) if block.len() < block.capacity() => block.push(record),
+            _ => self.push_growing(record),
         }
         self.len += 1;
     }
@@ -181,11 +274,11 @@ impl ExecutionHistory {
     /// Makes room, then pushes: the first block doubles up to a block (most histories are
     /// short, so it starts small), and a full block is followed by a new one.
     #[cold]
-    fn push_growing(&mut self, event: HistoryEvent) {
+    fn push_growing(&mut self, record: Record) {
         match self.blocks.last_mut() {
             Some(block) if block.len() < Self::BLOCK => {
                 block.reserve_exact(block.len().clamp(16, Self::BLOCK - block.len()));
-                block.push(event);
+                block.push(record);
             }
             _ => {
                 let room = if self.blocks.is_empty() {
@@ -194,7 +287,7 @@ impl ExecutionHistory {
                     Self::BLOCK
                 };
                 let mut block = Vec::with_capacity(room);
-                block.push(event);
+                block.push(record);
                 self.blocks.push(block);
             }
         }
@@ -211,46 +304,66 @@ impl ExecutionHistory {
     }
 
     /// The events in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &HistoryEvent> + '_ {
-        self.blocks.iter().flatten()
+    pub fn iter(&self) -> Events<'_> {
+        Events {
+            history: self,
+            places: 0..self.len,
+        }
     }
 
     /// The event at `index` (0 for the first, whose id is 1).
-    pub fn get(&self, index: usize) -> Option<&HistoryEvent> {
+    pub fn get(&self, index: usize) -> Option<HistoryEvent> {
         self.blocks
             .get(index / Self::BLOCK)
             .and_then(|block| block.get(index % Self::BLOCK))
+            .map(|record| record.event(index))
     }
 
     /// The first event (`ExecutionStarted`).
-    pub fn first(&self) -> Option<&HistoryEvent> {
+    pub fn first(&self) -> Option<HistoryEvent> {
         self.get(0)
     }
 
     /// The last event (the one that closed the execution, once it has ended).
-    pub fn last(&self) -> Option<&HistoryEvent> {
-        self.blocks.last().and_then(|block| block.last())
+    pub fn last(&self) -> Option<HistoryEvent> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
     }
 }
 
-impl std::ops::Index<usize> for ExecutionHistory {
-    type Output = HistoryEvent;
+/// The events of an [`ExecutionHistory`], in order, each read back as a [`HistoryEvent`]
+/// (whose payloads are shared with the history, not copied).
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    history: &'a ExecutionHistory,
+    places: std::ops::Range<usize>,
+}
 
-    /// The event at `index`; panics past the end, as a slice does.
-    fn index(&self, index: usize) -> &HistoryEvent {
-        match self.get(index) {
-            Some(event) => event,
-            None => panic!("history index {index} out of range for {} events", self.len),
-        }
+impl Iterator for Events<'_> {
+    type Item = HistoryEvent;
+
+    fn next(&mut self) -> Option<HistoryEvent> {
+        self.places.next().and_then(|i| self.history.get(i))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.places.size_hint()
     }
 }
+
+impl DoubleEndedIterator for Events<'_> {
+    fn next_back(&mut self) -> Option<HistoryEvent> {
+        self.places.next_back().and_then(|i| self.history.get(i))
+    }
+}
+
+impl ExactSizeIterator for Events<'_> {}
 
 impl<'a> IntoIterator for &'a ExecutionHistory {
-    type Item = &'a HistoryEvent;
-    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<HistoryEvent>>>;
+    type Item = HistoryEvent;
+    type IntoIter = Events<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.blocks.iter().flatten()
+    fn into_iter(self) -> Events<'a> {
+        self.iter()
     }
 }
 
@@ -258,36 +371,23 @@ impl<'a> IntoIterator for &'a ExecutionHistory {
 #[derive(Debug, Clone)]
 pub(crate) struct History {
     inner: Arc<Mutex<Log>>,
+    recorded: bool,
 }
 
 #[derive(Debug)]
 struct Log {
     events: ExecutionHistory,
-    recorded: bool,
     count: u64,
     limit: Option<u64>,
 }
 
 impl Log {
-    fn append(
-        &mut self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        details: EventDetails,
-    ) -> u64 {
+    fn append(&mut self, record: Option<Record>) -> u64 {
         self.count += 1;
-        let id = self.count;
-        if self.recorded {
-            self.events.push(HistoryEvent {
-                id,
-                previous_event_id: previous,
-                timestamp_millis: now_millis,
-                event_type,
-                details,
-            });
+        if let Some(record) = record {
+            self.events.push(record);
         }
-        id
+        self.count
     }
 }
 
@@ -302,16 +402,30 @@ impl History {
         History {
             inner: Arc::new(Mutex::new(Log {
                 events: ExecutionHistory::with_room(room),
-                recorded,
                 count: 0,
                 limit,
             })),
+            recorded,
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, Log> {
         // A poisoned lock only means another thread panicked while pushing; the log is intact.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The event as kept, made before the lock is taken; none when the history is not recorded.
+    fn record(
+        &self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> Option<Record> {
+        match self.recorded {
+            true => Some(Record::new(previous, now_millis, event_type, details)),
+            false => None,
+        }
     }
 
     /// Appends an event and returns its id, or refuses once the limit is reached.
@@ -322,11 +436,12 @@ impl History {
         event_type: EventType,
         details: EventDetails,
     ) -> Result<u64, HistoryFull> {
+        let record = self.record(previous, now_millis, event_type, details);
         let mut log = self.lock();
         if log.limit.is_some_and(|l| log.count >= l) {
             return Err(HistoryFull);
         }
-        Ok(log.append(previous, now_millis, event_type, details))
+        Ok(log.append(record))
     }
 
     /// Appends an event even past the limit (the execution's closing event).
@@ -337,8 +452,8 @@ impl History {
         event_type: EventType,
         details: EventDetails,
     ) -> u64 {
-        self.lock()
-            .append(previous, now_millis, event_type, details)
+        let record = self.record(previous, now_millis, event_type, details);
+        self.lock().append(record)
     }
 
     pub(crate) fn take(&self) -> ExecutionHistory {
@@ -349,21 +464,16 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn event(id: u64) -> HistoryEvent {
-        HistoryEvent {
-            id,
-            previous_event_id: id.saturating_sub(1),
-            timestamp_millis: 0,
-            event_type: EventType::PassStateEntered,
-            details: EventDetails::default(),
-        }
-    }
+    use serde_json::json;
 
     fn filled(expected: usize, count: u64) -> ExecutionHistory {
         let mut history = ExecutionHistory::with_room(expected);
         for id in 1..=count {
-            history.push(event(id));
+            let details = EventDetails {
+                index: Some(id * 10),
+                ..EventDetails::default()
+            };
+            history.push(Record::new(id - 1, 0, EventType::PassStateEntered, details));
         }
         history
     }
@@ -376,13 +486,16 @@ mod tests {
             assert_eq!(history.len() as u64, count);
             let ids: Vec<u64> = history.iter().map(|e| e.id).collect();
             assert_eq!(ids, (1..=count).collect::<Vec<_>>());
+            assert_eq!(history.iter().len() as u64, count);
             assert_eq!(
                 (&history).into_iter().next_back().map(|e| e.id),
                 Some(count)
             );
             for index in [0, 4095, 4096, 8191, 12292] {
-                assert_eq!(history.get(index).map(|e| e.id), Some(index as u64 + 1));
-                assert_eq!(history[index].id, index as u64 + 1);
+                let event = history.get(index).unwrap();
+                assert_eq!(event.id, index as u64 + 1);
+                assert_eq!(event.previous_event_id, index as u64);
+                assert_eq!(event.details.index, Some(10 * (index as u64 + 1)));
             }
             assert!(history.get(count as usize).is_none());
             assert_eq!(history.first().map(|e| e.id), Some(1));
@@ -396,14 +509,64 @@ mod tests {
     }
 
     #[test]
+    fn an_event_reads_back_as_it_was_recorded_whichever_details_it_has() {
+        let text = |s: &str| Some(Arc::<str>::from(s));
+        let payload = |v: Value| Some(Arc::new(v));
+        let all = [
+            EventDetails::default(),
+            EventDetails {
+                name: text("Work"),
+                input: payload(json!({"a": 1})),
+                resource: text("arn:aws:lambda:us-east-1:1:function:f"),
+                ..EventDetails::default()
+            },
+            EventDetails {
+                output: payload(json!([1, 2])),
+                index: Some(0),
+                ..EventDetails::default()
+            },
+            EventDetails {
+                error: text("States.TaskFailed"),
+                cause: text("boom"),
+                index: Some(u64::MAX - 1),
+                ..EventDetails::default()
+            },
+            // No event the interpreter writes has both, but nothing is lost if one does.
+            EventDetails {
+                input: payload(json!("in")),
+                output: payload(json!("out")),
+                ..EventDetails::default()
+            },
+        ];
+        let mut history = ExecutionHistory::default();
+        for (i, details) in all.iter().enumerate() {
+            let t = EventType::TaskFailed;
+            history.push(Record::new(
+                i as u64,
+                1_700_000_000_000 + i as i64,
+                t,
+                details.clone(),
+            ));
+        }
+        for (i, (event, details)) in history.iter().zip(&all).enumerate() {
+            assert_eq!(event.id, i as u64 + 1);
+            assert_eq!(event.timestamp_millis, 1_700_000_000_000 + i as i64);
+            assert_eq!(event.event_type, EventType::TaskFailed);
+            assert_eq!(format!("{:?}", event.details), format!("{details:?}"));
+        }
+        assert!(std::mem::size_of::<Record>() <= 80);
+    }
+
+    #[test]
     fn an_unrecorded_or_new_history_is_empty() {
         let history = ExecutionHistory::with_room(100);
         assert!(history.is_empty());
         assert!(history.last().is_none() && history.first().is_none());
         assert_eq!(history.iter().count(), 0);
         let unrecorded = History::new(false, None, 100);
+        let details = EventDetails::default();
         assert!(unrecorded
-            .push(0, 0, EventType::PassStateEntered, EventDetails::default())
+            .push(0, 0, EventType::PassStateEntered, details)
             .is_ok());
         assert!(unrecorded.take().is_empty());
     }

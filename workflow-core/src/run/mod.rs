@@ -27,7 +27,7 @@ mod retry;
 mod vars;
 
 pub use clock::Clock;
-pub use history::{EventDetails, EventType, ExecutionHistory, HistoryEvent};
+pub use history::{EventDetails, EventType, Events, ExecutionHistory, HistoryEvent};
 pub use items::{InMemory, ItemSource, LocalFiles, ObjectInfo};
 pub use metrics::{Metrics, TaskMetrics, RECENT_DURATIONS};
 pub use mock::{MockCase, MockConfig, MockError};
