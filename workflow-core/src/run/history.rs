@@ -193,9 +193,9 @@ impl Record {
             resource,
             index,
         } = details;
-        let (payload, payload_is_output, output) = match (input, output) {
-            (Some(input), output) => (Some(input), false, output),
-            (None, output) => (output, true, None),
+        let (payload, payload_is_output, output) = match input {
+            Some(input) => (Some(input), false, output),
+            None => (output, true, None),
         };
         let rare = if error.is_none() && cause.is_none() && output.is_none() {
             None
@@ -212,7 +212,9 @@ impl Record {
             name,
             resource,
             payload,
-            index_plus_one: index.and_then(|i| NonZeroU64::new(i.wrapping_add(1))),
+            index_plus_one: index
+                .and_then(|i| i.checked_add(1))
+                .and_then(NonZeroU64::new),
             rare,
             event_type,
             payload_is_output,
@@ -220,9 +222,10 @@ impl Record {
     }
 
     fn event(&self, position: usize) -> HistoryEvent {
-        let (input, mut output) = match self.payload_is_output {
-            true => (None, self.payload.clone()),
-            false => (self.payload.clone(), None),
+        let (input, mut output) = if self.payload_is_output {
+            (None, self.payload.clone())
+        } else {
+            (self.payload.clone(), None)
         };
         let (error, cause) = match &self.rare {
             Some(rare) => {
