@@ -199,12 +199,12 @@ pub async fn shared_state<S: Send + Sync>(
     Ok(cell.get_or_init(|| state))
 }
 
-/// Decodes a task's JSON input.
+/// Decodes a task's JSON input (borrowed: the execution's history may hold it).
 pub fn decode_input<T: serde::de::DeserializeOwned>(
     task: &str,
-    input: Value,
+    input: &Value,
 ) -> Result<T, StatesError> {
-    serde_json::from_value(input).map_err(|e| {
+    T::deserialize(input).map_err(|e| {
         // serde quotes the offending value; it stays out of the cause unless payloads are shown.
         StatesError::new(
             names::TASK_FAILED,
@@ -291,14 +291,14 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_task_failure_naming_the_type() {
-        let e = decode_input::<u32>("t", Value::String("tok_secret".into())).unwrap_err();
+        let e = decode_input::<u32>("t", &Value::String("tok_secret".into())).unwrap_err();
         assert_eq!(e.error, "States.TaskFailed");
         assert_eq!(
             e.cause,
             "task `t`: the input is not a `u32`: invalid type: string (payload hidden), expected u32"
         );
         let shown = workflow_core::privacy::with_payloads(true, || {
-            decode_input::<u32>("t", Value::String("tok_secret".into())).unwrap_err()
+            decode_input::<u32>("t", &Value::String("tok_secret".into())).unwrap_err()
         });
         assert!(shown.cause.contains("\"tok_secret\""), "{}", shown.cause);
     }

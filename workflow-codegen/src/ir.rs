@@ -7,11 +7,12 @@
 
 use crate::schema::TypeSchema;
 use serde_json::Value;
+use std::sync::Arc;
 pub use workflow_core::asl::QueryLanguage;
 pub use workflow_core::task::TaskFuture;
 
 /// An in-process implementation of a task: JSON in, JSON out (what `#[task]` generates).
-pub type Handler = fn(Value) -> TaskFuture;
+pub type Handler = fn(Arc<Value>) -> TaskFuture;
 
 /// A whole workflow: its typed input and output, the name of its input binding, and its body.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 use workflow_core::run::{Execution, Machine, RunOptions, Runner, Status};
 use workflow_core::task::{
-    handler_fn, lambda_function_name, sync_handler_fn, TaskHandler, TaskRegistry,
+    lambda_function_name, shared_handler_fn, sync_handler_ref, TaskHandler, TaskRegistry,
 };
 use workflow_core::{Diagnostic, StatesError};
 
@@ -105,7 +105,7 @@ impl Workflow {
 /// Registers a handler under its resource ARN and, for a Lambda ARN, under the function name
 /// too (the interpreter looks Lambda functions up by name).
 fn register(tasks: &mut TaskRegistry, resource: &str, handler: Handler) {
-    register_arc(tasks, resource, Arc::new(handler_fn(handler)));
+    register_arc(tasks, resource, Arc::new(shared_handler_fn(handler)));
 }
 
 fn register_arc(tasks: &mut TaskRegistry, resource: &str, handler: Arc<dyn TaskHandler>) {
@@ -134,7 +134,7 @@ impl InProcess {
                 task: task.to_owned(),
             })?;
         let name = task.to_owned();
-        let handler: Arc<dyn TaskHandler> = Arc::new(sync_handler_fn(move |input: Value| {
+        let handler: Arc<dyn TaskHandler> = Arc::new(sync_handler_ref(move |input: &Value| {
             let input = crate::__private::decode_input::<I>(&name, input)?;
             crate::__private::encode_output(&name, mock(input)?)
         }));

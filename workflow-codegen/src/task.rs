@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::fmt::{Debug, Display};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use workflow_core::StatesError;
 
 /// A boxed, sendable future (what [`TaskFn`] returns).
@@ -49,9 +50,10 @@ pub trait TaskFn: Task + Send + Sync + 'static {
     type State: Send + Sync + 'static;
     /// Initialises one instance: runs the `init` function.
     fn init() -> BoxFuture<'static, Result<Self::State, StatesError>>;
-    /// Serves one call on an initialised instance: decodes the input, calls the function,
-    /// encodes its output (an error enum's variant is the ASL error name).
-    fn call(state: &Self::State, input: Value) -> BoxFuture<'_, Result<Value, StatesError>>;
+    /// Serves one call on an initialised instance: decodes the input (shared with the
+    /// execution's history, so borrowed), calls the function, encodes its output (an error
+    /// enum's variant is the ASL error name).
+    fn call(state: &Self::State, input: Arc<Value>) -> BoxFuture<'_, Result<Value, StatesError>>;
 }
 
 /// What an `init` function may return for state `S`: `S`, or `Result<S, E>` whose error

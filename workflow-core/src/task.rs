@@ -68,6 +68,14 @@ pub(crate) fn task_token(execution: &str, entered_event: u64, retry_count: u32) 
 pub trait TaskHandler: Send + Sync + 'static {
     /// Runs the task once.
     fn invoke(&self, input: Value, ctx: TaskContext) -> TaskFuture;
+
+    /// Runs the task once on an input the execution may still hold (its history records it).
+    /// The interpreter calls this one. By default the handler gets the input itself when
+    /// nothing else holds it, else a copy; a handler that only reads its input (see
+    /// [`sync_handler_ref`]) overrides it to borrow instead.
+    fn invoke_shared(&self, input: Arc<Value>, ctx: TaskContext) -> TaskFuture {
+        self.invoke(crate::compact::take(input), ctx)
+    }
 }
 
 struct FnHandler<F>(F);
@@ -117,6 +125,63 @@ where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
 {
     SyncHandler(f)
+}
+
+struct SyncRefHandler<F>(F);
+
+impl<F> TaskHandler for SyncRefHandler<F>
+where
+    F: Fn(&Value) -> Result<Value, StatesError> + Send + Sync + 'static,
+{
+    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
+        Box::pin(std::future::ready((self.0)(&input)))
+    }
+
+    fn invoke_shared(&self, input: Arc<Value>, _ctx: TaskContext) -> TaskFuture {
+        Box::pin(std::future::ready((self.0)(&input)))
+    }
+}
+
+/// A handler from a plain function that reads its input without taking it: it borrows the
+/// value the execution's history records, so a large input (a Map's results handed to a
+/// reducer) is never copied for it.
+///
+/// ```
+/// use workflow_core::task::{sync_handler_ref, TaskRegistry};
+/// let mut tasks = TaskRegistry::new();
+/// tasks.register("count", sync_handler_ref(|items: &serde_json::Value| {
+///     Ok(serde_json::json!(items.as_array().map_or(0, Vec::len)))
+/// }));
+/// ```
+pub fn sync_handler_ref<F>(f: F) -> impl TaskHandler
+where
+    F: Fn(&Value) -> Result<Value, StatesError> + Send + Sync + 'static,
+{
+    SyncRefHandler(f)
+}
+
+struct SharedFnHandler<F>(F);
+
+impl<F> TaskHandler for SharedFnHandler<F>
+where
+    F: Fn(Arc<Value>) -> TaskFuture + Send + Sync + 'static,
+{
+    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
+        (self.0)(Arc::new(input))
+    }
+
+    fn invoke_shared(&self, input: Arc<Value>, _ctx: TaskContext) -> TaskFuture {
+        (self.0)(input)
+    }
+}
+
+/// A handler from a function of the shared input (the value the history records, never
+/// copied for the call), for asynchronous handlers that only read their input.
+pub fn shared_handler_fn<F>(f: F) -> impl TaskHandler
+where
+    F: Fn(Arc<Value>) -> TaskFuture + Send + Sync + 'static,
+{
+    SharedFnHandler(f)
 }
 
 /// Handlers keyed by resource.

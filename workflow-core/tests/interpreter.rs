@@ -700,3 +700,60 @@ async fn a_long_map_of_tasks_answering_at_once_yields_to_other_tasks() {
         "the other task ran only after the Map"
     );
 }
+
+/// A handler that borrows its input reads the very value the history records for the call
+/// (`LambdaFunctionScheduled`): a Map's results handed to a reducer are not copied for it.
+#[tokio::test]
+async fn a_borrowing_handler_reads_the_input_the_history_records_without_a_copy() {
+    use workflow_core::task::{shared_handler_fn, sync_handler_ref};
+    let def = json!({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "ItemsPath": "$.words", "Next": "Reduce",
+              "ItemProcessor": {"StartAt": "Len", "States": {
+                  "Len": {"Type": "Task", "Resource": task("len"), "End": true}}}},
+        "Reduce": {"Type": "Task", "Resource": task("sum"), "End": true}}});
+    let seen = Arc::new(Mutex::new(Vec::<(&str, usize)>::new()));
+    let mut tasks = TaskRegistry::new();
+    let s = Arc::clone(&seen);
+    tasks.register(
+        "len",
+        shared_handler_fn(move |word: Arc<Value>| {
+            s.lock().unwrap().push(("len", Arc::as_ptr(&word) as usize));
+            let n = word.as_str().map_or(0, str::len);
+            Box::pin(async move { Ok(json!({ "length": n })) })
+        }),
+    );
+    let s = Arc::clone(&seen);
+    tasks.register(
+        "sum",
+        sync_handler_ref(move |items: &Value| {
+            s.lock()
+                .unwrap()
+                .push(("sum", items as *const Value as usize));
+            let total: u64 = items
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i["length"].as_u64())
+                .sum();
+            Ok(json!({ "total": total }))
+        }),
+    );
+    let exec = Runner::new(machine(def), tasks)
+        .run(json!({"words": ["a", "bcd"]}))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    assert_eq!(exec.output, Some(json!({"total": 4})));
+    let scheduled: Vec<usize> = exec
+        .history
+        .iter()
+        .filter(|e| e.event_type == EventType::LambdaFunctionScheduled)
+        .map(|e| Arc::as_ptr(e.details.input.as_ref().expect("scheduled input")) as usize)
+        .collect();
+    let seen = seen.lock().unwrap();
+    let mut got: Vec<usize> = seen.iter().map(|(_, at)| *at).collect();
+    let mut expected = scheduled;
+    expected.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(got, expected, "borrowing handlers read the recorded inputs");
+}

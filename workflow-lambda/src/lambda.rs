@@ -110,7 +110,7 @@ async fn handle<T: WarmTask>(
     let name = event.context.env_config.function_name.clone();
     let ctx = TaskContext::new(&name, &name);
     let call = async {
-        let input = decode_input::<T::Input>(&name, event.payload)?;
+        let input = decode_input::<T::Input>(&name, &event.payload)?;
         let output = task.invoke(state, input, ctx).await?;
         encode_output(&name, output)
     };

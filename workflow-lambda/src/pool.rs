@@ -168,7 +168,7 @@ impl<T: WarmTask> Inner<T> {
     async fn call(&self, input: Value, ctx: TaskContext) -> Result<Value, StatesError> {
         let instance = self.checkout().await?;
         let name = ctx.resource.clone();
-        let result = match decode_input::<T::Input>(&name, input) {
+        let result = match decode_input::<T::Input>(&name, &input) {
             Ok(input) => self.task.invoke(&instance, input, ctx).await,
             Err(e) => Err(e),
         };

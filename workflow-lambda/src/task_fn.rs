@@ -42,6 +42,6 @@ impl<T: TaskFn> WarmTask for TaskOf<T> {
         input: Value,
         _: TaskContext,
     ) -> impl Future<Output = Result<Value, StatesError>> + Send {
-        T::call(state, input)
+        T::call(state, std::sync::Arc::new(input))
     }
 }

@@ -24,7 +24,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 use workflow_core::compact::CompactValue;
 use workflow_core::run::{Machine, RunOptions, Runner, Status};
-use workflow_core::task::{sync_handler_fn, TaskRegistry};
+use workflow_core::task::{sync_handler_ref, TaskRegistry};
 use workflow_core::StatesError;
 
 /// Arguments of `workflow bench`.
@@ -272,7 +272,7 @@ fn handlers() -> TaskRegistry {
     let mut tasks = TaskRegistry::new();
     tasks.register(
         "mapFunction",
-        sync_handler_fn(|word: Value| match word.as_str() {
+        sync_handler_ref(|word: &Value| match word.as_str() {
             Some(w) => Ok(json!({ "length": w.chars().count() })),
             None => Err(StatesError::new(
                 "TypeError",
@@ -282,7 +282,7 @@ fn handlers() -> TaskRegistry {
     );
     tasks.register(
         "reduceFunction",
-        sync_handler_fn(|items: Value| {
+        sync_handler_ref(|items: &Value| {
             let Value::Array(items) = items else {
                 return Err(StatesError::new(
                     "TypeError",

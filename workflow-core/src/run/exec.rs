@@ -895,9 +895,9 @@ impl Shared {
                     return Err(e);
                 };
                 let fut = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    // The handler gets the parameters themselves, or a copy while the history
-                    // holds them.
-                    handler.invoke(compact::take(recorded), task_ctx)
+                    // The history may hold the parameters: the handler borrows them or gets
+                    // them (copied only if it takes them while they are held).
+                    handler.invoke_shared(recorded, task_ctx)
                 }));
                 match fut {
                     Ok(f) => AssertUnwindSafe(f)

@@ -1,6 +1,7 @@
 use crate::ir::*;
 use crate::lower::LowerError;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use workflow_core::run::Status;
 use workflow_core::task::TaskFuture;
 
@@ -32,11 +33,11 @@ fn run(wf: &Workflow, input: Value) -> (Status, Value) {
     (ex.status, out)
 }
 
-fn length(v: Value) -> TaskFuture {
+fn length(v: Arc<Value>) -> TaskFuture {
     Box::pin(async move { Ok(json!({"length": v["word"].as_str().unwrap_or("").len()})) })
 }
 
-fn total(v: Value) -> TaskFuture {
+fn total(v: Arc<Value>) -> TaskFuture {
     Box::pin(async move {
         let sum: u64 = v
             .as_array()
@@ -48,15 +49,15 @@ fn total(v: Value) -> TaskFuture {
     })
 }
 
-fn echo(v: Value) -> TaskFuture {
-    Box::pin(async move { Ok(v) })
+fn echo(v: Arc<Value>) -> TaskFuture {
+    Box::pin(async move { Ok(Arc::unwrap_or_clone(v)) })
 }
 
-fn fail(v: Value) -> TaskFuture {
+fn fail(v: Arc<Value>) -> TaskFuture {
     Box::pin(async move { Err(workflow_core::StatesError::new("Boom", v.to_string())) })
 }
 
-fn check(v: Value) -> TaskFuture {
+fn check(v: Arc<Value>) -> TaskFuture {
     Box::pin(async move {
         let token = v["token"].as_str().unwrap_or("").to_owned();
         let status = if token.starts_with("valid-") {
