@@ -20,7 +20,7 @@ use crate::error::{names, StatesError};
 use crate::limits::{json_len, measure, Over};
 use crate::path::{put_result_path, set_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
-use crate::task::{lambda_function_name, TaskContext, TaskRegistry};
+use crate::task::{lambda_function_name, TaskContext, TaskHandler, TaskRegistry};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use serde_json::{json, Map, Value};
@@ -52,6 +52,9 @@ pub(crate) struct ExecutionInfo {
 pub(crate) struct Shared {
     pub program: Arc<Program>,
     pub tasks: Arc<TaskRegistry>,
+    /// The handler of each Task state, by [`TaskNode::ordinal`](super::program::TaskNode),
+    /// looked up in `tasks` when the runner was made.
+    pub handlers: Arc<[Option<Arc<dyn TaskHandler>>]>,
     pub mocks: Option<MockSession>,
     pub history: History,
     pub clock: Clock,
@@ -878,7 +881,7 @@ impl Shared {
                     Invoke::OptimisedLambda => self
                         .tasks
                         .resolve(lambda_function_name(&function).unwrap_or(&function)),
-                    _ => self.tasks.resolve(&task.handler_key),
+                    _ => self.handlers.get(task.ordinal).and_then(Option::as_ref),
                 };
                 let Some(handler) = handler.cloned() else {
                     let e = match task.invoke {

@@ -39,7 +39,7 @@ use crate::asl::StateMachine;
 use crate::compact;
 use crate::error::{names, StatesError};
 use crate::limits::Over;
-use crate::task::TaskRegistry;
+use crate::task::{TaskHandler, TaskRegistry};
 use crate::validate::Diagnostic;
 use exec::{ExecutionInfo, Limits, Shared};
 use history::History;
@@ -205,6 +205,8 @@ pub struct Execution {
 pub struct Runner {
     machine: Machine,
     tasks: Arc<TaskRegistry>,
+    /// `tasks`' handler for each Task state of the machine, found once.
+    handlers: Arc<[Option<Arc<dyn TaskHandler>>]>,
     mocks: Option<MockCase>,
     options: RunOptions,
     metrics: Arc<Metrics>,
@@ -275,8 +277,15 @@ fn failed_execution(e: StatesError) -> Execution {
 impl Runner {
     /// A runner with the default options.
     pub fn new(machine: Machine, tasks: TaskRegistry) -> Self {
+        let handlers = machine
+            .program
+            .handler_keys
+            .iter()
+            .map(|key| tasks.resolve(key).cloned())
+            .collect();
         Runner {
             machine,
+            handlers,
             tasks: Arc::new(tasks),
             mocks: None,
             options: RunOptions::default(),
@@ -350,6 +359,7 @@ impl Runner {
         let shared = Shared {
             program: Arc::clone(&self.machine.program),
             tasks: Arc::clone(&self.tasks),
+            handlers: Arc::clone(&self.handlers),
             mocks: self.mocks.clone().map(mock::MockSession::new),
             history: History::new(
                 self.options.record_history,

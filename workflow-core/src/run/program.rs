@@ -25,6 +25,10 @@ pub(crate) struct Program {
     /// Whether any state reads `$$`, so that the execution's input must be kept for
     /// `$$.Execution.Input`.
     pub uses_context: bool,
+    /// The name each Task state's handler is looked up by, by [`TaskNode::ordinal`] (a runner
+    /// looks its handlers up once, not on every call): the function name of a Lambda ARN, else
+    /// the resource (`lambda:invoke` names its function in its parameters instead).
+    pub handler_keys: Vec<Arc<str>>,
 }
 
 /// The states of one scope.
@@ -126,9 +130,8 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct TaskNode {
     pub resource: Arc<str>,
-    /// The name a handler is looked up by: the function name of a Lambda ARN, else the
-    /// resource (`lambda:invoke` names its function in its parameters instead).
-    pub handler_key: Arc<str>,
+    /// The task's place in [`Program::handler_keys`].
+    pub ordinal: usize,
     pub invoke: Invoke,
     pub timeout: Option<IntField>,
     pub heartbeat: Option<IntField>,
@@ -326,6 +329,7 @@ impl std::fmt::Display for CompileError {
 struct Compiler {
     scopes: Vec<ScopeProgram>,
     errors: Vec<CompileError>,
+    handler_keys: Vec<Arc<str>>,
 }
 
 impl Program {
@@ -334,6 +338,7 @@ impl Program {
         let mut c = Compiler {
             scopes: Vec::new(),
             errors: Vec::new(),
+            handler_keys: Vec::new(),
         };
         c.scope(
             &def.start_at,
@@ -350,6 +355,7 @@ impl Program {
                 scopes: c.scopes,
                 timeout_seconds: def.timeout_seconds,
                 uses_context,
+                handler_keys: c.handler_keys,
             })
         } else {
             Err(c.errors)
@@ -612,9 +618,11 @@ impl Compiler {
                     Invoke::LambdaArn => task::lambda_function_name(&s.resource),
                     _ => None,
                 };
+                self.handler_keys
+                    .push(Arc::from(handler_key.unwrap_or(&s.resource)));
                 Kind::Task(Box::new(TaskNode {
                     resource: Arc::from(s.resource.as_str()),
-                    handler_key: Arc::from(handler_key.unwrap_or(&s.resource)),
+                    ordinal: self.handler_keys.len() - 1,
                     invoke,
                     timeout: self.int_field(
                         &s.timeout_seconds,
