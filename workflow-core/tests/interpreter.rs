@@ -757,3 +757,64 @@ async fn a_borrowing_handler_reads_the_input_the_history_records_without_a_copy(
     assert_eq!(seen.len(), 3);
     assert_eq!(got, expected, "borrowing handlers read the recorded inputs");
 }
+
+/// A Task state's events are timed as they happen, with one clock reading for events back to
+/// back: entered, scheduled and started together on a first attempt; a retry's scheduled and
+/// started after its wait; succeeded and the state's exit (and the iteration's end) together
+/// after the handler's own time.
+#[tokio::test(start_paused = true)]
+async fn task_events_are_timed_at_entry_after_each_wait_and_at_the_result() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": task("slow"), "End": true,
+            "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2}]}}}}}});
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "slow",
+        handler_fn(move |v: Value| {
+            let first = c.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                match first {
+                    true => Err(StatesError::new("Boom", "first call")),
+                    false => Ok(v),
+                }
+            }
+        }),
+    );
+    let options = RunOptions {
+        clock: Clock::pinned_at_unix_millis(0),
+        ..RunOptions::default()
+    };
+    let exec = Runner::new(machine(def), tasks)
+        .with_options(options)
+        .run(json!([7]))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    let timeline: Vec<(EventType, i64)> = exec
+        .history
+        .iter()
+        .skip_while(|e| e.event_type != EventType::MapIterationStarted)
+        .take_while(|e| e.event_type != EventType::MapStateSucceeded)
+        .map(|e| (e.event_type, e.timestamp_millis))
+        .collect();
+    use EventType::*;
+    assert_eq!(
+        timeline,
+        vec![
+            (MapIterationStarted, 0),
+            (TaskStateEntered, 0),
+            (LambdaFunctionScheduled, 0),
+            (LambdaFunctionStarted, 0),
+            (LambdaFunctionFailed, 1000),
+            (LambdaFunctionScheduled, 3000),
+            (LambdaFunctionStarted, 3000),
+            (LambdaFunctionSucceeded, 4000),
+            (TaskStateExited, 4000),
+            (MapIterationSucceeded, 4000),
+        ]
+    );
+}

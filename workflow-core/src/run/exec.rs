@@ -72,6 +72,9 @@ pub(crate) struct Shared {
 /// How a scope ended badly: the error, and the last event of its line.
 pub(crate) type Failed = (StatesError, u64);
 
+/// How a scope ended well: its output, the last event of its line, and that event's time.
+pub(crate) type Finished = (Arc<Value>, u64, i64);
+
 /// Instant states run in a row before the task yields (see [`Shared::resume_scope`]).
 const YIELD_EVERY: u32 = 1024;
 
@@ -128,6 +131,9 @@ pub(crate) struct StateRun<'a> {
     pub entered_id: u64,
     pub entered_millis: i64,
     pub retry_count: u32,
+    /// When the current attempt's task succeeded, while nothing has waited since: the state
+    /// exits at that time too (the two events are back to back).
+    pub settled_millis: Option<i64>,
 }
 
 impl StateRun<'_> {
@@ -278,7 +284,7 @@ impl Shared {
         input: Arc<Value>,
         frame: Frame,
         (prev, now): (u64, i64),
-    ) -> BoxFuture<'a, Result<(Arc<Value>, u64), Failed>> {
+    ) -> BoxFuture<'a, Result<Finished, Failed>> {
         let at = Cursor {
             id: self.program.scopes[scope].start,
             input,
@@ -296,7 +302,7 @@ impl Shared {
         scope: ScopeId,
         at: Cursor,
         mut frame: Frame,
-    ) -> BoxFuture<'a, Result<(Arc<Value>, u64), Failed>> {
+    ) -> BoxFuture<'a, Result<Finished, Failed>> {
         async move {
             let prog = &self.program.scopes[scope];
             let Cursor {
@@ -325,7 +331,7 @@ impl Shared {
                         id = n;
                         input = output;
                     }
-                    None => return Ok((output, prev)),
+                    None => return Ok((output, prev, now)),
                 }
                 if instant_in_a_row >= YIELD_EVERY {
                     instant_in_a_row = 0;
@@ -396,6 +402,7 @@ impl Shared {
             entered_id: *prev,
             entered_millis: now,
             retry_count: 0,
+            settled_millis: None,
         })
     }
 
@@ -417,7 +424,7 @@ impl Shared {
         if let Err(e) = self.check_size(&output, &node.name) {
             return Err((e, *prev));
         }
-        *now = self.now();
+        *now = run.settled_millis.unwrap_or_else(|| self.now());
         if let (_, Some(exited)) = entered_exited(&node.kind) {
             let details = EventDetails {
                 name: Some(node.name.clone()),
@@ -659,12 +666,13 @@ impl Shared {
     /// the boxed future of every scope run (every Map iteration), which is moved on creation.
     async fn attempt(
         &self,
-        run: &StateRun<'_>,
+        run: &mut StateRun<'_>,
         input: Arc<Value>,
         frame: &mut Frame,
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
+        run.settled_millis = None;
         if node.jsonata.is_some() {
             return self.jsonata_attempt(run, &input, frame, prev).boxed().await;
         }
@@ -689,7 +697,9 @@ impl Shared {
                     )
                 };
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
-                self.invoke(run, task, params, limits, prev).await?
+                let (result, settled) = self.invoke(run, task, params, limits, prev).await?;
+                run.settled_millis = Some(settled);
+                result
             }
             Kind::Parallel { branches } => {
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
@@ -808,7 +818,8 @@ impl Shared {
         }
     }
 
-    /// Calls the task's handler (or its mock), with events, timeout, metrics and panic capture.
+    /// Calls the task's handler (or its mock), with events, timeout, metrics and panic capture;
+    /// the result and the time it was recorded.
     pub(crate) async fn invoke(
         &self,
         run: &StateRun<'_>,
@@ -816,7 +827,7 @@ impl Shared {
         params: Arc<Value>,
         (timeout, heartbeat): (Option<u64>, Option<u64>),
         prev: &mut u64,
-    ) -> Result<Arc<Value>, StatesError> {
+    ) -> Result<(Arc<Value>, i64), StatesError> {
         let node = run.node;
         let lambda_events = task.invoke == Invoke::LambdaArn;
         let (scheduled, started, succeeded, failed, timed_out) = if lambda_events {
@@ -859,8 +870,12 @@ impl Shared {
             input: Some(Arc::clone(&recorded)),
             ..Default::default()
         };
-        // Scheduled and started back to back: one clock reading for both.
-        let now = self.now();
+        // Scheduled and started back to back: one clock reading for both. A first attempt has
+        // not waited since the state was entered, so it is that event's time.
+        let now = match run.retry_count {
+            0 => run.entered_millis,
+            _ => self.now(),
+        };
         *prev = self.event_at(*prev, now, scheduled, details)?;
         *prev = self.event_at(*prev, now, started, EventDetails::default())?;
         let heartbeat = heartbeat.map(|s| (s, Arc::new(tokio::sync::Notify::new())));
@@ -959,8 +974,10 @@ impl Shared {
                 } else {
                     v
                 });
-                *prev = self.event(
+                let at = self.now();
+                *prev = self.event_at(
                     *prev,
+                    at,
                     succeeded,
                     EventDetails {
                         resource: Some(task.resource.clone()),
@@ -968,7 +985,7 @@ impl Shared {
                         ..Default::default()
                     },
                 )?;
-                Ok(v)
+                Ok((v, at))
             }
             Err(e) => {
                 self.task_failed(prev, failed, &e)?;
@@ -1023,7 +1040,7 @@ impl Shared {
                     match self.run_instant_scope(b, input, &mut frame, started, now, YIELD_EVERY) {
                         Ok(Instant::Done(v, last, end)) => {
                             now = end;
-                            Ok((v, last))
+                            Ok((v, last, end))
                         }
                         Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
                         Err(f) => Err(f),
@@ -1058,7 +1075,7 @@ impl Shared {
                     EventDetails::default(),
                 )?;
                 Ok(Value::Array(
-                    outs.into_iter().map(|(v, _)| compact::take(v)).collect(),
+                    outs.into_iter().map(|(v, ..)| compact::take(v)).collect(),
                 ))
             }
             Err((e, last)) => {
@@ -1398,7 +1415,12 @@ impl Shared {
         if let Some(p) = &self.progress {
             p.map_item_done();
         }
-        self.iteration_ended(&name, index, r, (start, self.now()))
+        // The iteration ends when its last state did (the two events are back to back).
+        let (r, end) = match r {
+            Ok((v, last, end)) => (Ok((v, last)), end),
+            Err(f) => (Err(f), self.now()),
+        };
+        self.iteration_ended(&name, index, r, (start, end))
     }
 
     /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
@@ -1425,7 +1447,10 @@ impl Shared {
             YIELD_EVERY,
         ) {
             Ok(Instant::Done(v, last, end)) => (Ok((v, last)), end),
-            Ok(Instant::Paused(at)) => (self.resume_scope(processor, at, frame).await, self.now()),
+            Ok(Instant::Paused(at)) => match self.resume_scope(processor, at, frame).await {
+                Ok((v, last, end)) => (Ok((v, last)), end),
+                Err(f) => (Err(f), self.now()),
+            },
             Err(f) => (Err(f), self.now()),
         };
         if let Some(p) = &self.progress {

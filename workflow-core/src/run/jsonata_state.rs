@@ -291,7 +291,7 @@ impl Shared {
                     );
                     (args, limits)
                 };
-                self.invoke(run, task, args, limits, prev).await?
+                self.invoke(run, task, args, limits, prev).await?.0
             }
             Kind::Parallel { branches } => {
                 let args = {

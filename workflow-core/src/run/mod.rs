@@ -444,7 +444,7 @@ impl Runner {
             shared.history.push_final(prev, now, t, d);
         };
         let mut execution = match outcome {
-            Outcome::Done(Ok((output, prev))) => {
+            Outcome::Done(Ok((output, prev, _))) => {
                 last(
                     prev,
                     EventType::ExecutionSucceeded,
@@ -495,7 +495,7 @@ impl Runner {
 }
 
 enum Outcome {
-    Done(Result<(Arc<Value>, u64), exec::Failed>),
+    Done(Result<exec::Finished, exec::Failed>),
     TimedOut,
     Aborted,
 }
