@@ -1,5 +1,6 @@
 //! ResultPath: where a state's result goes in its input.
 
+use super::select::{member, member_mut};
 use super::{Body, JsonPath, Root, Step};
 use crate::compact;
 use crate::error::StatesError;
@@ -30,11 +31,14 @@ pub fn set_result_path(
     let empty = Value::Object(Map::new());
     for (at, step) in steps.iter().enumerate() {
         let (copy, member, next) = match (step, source) {
-            (Step::Name(name), Some(Value::Object(map))) => (
-                Value::Object(copy_beside(map, name)),
-                Member::Name(name),
-                map.get(&**name),
-            ),
+            (Step::Name(name), Some(Value::Object(map))) => {
+                let replaced = member(map, name);
+                (
+                    Value::Object(copy_beside(map, name, replaced)),
+                    Member::Name(name),
+                    replaced,
+                )
+            }
             (Step::Name(name), None) => {
                 let map = Map::from_iter([(name.to_string(), Value::Null)]);
                 (Value::Object(map), Member::Name(name), None)
@@ -64,7 +68,7 @@ pub fn set_result_path(
         };
         *slot = copy;
         slot = match (slot, member) {
-            (Value::Object(map), Member::Name(name)) => map.get_mut(name),
+            (Value::Object(map), Member::Name(name)) => member_mut(map, name),
             (Value::Array(items), Member::Index(i)) => items.get_mut(i),
             _ => None,
         }
@@ -121,13 +125,21 @@ enum Member<'p> {
     Index(usize),
 }
 
-/// A copy of `map` in which the member `name` (appended if missing) is `null`. A member that
-/// holds an array or object is left out of the copy rather than copied and dropped.
-fn copy_beside(map: &Map<String, Value>, name: &str) -> Map<String, Value> {
-    let member = map.get(name);
-    if !matches!(member, Some(Value::Array(_) | Value::Object(_))) {
-        let mut copy = compact::copy_map(map, usize::from(member.is_none()));
-        copy.insert(name.to_owned(), Value::Null);
+/// A copy of `map` in which the member `name` (`replaced`, appended if missing) is `null`. A
+/// member that holds an array or object is left out of the copy rather than copied and dropped.
+fn copy_beside(
+    map: &Map<String, Value>,
+    name: &str,
+    replaced: Option<&Value>,
+) -> Map<String, Value> {
+    if !matches!(replaced, Some(Value::Array(_) | Value::Object(_))) {
+        let mut copy = compact::copy_map(map, usize::from(replaced.is_none()));
+        match member_mut(&mut copy, name) {
+            Some(scalar) => *scalar = Value::Null,
+            None => {
+                copy.insert(name.to_owned(), Value::Null);
+            }
+        }
         return copy;
     }
     map.iter()

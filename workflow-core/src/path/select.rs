@@ -125,14 +125,27 @@ fn walk<'a>(steps: &[Step], root: &'a Value) -> Result<Cow<'a, Value>, Miss> {
     Ok(Cow::Borrowed(current))
 }
 
-/// The member `name` of an object. Small objects (the usual state data) are scanned in order,
-/// which is cheaper than hashing the name; larger ones use the map's index.
-fn member<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    const SCAN_UP_TO: usize = 8;
+/// Objects with at most this many members are searched by scanning their keys in order, which
+/// is cheaper than hashing the name (SipHash); larger ones use the map's index.
+const SCAN_UP_TO: usize = 8;
+
+/// The member `name` of an object (see [`SCAN_UP_TO`]).
+pub(crate) fn member<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     if map.len() <= SCAN_UP_TO {
         map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
     } else {
         map.get(name)
+    }
+}
+
+/// The member `name` of an object, to change (see [`SCAN_UP_TO`]).
+pub(crate) fn member_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Option<&'a mut Value> {
+    if map.len() <= SCAN_UP_TO {
+        map.iter_mut()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    } else {
+        map.get_mut(name)
     }
 }
 
@@ -283,6 +296,27 @@ mod tests {
     use crate::error::names;
     use serde_json::{json, Value};
     use std::borrow::Cow;
+
+    #[test]
+    fn members_are_found_by_scanning_small_objects_and_hashing_large_ones_alike() {
+        for size in [0, 1, super::SCAN_UP_TO, super::SCAN_UP_TO + 1, 40] {
+            let mut map: serde_json::Map<String, Value> =
+                (0..size).map(|i| (format!("k{i}"), json!(i))).collect();
+            for name in (0..=size).map(|i| format!("k{i}")) {
+                let expected = map.get(&name).cloned();
+                assert_eq!(
+                    super::member(&map, &name).cloned(),
+                    expected,
+                    "{size} {name}"
+                );
+                if let Some(v) = super::member_mut(&mut map, &name) {
+                    *v = json!("changed");
+                }
+                let changed = expected.map(|_| json!("changed"));
+                assert_eq!(map.get(&name).cloned(), changed, "{size} {name}");
+            }
+        }
+    }
 
     fn select(path: &str, input: &Value) -> Value {
         JsonPath::parse(path)
