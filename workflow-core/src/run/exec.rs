@@ -2,7 +2,7 @@
 //! Map and Parallel.
 
 use super::clock::{format_millis, Clock};
-use super::history::{EventDetails, EventType, History, HistoryFull};
+use super::history::{EventDetails, EventType, History, HistoryFull, StatePayload};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::Metrics;
@@ -172,10 +172,6 @@ impl Shared {
         details: EventDetails,
     ) -> Result<u64, StatesError> {
         Ok(self.history.push(prev, now, t, details)?)
-    }
-
-    fn recorded(&self, v: &Arc<Value>) -> Option<Arc<Value>> {
-        Some(Arc::clone(v))
     }
 
     /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
@@ -388,14 +384,9 @@ impl Shared {
         now: i64,
     ) -> Result<StateRun<'n>, Failed> {
         let (entered, _) = entered_exited(&node.kind);
-        let details = EventDetails {
-            name: Some(node.name.clone()),
-            input: self.recorded(input),
-            ..Default::default()
-        };
         *prev = self
             .history
-            .push(*prev, now, entered, details)
+            .push_state(*prev, now, entered, &node.name, StatePayload::Input(input))
             .map_err(|e| (e.into(), *prev))?;
         Ok(StateRun {
             node,
@@ -426,14 +417,15 @@ impl Shared {
         }
         *now = run.settled_millis.unwrap_or_else(|| self.now());
         if let (_, Some(exited)) = entered_exited(&node.kind) {
-            let details = EventDetails {
-                name: Some(node.name.clone()),
-                output: self.recorded(&output),
-                ..Default::default()
-            };
             *prev = self
                 .history
-                .push(*prev, *now, exited, details)
+                .push_state(
+                    *prev,
+                    *now,
+                    exited,
+                    &node.name,
+                    StatePayload::Output(&output),
+                )
                 .map_err(|e| (e.into(), *prev))?;
         }
         Ok((output, next))

@@ -174,6 +174,14 @@ struct Record {
     payload_is_output: bool,
 }
 
+/// What a state's entered or exited event carries (see [`History::push_state`]).
+pub(crate) enum StatePayload<'a> {
+    /// The state's input (an entered event).
+    Input(&'a Arc<Value>),
+    /// The state's output (an exited event).
+    Output(&'a Arc<Value>),
+}
+
 /// The details few events have.
 #[derive(Debug, Clone)]
 struct Rare {
@@ -216,6 +224,31 @@ impl Record {
                 .and_then(|i| i.checked_add(1))
                 .and_then(NonZeroU64::new),
             rare,
+            event_type,
+            payload_is_output,
+        }
+    }
+
+    /// A state's entered or exited event: its name and its input or output.
+    fn of_state(
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        name: &Arc<str>,
+        payload: StatePayload<'_>,
+    ) -> Self {
+        let (payload, payload_is_output) = match payload {
+            StatePayload::Input(input) => (input, false),
+            StatePayload::Output(output) => (output, true),
+        };
+        Record {
+            previous_event_id: previous,
+            timestamp_millis: now_millis,
+            name: Some(Arc::clone(name)),
+            resource: None,
+            payload: Some(Arc::clone(payload)),
+            index_plus_one: None,
+            rare: None,
             event_type,
             payload_is_output,
         }
@@ -440,6 +473,27 @@ impl History {
         details: EventDetails,
     ) -> Result<u64, HistoryFull> {
         let record = self.record(previous, now_millis, event_type, details);
+        self.append(record)
+    }
+
+    /// [`History::push`] of a state's entered event (with its input) or exited event (with
+    /// its output), the most common kinds: the record is made directly, without an
+    /// [`EventDetails`].
+    pub(crate) fn push_state(
+        &self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        name: &Arc<str>,
+        payload: StatePayload<'_>,
+    ) -> Result<u64, HistoryFull> {
+        let record = self
+            .recorded
+            .then(|| Record::of_state(previous, now_millis, event_type, name, payload));
+        self.append(record)
+    }
+
+    fn append(&self, record: Option<Record>) -> Result<u64, HistoryFull> {
         let mut log = self.lock();
         if log.limit.is_some_and(|l| log.count >= l) {
             return Err(HistoryFull);
@@ -479,6 +533,47 @@ mod tests {
             history.push(Record::new(id - 1, 0, EventType::PassStateEntered, details));
         }
         history
+    }
+
+    #[test]
+    fn entered_and_exited_events_read_back_as_their_details_would() {
+        let name: Arc<str> = Arc::from("Step");
+        let value = Arc::new(json!({"a": [1, 2]}));
+        let direct = History::new(true, None, 0);
+        let detailed = History::new(true, None, 0);
+        let (enter, exit) = (EventType::PassStateEntered, EventType::PassStateExited);
+        direct
+            .push_state(0, 5, enter, &name, StatePayload::Input(&value))
+            .unwrap();
+        direct
+            .push_state(1, 6, exit, &name, StatePayload::Output(&value))
+            .unwrap();
+        let entered = EventDetails {
+            name: Some(Arc::clone(&name)),
+            input: Some(Arc::clone(&value)),
+            ..EventDetails::default()
+        };
+        let exited = EventDetails {
+            name: Some(Arc::clone(&name)),
+            output: Some(Arc::clone(&value)),
+            ..EventDetails::default()
+        };
+        detailed.push(0, 5, enter, entered).unwrap();
+        detailed.push(1, 6, exit, exited).unwrap();
+        let json = |h: &History| h.take().iter().map(|e| e.to_json()).collect::<Vec<_>>();
+        assert_eq!(json(&direct), json(&detailed));
+        // Not recorded: counted (for the limit) but not kept.
+        let unrecorded = History::new(false, Some(1), 0);
+        assert_eq!(
+            unrecorded
+                .push_state(0, 5, enter, &name, StatePayload::Input(&value))
+                .ok(),
+            Some(1)
+        );
+        assert!(unrecorded
+            .push_state(1, 6, exit, &name, StatePayload::Input(&value))
+            .is_err());
+        assert!(unrecorded.take().is_empty());
     }
 
     #[test]
