@@ -2,7 +2,7 @@
 //! Map and Parallel.
 
 use super::clock::{format_millis, Clock};
-use super::history::{EventDetails, EventType, History, HistoryFull, StatePayload};
+use super::history::{Brief, EventDetails, EventType, History, HistoryFull};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::Metrics;
@@ -386,7 +386,7 @@ impl Shared {
         let (entered, _) = entered_exited(&node.kind);
         *prev = self
             .history
-            .push_state(*prev, now, entered, &node.name, StatePayload::Input(input))
+            .push_brief(*prev, now, entered, Brief::Entered(&node.name, input))
             .map_err(|e| (e.into(), *prev))?;
         Ok(StateRun {
             node,
@@ -419,13 +419,7 @@ impl Shared {
         if let (_, Some(exited)) = entered_exited(&node.kind) {
             *prev = self
                 .history
-                .push_state(
-                    *prev,
-                    *now,
-                    exited,
-                    &node.name,
-                    StatePayload::Output(&output),
-                )
+                .push_brief(*prev, *now, exited, Brief::Exited(&node.name, &output))
                 .map_err(|e| (e.into(), *prev))?;
         }
         Ok((output, next))
@@ -857,19 +851,15 @@ impl Shared {
             }
             _ => (task.resource.clone(), params),
         };
-        let details = EventDetails {
-            resource: Some(task.resource.clone()),
-            input: Some(Arc::clone(&recorded)),
-            ..Default::default()
-        };
         // Scheduled and started back to back: one clock reading for both. A first attempt has
         // not waited since the state was entered, so it is that event's time.
         let now = match run.retry_count {
             0 => run.entered_millis,
             _ => self.now(),
         };
-        *prev = self.event_at(*prev, now, scheduled, details)?;
-        *prev = self.event_at(*prev, now, started, EventDetails::default())?;
+        let brief = Brief::Scheduled(&task.resource, &recorded);
+        *prev = self.history.push_brief(*prev, now, scheduled, brief)?;
+        *prev = self.history.push_brief(*prev, now, started, Brief::Bare)?;
         let heartbeat = heartbeat.map(|s| (s, Arc::new(tokio::sync::Notify::new())));
         let task_ctx = TaskContext {
             resource: function.clone(),
@@ -967,16 +957,8 @@ impl Shared {
                     v
                 });
                 let at = self.now();
-                *prev = self.event_at(
-                    *prev,
-                    at,
-                    succeeded,
-                    EventDetails {
-                        resource: Some(task.resource.clone()),
-                        output: Some(Arc::clone(&v)),
-                        ..Default::default()
-                    },
-                )?;
+                let brief = Brief::Succeeded(&task.resource, &v);
+                *prev = self.history.push_brief(*prev, at, succeeded, brief)?;
                 Ok((v, at))
             }
             Err(e) => {
@@ -1458,13 +1440,9 @@ impl Shared {
         started: u64,
         now: i64,
     ) -> Result<u64, Failed> {
-        let details = EventDetails {
-            name: Some(name.clone()),
-            index: Some(index as u64),
-            ..Default::default()
-        };
+        let brief = Brief::Iteration(name, index as u64);
         self.history
-            .push(started, now, EventType::MapIterationStarted, details)
+            .push_brief(started, now, EventType::MapIterationStarted, brief)
             .map_err(|e| (e.into(), started))
     }
 
@@ -1480,14 +1458,9 @@ impl Shared {
             Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
             Err((_, last)) => (EventType::MapIterationFailed, *last),
         };
-        let details = EventDetails {
-            name: Some(name.clone()),
-            index: Some(index as u64),
-            ..Default::default()
-        };
         let ended = self
             .history
-            .push(last, span.1, t, details)
+            .push_brief(last, span.1, t, Brief::Iteration(name, index as u64))
             .map_err(|e| (e.into(), last))?;
         Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended, span))
     }

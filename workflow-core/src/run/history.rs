@@ -174,12 +174,21 @@ struct Record {
     payload_is_output: bool,
 }
 
-/// What a state's entered or exited event carries (see [`History::push_state`]).
-pub(crate) enum StatePayload<'a> {
-    /// The state's input (an entered event).
-    Input(&'a Arc<Value>),
-    /// The state's output (an exited event).
-    Output(&'a Arc<Value>),
+/// The details of the most frequent events, recorded without an [`EventDetails`] (see
+/// [`History::push_brief`]).
+pub(crate) enum Brief<'a> {
+    /// A state entered: its name and input.
+    Entered(&'a Arc<str>, &'a Arc<Value>),
+    /// A state exited: its name and output.
+    Exited(&'a Arc<str>, &'a Arc<Value>),
+    /// A Map iteration started or ended: the Map state's name and the iteration's index.
+    Iteration(&'a Arc<str>, u64),
+    /// A task scheduled: its resource and input.
+    Scheduled(&'a Arc<str>, &'a Arc<Value>),
+    /// A task succeeded: its resource and output.
+    Succeeded(&'a Arc<str>, &'a Arc<Value>),
+    /// No details (a task started).
+    Bare,
 }
 
 /// The details few events have.
@@ -229,29 +238,47 @@ impl Record {
         }
     }
 
-    /// A state's entered or exited event: its name and its input or output.
-    fn of_state(
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        name: &Arc<str>,
-        payload: StatePayload<'_>,
-    ) -> Self {
-        let (payload, payload_is_output) = match payload {
-            StatePayload::Input(input) => (input, false),
-            StatePayload::Output(output) => (output, true),
-        };
-        Record {
+    /// One of the frequent events, from its brief details.
+    // Inlined, so that each call site keeps only its own variant's stores.
+    #[inline(always)]
+    fn brief(previous: u64, now_millis: i64, event_type: EventType, brief: Brief<'_>) -> Self {
+        let mut record = Record {
             previous_event_id: previous,
             timestamp_millis: now_millis,
-            name: Some(Arc::clone(name)),
+            name: None,
             resource: None,
-            payload: Some(Arc::clone(payload)),
+            payload: None,
             index_plus_one: None,
             rare: None,
             event_type,
-            payload_is_output,
+            payload_is_output: false,
+        };
+        match brief {
+            Brief::Entered(name, input) => {
+                record.name = Some(Arc::clone(name));
+                record.payload = Some(Arc::clone(input));
+            }
+            Brief::Exited(name, output) => {
+                record.name = Some(Arc::clone(name));
+                record.payload = Some(Arc::clone(output));
+                record.payload_is_output = true;
+            }
+            Brief::Iteration(name, index) => {
+                record.name = Some(Arc::clone(name));
+                record.index_plus_one = index.checked_add(1).and_then(NonZeroU64::new);
+            }
+            Brief::Scheduled(resource, input) => {
+                record.resource = Some(Arc::clone(resource));
+                record.payload = Some(Arc::clone(input));
+            }
+            Brief::Succeeded(resource, output) => {
+                record.resource = Some(Arc::clone(resource));
+                record.payload = Some(Arc::clone(output));
+                record.payload_is_output = true;
+            }
+            Brief::Bare => {}
         }
+        record
     }
 
     fn event(&self, position: usize) -> HistoryEvent {
@@ -476,20 +503,19 @@ impl History {
         self.append(record)
     }
 
-    /// [`History::push`] of a state's entered event (with its input) or exited event (with
-    /// its output), the most common kinds: the record is made directly, without an
-    /// [`EventDetails`].
-    pub(crate) fn push_state(
+    /// [`History::push`] of one of the frequent events: the record is made directly from its
+    /// brief details, without an [`EventDetails`].
+    #[inline(always)]
+    pub(crate) fn push_brief(
         &self,
         previous: u64,
         now_millis: i64,
         event_type: EventType,
-        name: &Arc<str>,
-        payload: StatePayload<'_>,
+        brief: Brief<'_>,
     ) -> Result<u64, HistoryFull> {
         let record = self
             .recorded
-            .then(|| Record::of_state(previous, now_millis, event_type, name, payload));
+            .then(|| Record::brief(previous, now_millis, event_type, brief));
         self.append(record)
     }
 
@@ -536,42 +562,78 @@ mod tests {
     }
 
     #[test]
-    fn entered_and_exited_events_read_back_as_their_details_would() {
+    fn brief_events_read_back_as_the_same_events_with_details() {
         let name: Arc<str> = Arc::from("Step");
+        let resource: Arc<str> = Arc::from("arn:aws:lambda:us-east-1:1:function:f");
         let value = Arc::new(json!({"a": [1, 2]}));
-        let direct = History::new(true, None, 0);
+        use EventType::*;
+        let cases: Vec<(EventType, Brief<'_>, EventDetails)> = vec![
+            (
+                PassStateEntered,
+                Brief::Entered(&name, &value),
+                EventDetails {
+                    name: Some(Arc::clone(&name)),
+                    input: Some(Arc::clone(&value)),
+                    ..EventDetails::default()
+                },
+            ),
+            (
+                PassStateExited,
+                Brief::Exited(&name, &value),
+                EventDetails {
+                    name: Some(Arc::clone(&name)),
+                    output: Some(Arc::clone(&value)),
+                    ..EventDetails::default()
+                },
+            ),
+            (
+                MapIterationStarted,
+                Brief::Iteration(&name, 7),
+                EventDetails {
+                    name: Some(Arc::clone(&name)),
+                    index: Some(7),
+                    ..EventDetails::default()
+                },
+            ),
+            (
+                LambdaFunctionScheduled,
+                Brief::Scheduled(&resource, &value),
+                EventDetails {
+                    resource: Some(Arc::clone(&resource)),
+                    input: Some(Arc::clone(&value)),
+                    ..EventDetails::default()
+                },
+            ),
+            (LambdaFunctionStarted, Brief::Bare, EventDetails::default()),
+            (
+                LambdaFunctionSucceeded,
+                Brief::Succeeded(&resource, &value),
+                EventDetails {
+                    resource: Some(Arc::clone(&resource)),
+                    output: Some(Arc::clone(&value)),
+                    ..EventDetails::default()
+                },
+            ),
+        ];
+        let brief = History::new(true, None, 0);
         let detailed = History::new(true, None, 0);
-        let (enter, exit) = (EventType::PassStateEntered, EventType::PassStateExited);
-        direct
-            .push_state(0, 5, enter, &name, StatePayload::Input(&value))
-            .unwrap();
-        direct
-            .push_state(1, 6, exit, &name, StatePayload::Output(&value))
-            .unwrap();
-        let entered = EventDetails {
-            name: Some(Arc::clone(&name)),
-            input: Some(Arc::clone(&value)),
-            ..EventDetails::default()
-        };
-        let exited = EventDetails {
-            name: Some(Arc::clone(&name)),
-            output: Some(Arc::clone(&value)),
-            ..EventDetails::default()
-        };
-        detailed.push(0, 5, enter, entered).unwrap();
-        detailed.push(1, 6, exit, exited).unwrap();
+        for (at, (t, b, d)) in cases.into_iter().enumerate() {
+            let at = at as u64;
+            brief.push_brief(at, 5, t, b).unwrap();
+            detailed.push(at, 5, t, d).unwrap();
+        }
         let json = |h: &History| h.take().iter().map(|e| e.to_json()).collect::<Vec<_>>();
-        assert_eq!(json(&direct), json(&detailed));
+        assert_eq!(json(&brief), json(&detailed));
         // Not recorded: counted (for the limit) but not kept.
         let unrecorded = History::new(false, Some(1), 0);
         assert_eq!(
             unrecorded
-                .push_state(0, 5, enter, &name, StatePayload::Input(&value))
+                .push_brief(0, 5, LambdaFunctionStarted, Brief::Bare)
                 .ok(),
             Some(1)
         );
         assert!(unrecorded
-            .push_state(1, 6, exit, &name, StatePayload::Input(&value))
+            .push_brief(1, 6, LambdaFunctionStarted, Brief::Bare)
             .is_err());
         assert!(unrecorded.take().is_empty());
     }
