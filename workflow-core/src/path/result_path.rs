@@ -125,8 +125,9 @@ enum Member<'p> {
     Index(usize),
 }
 
-/// A copy of `map` in which the member `name` (`replaced`, appended if missing) is `null`. A
-/// member that holds an array or object is left out of the copy rather than copied and dropped.
+/// A copy of `map` holding the member `name` for the caller to overwrite: a scalar it held
+/// (`replaced`) is copied, a missing one is appended as `null`, and one that holds an array or
+/// object is `null` in the copy rather than copied and dropped.
 fn copy_beside(
     map: &Map<String, Value>,
     name: &str,
@@ -134,11 +135,8 @@ fn copy_beside(
 ) -> Map<String, Value> {
     if !matches!(replaced, Some(Value::Array(_) | Value::Object(_))) {
         let mut copy = compact::copy_map(map, usize::from(replaced.is_none()));
-        match member_mut(&mut copy, name) {
-            Some(scalar) => *scalar = Value::Null,
-            None => {
-                copy.insert(name.to_owned(), Value::Null);
-            }
+        if replaced.is_none() {
+            copy.insert(name.to_owned(), Value::Null);
         }
         return copy;
     }

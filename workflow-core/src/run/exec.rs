@@ -89,8 +89,8 @@ pub(crate) struct Cursor {
 
 /// How a plain-loop run of an all-instant scope stopped.
 enum Instant {
-    /// The scope ended with this output; the line's last event and its time.
-    Done(Arc<Value>, u64, i64),
+    /// The scope ended.
+    Done(Finished),
     /// The budget ran out here.
     Paused(Cursor),
 }
@@ -369,7 +369,7 @@ impl Shared {
                     at.id = n;
                     at.input = output;
                 }
-                None => return Ok(Instant::Done(output, at.prev, at.now)),
+                None => return Ok(Instant::Done((output, at.prev, at.now))),
             }
         }
         Ok(Instant::Paused(at))
@@ -880,7 +880,7 @@ impl Shared {
                         .resolve(lambda_function_name(&function).unwrap_or(&function)),
                     _ => self.handlers.get(task.ordinal).and_then(Option::as_ref),
                 };
-                let Some(handler) = handler.cloned() else {
+                let Some(handler) = handler else {
                     let e = match task.invoke {
                         Invoke::Other => StatesError::new(
                             names::TASK_FAILED,
@@ -1012,9 +1012,9 @@ impl Shared {
                 let input = Arc::clone(&input);
                 let r =
                     match self.run_instant_scope(b, input, &mut frame, started, now, YIELD_EVERY) {
-                        Ok(Instant::Done(v, last, end)) => {
-                            now = end;
-                            Ok((v, last, end))
+                        Ok(Instant::Done(done)) => {
+                            now = done.2;
+                            Ok(done)
                         }
                         Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
                         Err(f) => Err(f),
@@ -1386,15 +1386,7 @@ impl Shared {
         let r = self
             .run_scope(processor, input, frame, (it_started, start))
             .await;
-        if let Some(p) = &self.progress {
-            p.map_item_done();
-        }
-        // The iteration ends when its last state did (the two events are back to back).
-        let (r, end) = match r {
-            Ok((v, last, end)) => (Ok((v, last)), end),
-            Err(f) => (Err(f), self.now()),
-        };
-        self.iteration_ended(&name, index, r, (start, end))
+        self.iteration_ended(&name, index, r, start)
     }
 
     /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
@@ -1412,7 +1404,7 @@ impl Shared {
         let now = self.now();
         let it_started = self.iteration_started(name, index, started, now)?;
         let mut frame = Frame::child(Arc::clone(outer));
-        let (r, end) = match self.run_instant_scope(
+        let r = match self.run_instant_scope(
             processor,
             input,
             &mut frame,
@@ -1420,17 +1412,11 @@ impl Shared {
             now,
             YIELD_EVERY,
         ) {
-            Ok(Instant::Done(v, last, end)) => (Ok((v, last)), end),
-            Ok(Instant::Paused(at)) => match self.resume_scope(processor, at, frame).await {
-                Ok((v, last, end)) => (Ok((v, last)), end),
-                Err(f) => (Err(f), self.now()),
-            },
-            Err(f) => (Err(f), self.now()),
+            Ok(Instant::Done(done)) => Ok(done),
+            Ok(Instant::Paused(at)) => self.resume_scope(processor, at, frame).await,
+            Err(f) => Err(f),
         };
-        if let Some(p) = &self.progress {
-            p.map_item_done();
-        }
-        self.iteration_ended(name, index, r, (now, end))
+        self.iteration_ended(name, index, r, now)
     }
 
     fn iteration_started(
@@ -1446,23 +1432,28 @@ impl Shared {
             .map_err(|e| (e.into(), started))
     }
 
-    /// Records that an iteration ended; `span` is when it started and ended.
+    /// Records that an iteration which started at `start` ended: when its last state did (the
+    /// two events are back to back), or now if it failed.
     fn iteration_ended(
         &self,
         name: &Arc<str>,
         index: usize,
-        r: Result<(Arc<Value>, u64), Failed>,
-        span: (i64, i64),
+        r: Result<Finished, Failed>,
+        start: i64,
     ) -> Result<Iteration, Failed> {
-        let (t, last) = match &r {
-            Ok((_, last)) => (EventType::MapIterationSucceeded, *last),
-            Err((_, last)) => (EventType::MapIterationFailed, *last),
+        if let Some(p) = &self.progress {
+            p.map_item_done();
+        }
+        let (t, last, end) = match &r {
+            Ok((_, last, end)) => (EventType::MapIterationSucceeded, *last, *end),
+            Err((_, last)) => (EventType::MapIterationFailed, *last, self.now()),
         };
         let ended = self
             .history
-            .push_brief(last, span.1, t, Brief::Iteration(name, index as u64))
+            .push_brief(last, end, t, Brief::Iteration(name, index as u64))
             .map_err(|e| (e.into(), last))?;
-        Ok((index, r.map(|(v, _)| v).map_err(|(e, _)| e), ended, span))
+        let outcome = r.map(|(v, ..)| v).map_err(|(e, _)| e);
+        Ok((index, outcome, ended, (start, end)))
     }
 }
 

@@ -191,6 +191,11 @@ pub(crate) enum Brief<'a> {
     Bare,
 }
 
+/// An index as a record keeps it (`None` past `u64::MAX - 1`, which no Map reaches).
+fn index_plus_one(index: u64) -> Option<NonZeroU64> {
+    index.checked_add(1).and_then(NonZeroU64::new)
+}
+
 /// The details few events have.
 #[derive(Debug, Clone)]
 struct Rare {
@@ -229,9 +234,7 @@ impl Record {
             name,
             resource,
             payload,
-            index_plus_one: index
-                .and_then(|i| i.checked_add(1))
-                .and_then(NonZeroU64::new),
+            index_plus_one: index.and_then(index_plus_one),
             rare,
             event_type,
             payload_is_output,
@@ -265,7 +268,7 @@ impl Record {
             }
             Brief::Iteration(name, index) => {
                 record.name = Some(Arc::clone(name));
-                record.index_plus_one = index.checked_add(1).and_then(NonZeroU64::new);
+                record.index_plus_one = index_plus_one(index);
             }
             Brief::Scheduled(resource, input) => {
                 record.resource = Some(Arc::clone(resource));
@@ -485,10 +488,8 @@ impl History {
         event_type: EventType,
         details: EventDetails,
     ) -> Option<Record> {
-        match self.recorded {
-            true => Some(Record::new(previous, now_millis, event_type, details)),
-            false => None,
-        }
+        self.recorded
+            .then(|| Record::new(previous, now_millis, event_type, details))
     }
 
     /// Appends an event and returns its id, or refuses once the limit is reached.
