@@ -3,6 +3,7 @@
 //! Everything here either runs in generated task handlers and `definition()` functions, or
 //! exists only for the type checks in a workflow's never-called shadow function.
 
+pub use crate::body_data::body_from_data;
 pub use crate::ir::*;
 pub use crate::task::{BoxFuture, CaughtError, InitFn, NoErrors, Task, TaskFn};
 pub use inventory;

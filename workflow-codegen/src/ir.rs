@@ -4,8 +4,13 @@
 //!
 //! Every node that becomes a state carries its state name and an optional comment; the builder
 //! does not invent names, so what the macro emits and what a user writes by hand read the same.
+//!
+//! The body types deserialize from the compact form `#[workflow]` emits (see
+//! [`crate::body_data`]): their callees, constants and Fail causes are slots there, which
+//! resolve only while [`body_from_data`](crate::body_data::body_from_data) reads a body.
 
 use crate::schema::TypeSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 pub use workflow_core::asl::QueryLanguage;
@@ -138,7 +143,7 @@ impl Workflow {
 }
 
 /// A sequence of statements, optionally ending in a value (a Rust block's tail expression).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct Block {
     /// The statements, in order.
     pub stmts: Vec<Stmt>,
@@ -262,7 +267,7 @@ impl Block {
 }
 
 /// What a `let` binds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pattern {
     /// `let x = ...`
     Name(String),
@@ -271,7 +276,7 @@ pub enum Pattern {
 }
 
 /// One statement of a block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum Stmt {
     /// `let pattern = step;`: the step's result is stored under the binding's name.
     Let {
@@ -298,7 +303,7 @@ pub enum Stmt {
 }
 
 /// Something that produces a value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum Step {
     /// Data built from bindings and literals: no state when a binding path is renamed, a
     /// Succeed state when a binding path is returned, else a Pass state.
@@ -361,11 +366,12 @@ impl From<Choice> for Step {
 
 /// A value in the workflow's data: a binding's path, a literal, or an object built from them
 /// (a struct literal).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum Data {
     /// A binding, possibly with field accesses: `order.customer.id`.
     Var(Var),
     /// A constant.
+    #[serde(deserialize_with = "crate::body_data::value")]
     Literal(Value),
     /// An object whose fields are data (`Req { token: input.token, retry: false }`).
     Object(Vec<(String, Data)>),
@@ -390,7 +396,7 @@ impl Data {
 }
 
 /// A binding with field accesses, e.g. `words.data`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Var {
     /// The binding's name.
     pub root: String,
@@ -526,7 +532,7 @@ impl TaskDef {
 }
 
 /// A retry policy (`Retry` element).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Retry {
     /// `ErrorEquals`.
     pub errors: Vec<String>,
@@ -587,13 +593,14 @@ impl Retry {
 }
 
 /// A call of a task or workflow with its input, retries and catchers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Call {
     /// The state's name.
     pub state: String,
     /// The state's `Comment`.
     pub comment: Option<String>,
     /// What is called.
+    #[serde(deserialize_with = "crate::body_data::callee")]
     pub callee: Callee,
     /// The input handed to it.
     pub input: Data,
@@ -649,18 +656,19 @@ impl Call {
 
 /// An error handler: when the call fails with one of `errors`, `handler` is called with the
 /// error (`{"Error": .., "Cause": ..}`), and its output stands in for the call's.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Catch {
     /// `ErrorEquals` (`States.ALL` for any).
     pub errors: Vec<String>,
     /// The handler's state name.
     pub state: String,
     /// The handler.
+    #[serde(deserialize_with = "crate::body_data::callee")]
     pub handler: Callee,
 }
 
 /// A Map over a list: each item is handed to `call`'s callee (`call.input` is ignored).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct MapStep {
     /// The Map state's name.
     pub state: String,
@@ -705,7 +713,7 @@ impl MapStep {
 }
 
 /// Calls run in parallel: a Parallel state with one branch per call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ParallelStep {
     /// The Parallel state's name.
     pub state: String,
@@ -727,7 +735,7 @@ impl ParallelStep {
 }
 
 /// `if`/`match`: a Choice state.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Choice {
     /// The Choice state's name.
     pub state: String,
@@ -773,7 +781,7 @@ impl Choice {
 }
 
 /// A comparison operator of a condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CmpOp {
     /// `==`
     Eq,
@@ -790,9 +798,10 @@ pub enum CmpOp {
 }
 
 /// The right side of a comparison.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum Operand {
     /// A constant; its JSON type picks the operator family (String, Numeric, Boolean).
+    #[serde(deserialize_with = "crate::body_data::value")]
     Literal(Value),
     /// Another binding path (a `...Path` operator); the family comes from the schema of the
     /// left side.
@@ -800,7 +809,7 @@ pub enum Operand {
 }
 
 /// A Choice rule's test.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum Condition {
     /// `var op operand`.
     Compare(Var, CmpOp, Operand),
@@ -819,7 +828,7 @@ pub enum Condition {
 }
 
 /// A sleep: a Wait state.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Wait {
     /// The Wait state's name.
     pub state: String,
@@ -830,7 +839,7 @@ pub struct Wait {
 }
 
 /// How a Wait state waits.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WaitFor {
     /// `Seconds`.
     Seconds(u64),
@@ -843,7 +852,7 @@ pub enum WaitFor {
 }
 
 /// `return Err(..)`: a Fail state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Fail {
     /// The Fail state's name.
     pub state: String,
@@ -852,11 +861,12 @@ pub struct Fail {
     /// `Error`.
     pub error: String,
     /// `Cause`.
+    #[serde(deserialize_with = "crate::body_data::text")]
     pub cause: Option<String>,
 }
 
 /// `loop { .. }`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Loop {
     /// The body; it must contain a `break` or `return`.
     pub body: Block,

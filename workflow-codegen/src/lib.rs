@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod body_data;
 pub mod deploy;
 pub mod diagram;
 pub mod emit;

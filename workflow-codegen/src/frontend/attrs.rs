@@ -149,12 +149,30 @@ impl RetrySpec {
         Ok(r)
     }
 
-    /// The IR value (`Retry::on([..])...`).
-    pub fn to_ir(&self) -> TokenStream {
+    /// The IR value.
+    pub fn to_retry(&self) -> crate::ir::Retry {
+        crate::ir::Retry {
+            errors: self.error_names(),
+            interval_seconds: self.interval,
+            max_attempts: self.max_attempts,
+            backoff_rate: self.backoff,
+            max_delay_seconds: self.max_delay,
+            jitter: self.jitter,
+        }
+    }
+
+    /// `ErrorEquals`: the errors named, or `States.ALL` when none is.
+    fn error_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.errors.iter().map(ErrorRef::asl_name).collect();
         if names.is_empty() {
             names.push(names::ALL.to_owned());
         }
+        names
+    }
+
+    /// The IR builder expression (`Retry::on([..])...`).
+    pub fn to_ir(&self) -> TokenStream {
+        let names = self.error_names();
         let mut t = quote!(::workflow_codegen::Retry::on([#(#names),*]));
         if let Some(n) = self.interval {
             t.extend(quote!(.interval_seconds(#n)));

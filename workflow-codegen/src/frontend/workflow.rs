@@ -1,6 +1,7 @@
 //! `#[workflow]`: reads a fn body written in a subset of Rust and produces, for each construct,
 //! two things side by side:
-//! - the IR builder expression that `definition()` evaluates (see [`crate::ir`]);
+//! - its IR, as the data `definition()` reads (see [`crate::body_data`]): JSON, with slots for
+//!   the callees and constants that only compiled code can give;
 //! - the *shadow* of the construct: the same Rust, with each task call routed through its
 //!   companion's types, re-emitted in a never-called fn so rustc checks every binding, field,
 //!   argument, `match` and return type at the user's own tokens.
@@ -10,8 +11,10 @@
 use super::attrs::{doc_comment, pascal, ErrorRef, RetrySpec};
 use super::errors::Ctxt;
 use super::task::result_parts;
+use crate::ir::{CmpOp, Pattern, Var, WaitFor};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -99,14 +102,16 @@ struct Parsed {
     input: Type,
     output: TokenStream,
     error: Option<Type>,
-    body_ir: TokenStream,
+    body_ir: Value,
     shadow: TokenStream,
     checks: Vec<TokenStream>,
+    callees: Vec<TokenStream>,
+    values: Vec<TokenStream>,
 }
 
 /// A parsed piece of the body: its IR and its shadow.
 struct Node {
-    ir: TokenStream,
+    ir: Value,
     shadow: TokenStream,
 }
 
@@ -156,6 +161,10 @@ struct Parser<'a> {
     /// Checks that need no workflow value (`#[retry]`/`#[catch]` error names and handlers),
     /// emitted at the top of the shadow fn.
     checks: Vec<TokenStream>,
+    /// The companions whose `callee()` the IR's callee slots index.
+    callees: Vec<TokenStream>,
+    /// The expressions (each a `serde_json::Value`) the IR's constant slots index.
+    values: Vec<TokenStream>,
 }
 
 fn wf() -> TokenStream {
@@ -200,6 +209,8 @@ impl<'a> Parser<'a> {
             names: HashMap::new(),
             loop_depth: 0,
             checks: Vec::new(),
+            callees: Vec::new(),
+            values: Vec::new(),
         };
         let (body, exits) = p.block(&item.block.stmts, ValueUse::Return);
         let _ = exits;
@@ -212,7 +223,41 @@ impl<'a> Parser<'a> {
             body_ir: body.ir,
             shadow: body.shadow,
             checks: p.checks,
+            callees: p.callees,
+            values: p.values,
         })
+    }
+
+    // ----- slots -----
+
+    /// The callee slot of `companion`'s `callee()`.
+    fn callee_slot(&mut self, companion: &TokenStream) -> usize {
+        let key = companion.to_string();
+        match self.callees.iter().position(|c| c.to_string() == key) {
+            Some(i) => i,
+            None => {
+                self.callees.push(companion.clone());
+                self.callees.len() - 1
+            }
+        }
+    }
+
+    /// A slot for the value of `value` (an expression of type `serde_json::Value`).
+    fn value_slot(&mut self, value: TokenStream) -> usize {
+        self.values.push(value);
+        self.values.len() - 1
+    }
+
+    /// A slot for the JSON of the constant `e` (any `Serialize` expression).
+    fn constant_slot(&mut self, e: &TokenStream) -> usize {
+        let w = wf();
+        self.value_slot(quote!(#w::literal(&(#e))))
+    }
+
+    /// `var op constant`.
+    fn compare_constant(&mut self, var: &Var, op: CmpOp, constant: &TokenStream) -> Value {
+        let slot = self.constant_slot(constant);
+        json!({"Compare": [var, op, {"Literal": slot}]})
     }
 
     // ----- names and scopes -----
@@ -323,7 +368,7 @@ impl<'a> Parser<'a> {
         self.scopes.push(Vec::new());
         let mut irs = Vec::new();
         let mut shadows = Vec::new();
-        let mut value_ir = quote!(::std::option::Option::None);
+        let mut value_ir = Value::Null;
         let mut exits = Exits::default();
         let mut reported_unreachable = false;
         for (i, stmt) in stmts.iter().enumerate() {
@@ -361,12 +406,7 @@ impl<'a> Parser<'a> {
                 }
                 Stmt::Item(item) => {
                     self.cx.error_spanned_by(item, "items (fns, structs, `use`, ...) cannot be declared inside a workflow body; declare them outside the fn");
-                    (
-                        TokenStream::new(),
-                        TokenStream::new(),
-                        Exits::default(),
-                        false,
-                    )
+                    (Value::Null, TokenStream::new(), Exits::default(), false)
                 }
             };
             exits.breaks |= ex.breaks;
@@ -374,31 +414,29 @@ impl<'a> Parser<'a> {
             exits.diverges |= ex.diverges;
             shadows.push(shadow);
             if is_value && use_ == ValueUse::Plain {
-                value_ir = quote!(::std::option::Option::Some(#ir));
-            } else if !ir.is_empty() {
+                value_ir = ir;
+            } else if !ir.is_null() {
                 irs.push(ir);
             }
         }
         self.scopes.pop();
-        let w = wf();
         (
             Node {
-                ir: quote!(#w::Block { stmts: ::std::vec![#(#irs),*], value: #value_ir }),
+                ir: json!({"stmts": irs, "value": value_ir}),
                 shadow: quote!({ #(#shadows)* }),
             },
             exits,
         )
     }
 
-    fn local(&mut self, local: &syn::Local) -> (TokenStream, TokenStream, Exits) {
-        let w = wf();
+    fn local(&mut self, local: &syn::Local) -> (Value, TokenStream, Exits) {
         let attrs = self.stmt_attrs(&local.attrs);
         let Some(init) = &local.init else {
             self.cx.error_spanned_by(
                 local,
                 "a workflow binding needs a value: `let x = task(input);`",
             );
-            return (TokenStream::new(), TokenStream::new(), Exits::default());
+            return (Value::Null, TokenStream::new(), Exits::default());
         };
         if let Some((_, diverge)) = &init.diverge {
             self.cx.error_spanned_by(
@@ -450,13 +488,12 @@ impl<'a> Parser<'a> {
         }
         let strs: Vec<String> = names.iter().map(|n| n.to_string()).collect();
         let pattern = if tuple {
-            quote!(#w::Pattern::Tuple(::std::vec![#(::std::string::String::from(#strs)),*]))
+            Pattern::Tuple(strs)
         } else {
-            let n = strs.first().cloned().unwrap_or_default();
-            quote!(#w::Pattern::Name(::std::string::String::from(#n)))
+            Pattern::Name(strs.first().cloned().unwrap_or_default())
         };
         (
-            quote!(#w::Stmt::Let { pattern: #pattern, step: #step_ir }),
+            json!({"Let": {"pattern": pattern, "step": step_ir}}),
             quote!(let #pat = #value_shadow;),
             ex,
         )
@@ -467,8 +504,7 @@ impl<'a> Parser<'a> {
         &mut self,
         e: &Expr,
         outer_attrs: &[syn::Attribute],
-    ) -> (TokenStream, TokenStream, Exits) {
-        let w = wf();
+    ) -> (Value, TokenStream, Exits) {
         let mut all_attrs = outer_attrs.to_vec();
         all_attrs.extend(expr_attrs(e).iter().cloned());
         let attrs = self.stmt_attrs(&all_attrs);
@@ -478,7 +514,7 @@ impl<'a> Parser<'a> {
                 let Some(value) = &r.expr else {
                     self.cx
                         .error_spanned_by(r, "a workflow `return` needs a value");
-                    return (TokenStream::new(), TokenStream::new(), Exits::default());
+                    return (Value::Null, TokenStream::new(), Exits::default());
                 };
                 let (ir, shadow, mut ex) = self.value(value, &all_attrs, ValueUse::Return);
                 ex.diverges = true;
@@ -500,7 +536,7 @@ impl<'a> Parser<'a> {
                     self.cx.error_spanned_by(b, "`break` outside a `loop`");
                 }
                 (
-                    quote!(#w::Stmt::Break),
+                    json!("Break"),
                     quote!(break),
                     Exits {
                         diverges: true,
@@ -514,7 +550,7 @@ impl<'a> Parser<'a> {
                     c,
                     "`continue` is not supported; let the `loop` body reach its end instead",
                 );
-                (TokenStream::new(), TokenStream::new(), Exits::default())
+                (Value::Null, TokenStream::new(), Exits::default())
             }
             Expr::Loop(l) => {
                 self.no_call_attrs(&attrs, "a `loop`");
@@ -531,7 +567,7 @@ impl<'a> Parser<'a> {
                 let body_ir = body.ir;
                 let body_shadow = rebrace(body.shadow, &l.body.brace_token);
                 (
-                    quote!(#w::Stmt::Loop(#w::Loop { body: #body_ir })),
+                    json!({"Loop": {"body": body_ir}}),
                     quote!(loop #body_shadow),
                     Exits {
                         diverges: !ex.breaks,
@@ -542,16 +578,16 @@ impl<'a> Parser<'a> {
             }
             Expr::While(x) => {
                 self.cx.error_spanned_by(x.while_token, "`while` loops are not supported; write `loop { if !cond { break } .. }`, which lowers to a Choice state");
-                (TokenStream::new(), TokenStream::new(), Exits::default())
+                (Value::Null, TokenStream::new(), Exits::default())
             }
             Expr::ForLoop(x) => {
                 self.cx.error_spanned_by(x.for_token, "`for` loops are not supported; iterate with `items.map(task)`, which is a Map state");
-                (TokenStream::new(), TokenStream::new(), Exits::default())
+                (Value::Null, TokenStream::new(), Exits::default())
             }
             Expr::If(_) | Expr::Match(_) => {
                 self.no_call_attrs(&attrs, "a branch");
                 let (choice, shadow, ex) = self.choice(e, &attrs, ValueUse::Plain);
-                (quote!(#w::Stmt::Choice(#choice)), shadow, ex)
+                (json!({"Choice": choice}), shadow, ex)
             }
             Expr::Call(c) if is_sleep(c) => {
                 self.no_call_attrs(&attrs, "a sleep");
@@ -560,13 +596,13 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 let (ir, shadow, ex) = self.step(e, &attrs, None, ValueUse::Plain);
-                if !ir.is_empty() && is_data(e) {
+                if !ir.is_null() && is_data(e) {
                     self.cx.error_spanned_by(
                         e,
                         "this statement has no effect; bind it with `let` or return it",
                     );
                 }
-                (quote!(#w::Stmt::Run(#ir)), shadow, ex)
+                (json!({"Run": ir}), shadow, ex)
             }
         }
     }
@@ -578,8 +614,7 @@ impl<'a> Parser<'a> {
         e: &Expr,
         outer_attrs: &[syn::Attribute],
         use_: ValueUse,
-    ) -> (TokenStream, TokenStream, Exits) {
-        let w = wf();
+    ) -> (Value, TokenStream, Exits) {
         let mut all_attrs = outer_attrs.to_vec();
         all_attrs.extend(expr_attrs(strip_paren(e)).iter().cloned());
         let attrs = self.stmt_attrs(&all_attrs);
@@ -590,7 +625,7 @@ impl<'a> Parser<'a> {
                     Some("Ok") if c.args.len() == 1 => {
                         let (ir, shadow, ex) = self.step(&c.args[0], &attrs, None, use_);
                         let func = &c.func;
-                        return (quote!(#w::Stmt::Return(#ir)), quote!(#func(#shadow)), ex);
+                        return (json!({"Return": ir}), quote!(#func(#shadow)), ex);
                     }
                     Some("Err") if c.args.len() == 1 => {
                         let (ir, shadow) = self.fail(&c.args[0], &attrs);
@@ -621,7 +656,7 @@ impl<'a> Parser<'a> {
         }
         let (ir, shadow, ex) = self.step(e, &attrs, None, use_);
         let wrapped = if use_ == ValueUse::Return {
-            quote!(#w::Stmt::Return(#ir))
+            json!({"Return": ir})
         } else {
             ir
         };
@@ -629,7 +664,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `Err(e)`: a Fail state named after the error variant, with the error's `Display` as Cause.
-    fn fail(&mut self, e: &Expr, attrs: &StmtAttrs) -> (TokenStream, TokenStream) {
+    fn fail(&mut self, e: &Expr, attrs: &StmtAttrs) -> (Value, TokenStream) {
         let w = wf();
         let variant = match strip_paren(e) {
             Expr::Path(p) if p.path.segments.len() >= 2 => {
@@ -648,7 +683,7 @@ impl<'a> Parser<'a> {
         };
         let Some(variant) = variant else {
             self.cx.error_spanned_by(e, "return an error enum variant, such as `Err(MyError::Rejected)`: its name becomes the Fail state's Error and its `Display` text the Cause");
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         };
         for ident in idents_in(e) {
             if self.in_scope(&ident.to_string()) {
@@ -657,14 +692,11 @@ impl<'a> Parser<'a> {
         }
         let error = variant.to_string();
         let state = self.state_name(attrs, None, &error);
-        let comment = opt_str(&attrs.doc);
+        let cause = self.value_slot(
+            quote!(#w::serde_json::Value::String(::std::string::ToString::to_string(&(#e)))),
+        );
         (
-            quote!(#w::Stmt::Fail(#w::Fail {
-                state: ::std::string::String::from(#state),
-                comment: #comment,
-                error: ::std::string::String::from(#error),
-                cause: ::std::option::Option::Some(::std::string::ToString::to_string(&(#e))),
-            })),
+            json!({"Fail": {"state": state, "comment": attrs.doc, "error": error, "cause": cause}}),
             e.to_token_stream(),
         )
     }
@@ -676,8 +708,7 @@ impl<'a> Parser<'a> {
         attrs: &StmtAttrs,
         hint: Option<(String, Span)>,
         use_: ValueUse,
-    ) -> (TokenStream, TokenStream, Exits) {
-        let w = wf();
+    ) -> (Value, TokenStream, Exits) {
         let e = strip_paren(strip_await(e));
         match e {
             Expr::Call(c) if is_sleep(c) => {
@@ -685,14 +716,14 @@ impl<'a> Parser<'a> {
                     c,
                     "a sleep has no value; write it as a statement: `sleep(10);`",
                 );
-                (TokenStream::new(), TokenStream::new(), Exits::default())
+                (Value::Null, TokenStream::new(), Exits::default())
             }
             Expr::Call(c)
                 if !matches!(call_name(c).as_deref(), Some("Some" | "Ok" | "Err"))
                     && !is_constructor(c) =>
             {
                 let (call_ir, shadow) = self.call(c, attrs, "Call");
-                (quote!(#w::Step::Call(#call_ir)), shadow, Exits::default())
+                (json!({"Call": call_ir}), shadow, Exits::default())
             }
             Expr::MethodCall(m) if m.method == "map" || m.method == "max_concurrency" => {
                 let (ir, shadow) = self.map(m, attrs, hint);
@@ -711,23 +742,19 @@ impl<'a> Parser<'a> {
             Expr::If(_) | Expr::Match(_) => {
                 self.no_call_attrs(attrs, "a branch");
                 let (choice, shadow, ex) = self.choice(e, attrs, use_);
-                (
-                    quote!(#w::Step::Choice(::std::boxed::Box::new(#choice))),
-                    shadow,
-                    ex,
-                )
+                (json!({"Choice": choice}), shadow, ex)
             }
             Expr::Block(b) if b.label.is_none() && use_ == ValueUse::Return => {
                 self.cx.error_spanned_by(
                     b,
                     "a bare block cannot be a workflow value; write its statements in the body",
                 );
-                (TokenStream::new(), TokenStream::new(), Exits::default())
+                (Value::Null, TokenStream::new(), Exits::default())
             }
             _ => {
                 self.no_call_attrs(attrs, "data");
                 let Some(data) = self.data(e) else {
-                    return (TokenStream::new(), TokenStream::new(), Exits::default());
+                    return (Value::Null, TokenStream::new(), Exits::default());
                 };
                 let default_name = match (use_, var_name(e)) {
                     (ValueUse::Return, Some(v)) => format!("Return{}", pascal(&v)),
@@ -745,9 +772,8 @@ impl<'a> Parser<'a> {
                     _ => "Value".to_owned(),
                 };
                 let state = self.state_name(attrs, hint, &default_name);
-                let ir = data.ir;
                 (
-                    quote!(#w::Step::Data { state: ::std::string::String::from(#state), data: #ir }),
+                    json!({"Data": {"state": state, "data": data.ir}}),
                     data.shadow,
                     Exits::default(),
                 )
@@ -761,10 +787,9 @@ impl<'a> Parser<'a> {
         c: &syn::ExprCall,
         attrs: &StmtAttrs,
         generic: &str,
-    ) -> (TokenStream, TokenStream) {
-        let w = wf();
+    ) -> (Value, TokenStream) {
         let Some((func, companion)) = self.callee_path(&c.func) else {
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         };
         let input = if c.args.len() == 1 {
             self.data(&c.args[0])
@@ -773,13 +798,12 @@ impl<'a> Parser<'a> {
             None
         };
         let Some(input) = input else {
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         };
         // Named only once the call is well-formed, so a bad argument is a single error.
         let derived = call_name_span(c).map(|(n, s)| (pascal(&n), s));
         let state = self.state_name(attrs, derived, generic);
-        let comment = opt_str(&attrs.doc);
-        let retries: Vec<TokenStream> = attrs.retry.iter().map(RetrySpec::to_ir).collect();
+        let retries: Vec<crate::ir::Retry> = attrs.retry.iter().map(RetrySpec::to_retry).collect();
         let mut checks = Vec::new();
         for r in &attrs.retry {
             checks.push(raises_check(&func, &companion, &r.errors));
@@ -804,25 +828,22 @@ impl<'a> Parser<'a> {
             if names.is_empty() {
                 names.push(workflow_core::error::names::ALL.to_owned());
             }
-            catches.push(quote!(#w::Catch {
-                errors: ::std::vec![#(::std::string::String::from(#names)),*],
-                state: ::std::string::String::from(#hstate),
-                handler: <#hcomp as #w::Task>::callee(),
-            }));
+            let handler = self.callee_slot(&hcomp);
+            catches.push(json!({"errors": names, "state": hstate, "handler": handler}));
             checks.push(raises_check(&func, &companion, &cs.errors));
             let span = cs.handler.span();
             checks.push(quote_spanned!(span=> let _ = #hfunc; ::workflow_codegen::__private::catch_with(#companion, #hcomp);));
         }
-        let input_ir = input.ir;
         let input_shadow = input.shadow;
+        let callee = self.callee_slot(&companion);
         (
-            quote!(#w::Call {
-                state: ::std::string::String::from(#state),
-                comment: #comment,
-                callee: <#companion as #w::Task>::callee(),
-                input: #input_ir,
-                retry: ::std::vec![#(#retries),*],
-                catch: ::std::vec![#(#catches),*],
+            json!({
+                "state": state,
+                "comment": attrs.doc,
+                "callee": callee,
+                "input": input.ir,
+                "retry": retries,
+                "catch": catches,
             }),
             {
                 // `TaskCall { f, task: __task_f, input }.output()`: naming `f` first makes a
@@ -875,7 +896,7 @@ impl<'a> Parser<'a> {
         m: &syn::ExprMethodCall,
         attrs: &StmtAttrs,
         hint: Option<(String, Span)>,
-    ) -> (TokenStream, TokenStream) {
+    ) -> (Value, TokenStream) {
         let w = wf();
         let (map_call, limit) = if m.method == "max_concurrency" {
             let limit = match (m.args.len(), m.args.first()) {
@@ -907,7 +928,7 @@ impl<'a> Parser<'a> {
                         other,
                         "`max_concurrency` follows a Map: `items.map(task).max_concurrency(2)`",
                     );
-                    return (TokenStream::new(), TokenStream::new());
+                    return (Value::Null, TokenStream::new());
                 }
             }
         } else {
@@ -918,7 +939,7 @@ impl<'a> Parser<'a> {
                 &map_call.args,
                 "`.map(..)` takes the task to run for each item: `items.map(task)`",
             );
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         }
         let f = &map_call.args[0];
         if let Expr::Closure(c) = f {
@@ -926,19 +947,19 @@ impl<'a> Parser<'a> {
                 c,
                 "closures cannot become states; pass a `#[task]` by name: `items.map(task)`",
             );
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         }
         let items = self.data(&map_call.receiver);
         let callee = self.callee_path(f);
         let (Some(items), Some((func, companion))) = (items, callee) else {
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         };
         let Some(items_var) = items.var.clone() else {
             self.cx.error_spanned_by(
                 &map_call.receiver,
                 "a Map iterates over a list field or binding, such as `order.items`",
             );
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         };
         let fname = match f {
             Expr::Path(p) => p
@@ -953,12 +974,26 @@ impl<'a> Parser<'a> {
             Some((n, span)) => self.claim_user(pascal(&n), span),
             None => self.claim_generic("Item"),
         };
-        let limit = limit.map(|n| quote!(.max_concurrency(#n)));
-        let comment_call = attrs.doc.as_ref().map(|d| quote!(.comment(#d)));
+        let callee = self.callee_slot(&companion);
+        // The item call's input is unused (each item is the input): a null constant.
+        let input = self.value_slot(quote!(#w::serde_json::Value::Null));
         let items_shadow = items.shadow;
         let span = map_call.receiver.span();
         (
-            quote!(#w::Step::Map(#w::MapStep::new(#map_state, #items_var, #item_state, <#companion as #w::Task>::callee()) #limit #comment_call)),
+            json!({"Map": {
+                "state": map_state,
+                "comment": attrs.doc,
+                "items": items_var,
+                "call": {
+                    "state": item_state,
+                    "comment": null,
+                    "callee": callee,
+                    "input": {"Literal": input},
+                    "retry": [],
+                    "catch": [],
+                },
+                "max_concurrency": limit,
+            }}),
             {
                 // `<Id<_> as MapItems<_>>::items(list)`, spanning the user's list from its `<`
                 // to its parentheses, so either error about it underlines the whole list.
@@ -984,8 +1019,7 @@ impl<'a> Parser<'a> {
         m: &syn::ExprMacro,
         attrs: &StmtAttrs,
         hint: Option<(String, Span)>,
-    ) -> (TokenStream, TokenStream) {
-        let w = wf();
+    ) -> (Value, TokenStream) {
         let calls = match m
             .mac
             .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
@@ -993,7 +1027,7 @@ impl<'a> Parser<'a> {
             Ok(c) => c,
             Err(e) => {
                 self.cx.syn_error(e);
-                return (TokenStream::new(), TokenStream::new());
+                return (Value::Null, TokenStream::new());
             }
         };
         if calls.len() < 2 {
@@ -1019,32 +1053,26 @@ impl<'a> Parser<'a> {
                 ),
             }
         }
-        let comment = opt_str(&attrs.doc);
         (
-            quote!(#w::Step::Parallel(#w::ParallelStep {
-                state: ::std::string::String::from(#state),
-                comment: #comment,
-                branches: ::std::vec![#(#irs),*],
-            })),
+            json!({"Parallel": {"state": state, "comment": attrs.doc, "branches": irs}}),
             quote!((#(#shadows),*)),
         )
     }
 
     /// `sleep(..)` / `sleep_until(..)`: a Wait state.
-    fn sleep(&mut self, c: &syn::ExprCall, attrs: &StmtAttrs) -> (TokenStream, TokenStream) {
-        let w = wf();
+    fn sleep(&mut self, c: &syn::ExprCall, attrs: &StmtAttrs) -> (Value, TokenStream) {
         let until = call_name(c).as_deref() == Some("sleep_until");
         if c.args.len() != 1 {
             self.cx.error_spanned_by(&c.args, "a sleep takes one argument: seconds for `sleep`, an RFC 3339 timestamp for `sleep_until`");
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         }
         let arg = &c.args[0];
         let Some(data) = self.data(arg) else {
-            return (TokenStream::new(), TokenStream::new());
+            return (Value::Null, TokenStream::new());
         };
         let how = match (&data.var, strip_paren(arg), until) {
-            (Some(v), _, false) => quote!(#w::WaitFor::SecondsFrom(#v)),
-            (Some(v), _, true) => quote!(#w::WaitFor::TimestampFrom(#v)),
+            (Some(v), _, false) => WaitFor::SecondsFrom(v.clone()),
+            (Some(v), _, true) => WaitFor::TimestampFrom(v.clone()),
             (
                 None,
                 Expr::Lit(syn::ExprLit {
@@ -1052,7 +1080,13 @@ impl<'a> Parser<'a> {
                     ..
                 }),
                 false,
-            ) => quote!(#w::WaitFor::Seconds(#n)),
+            ) => match n.base10_parse::<u64>() {
+                Ok(n) => WaitFor::Seconds(n),
+                Err(e) => {
+                    self.cx.syn_error(e);
+                    return (Value::Null, TokenStream::new());
+                }
+            },
             (
                 None,
                 Expr::Lit(syn::ExprLit {
@@ -1060,7 +1094,7 @@ impl<'a> Parser<'a> {
                     ..
                 }),
                 true,
-            ) => quote!(#w::WaitFor::Timestamp(::std::string::String::from(#s))),
+            ) => WaitFor::Timestamp(s.value()),
             _ => {
                 self.cx.error_spanned_by(
                     arg,
@@ -1070,15 +1104,14 @@ impl<'a> Parser<'a> {
                         "`sleep` takes a number of seconds (an integer literal) or a field"
                     },
                 );
-                return (TokenStream::new(), TokenStream::new());
+                return (Value::Null, TokenStream::new());
             }
         };
         let state = self.state_name(attrs, None, "Wait");
-        let comment = opt_str(&attrs.doc);
         let func = &c.func;
         let shadow = data.shadow;
         (
-            quote!(#w::Stmt::Wait(#w::Wait { state: ::std::string::String::from(#state), comment: #comment, until: #how })),
+            json!({"Wait": {"state": state, "comment": attrs.doc, "until": how}}),
             quote!(#func(#shadow);),
         )
     }
@@ -1091,7 +1124,7 @@ impl<'a> Parser<'a> {
         e: &Expr,
         attrs: &StmtAttrs,
         use_: ValueUse,
-    ) -> (TokenStream, TokenStream, Exits) {
+    ) -> (Value, TokenStream, Exits) {
         match e {
             Expr::If(i) => self.if_chain(i, attrs, use_),
             Expr::Match(m) => self.match_(m, attrs, use_),
@@ -1104,21 +1137,19 @@ impl<'a> Parser<'a> {
         first: &syn::ExprIf,
         attrs: &StmtAttrs,
         use_: ValueUse,
-    ) -> (TokenStream, TokenStream, Exits) {
-        let w = wf();
+    ) -> (Value, TokenStream, Exits) {
         let base = format!(
             "If{}",
             pascal(&first_var_name(&first.cond).unwrap_or_default())
         );
         let state = self.state_name(attrs, None, &base);
-        let comment = opt_str(&attrs.doc);
         let mut arms = Vec::new();
         let mut shadow = TokenStream::new();
         let mut exits = Exits {
             diverges: true,
             ..Default::default()
         };
-        let mut default = quote!(::std::option::Option::None);
+        let mut default = Value::Null;
         let mut has_else = false;
         let mut cur = first;
         loop {
@@ -1133,14 +1164,13 @@ impl<'a> Parser<'a> {
             self.scopes.push(Vec::new());
             let alias_ir = alias.map(|(ident, var)| {
                 self.bind(&ident);
-                let n = ident.to_string();
-                quote!(#w::Stmt::Let { pattern: #w::Pattern::Name(::std::string::String::from(#n)), step: #w::Step::Data { state: ::std::string::String::new(), data: #w::Data::Var(#var) } })
+                alias_stmt(&ident, &var)
             });
             let (block, ex) = self.block(&cur.then_branch.stmts, use_);
             self.scopes.pop();
             merge(&mut exits, ex);
             let block_ir = prepend(block.ir, alias_ir);
-            arms.push(quote!((#cond, #block_ir)));
+            arms.push(json!([cond, block_ir]));
             let then_shadow = rebrace(block.shadow, &cur.then_branch.brace_token);
             shadow.extend(quote!(if #cond_shadow #then_shadow));
             match &cur.else_branch {
@@ -1152,8 +1182,7 @@ impl<'a> Parser<'a> {
                     Expr::Block(b) => {
                         let (block, ex) = self.block(&b.block.stmts, use_);
                         merge(&mut exits, ex);
-                        let ir = block.ir;
-                        default = quote!(::std::option::Option::Some(#ir));
+                        default = block.ir;
                         let sh = rebrace(block.shadow, &b.block.brace_token);
                         shadow.extend(quote!(#else_token #sh));
                         has_else = true;
@@ -1172,18 +1201,14 @@ impl<'a> Parser<'a> {
             exits.diverges = false;
         }
         (
-            quote!(#w::Choice { state: ::std::string::String::from(#state), comment: #comment, arms: ::std::vec![#(#arms),*], default: #default }),
+            json!({"state": state, "comment": attrs.doc, "arms": arms, "default": default}),
             shadow,
             exits,
         )
     }
 
     /// `if let Some(v) = x` -> (is_some(x), shadow, alias v = x).
-    fn if_let(
-        &mut self,
-        l: &syn::ExprLet,
-    ) -> (TokenStream, TokenStream, Option<(Ident, TokenStream)>) {
-        let w = wf();
+    fn if_let(&mut self, l: &syn::ExprLet) -> (Value, TokenStream, Option<(Ident, Var)>) {
         let data = self.data(&l.expr);
         let pat = &*l.pat;
         let inner = match pat {
@@ -1209,7 +1234,7 @@ impl<'a> Parser<'a> {
         };
         let scrut = data.shadow;
         (
-            quote!(#w::Condition::IsSome(#var, true)),
+            json!({"IsSome": [var, true]}),
             quote!(let #pat = #scrut),
             Some((ident, var)),
         )
@@ -1220,8 +1245,7 @@ impl<'a> Parser<'a> {
         m: &syn::ExprMatch,
         attrs: &StmtAttrs,
         use_: ValueUse,
-    ) -> (TokenStream, TokenStream, Exits) {
-        let w = wf();
+    ) -> (Value, TokenStream, Exits) {
         let Some(scrut) = self.data(&m.expr) else {
             return Default::default();
         };
@@ -1234,9 +1258,8 @@ impl<'a> Parser<'a> {
         };
         let base = format!("Match{}", pascal(&var_name(&m.expr).unwrap_or_default()));
         let state = self.state_name(attrs, None, &base);
-        let comment = opt_str(&attrs.doc);
         let mut arms = Vec::new();
-        let mut default = quote!(::std::option::Option::None);
+        let mut default = Value::Null;
         let mut arm_shadows = Vec::new();
         let mut exits = Exits {
             diverges: true,
@@ -1258,8 +1281,7 @@ impl<'a> Parser<'a> {
             self.scopes.push(Vec::new());
             let alias_ir = alias.map(|ident| {
                 self.bind(&ident);
-                let n = ident.to_string();
-                quote!(#w::Stmt::Let { pattern: #w::Pattern::Name(::std::string::String::from(#n)), step: #w::Step::Data { state: ::std::string::String::new(), data: #w::Data::Var(#var) } })
+                alias_stmt(&ident, &var)
             });
             let body_stmts: Vec<Stmt> = match &*arm.body {
                 Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block.stmts.clone(),
@@ -1271,15 +1293,15 @@ impl<'a> Parser<'a> {
             let block_ir = prepend(block.ir, alias_ir);
             let is_last = i + 1 == n;
             let cond = match (cond, guard) {
-                (Some(c), Some((g, _))) => Some(quote!(#w::Condition::And(::std::vec![#c, #g]))),
+                (Some(c), Some((g, _))) => Some(json!({"And": [c, g]})),
                 (None, Some((g, _))) => Some(g),
                 (c, None) => c,
             };
             match cond {
-                Some(c) if !(is_last && arm.guard.is_none()) => arms.push(quote!((#c, #block_ir))),
+                Some(c) if !(is_last && arm.guard.is_none()) => arms.push(json!([c, block_ir])),
                 // A catch-all arm, or the last arm of a match rustc proved exhaustive.
                 _ => {
-                    default = quote!(::std::option::Option::Some(#block_ir));
+                    default = block_ir;
                     saw_default = true;
                 }
             }
@@ -1301,7 +1323,7 @@ impl<'a> Parser<'a> {
         }
         let scrut_shadow = scrut.shadow;
         (
-            quote!(#w::Choice { state: ::std::string::String::from(#state), comment: #comment, arms: ::std::vec![#(#arms),*], default: #default }),
+            json!({"state": state, "comment": attrs.doc, "arms": arms, "default": default}),
             quote!(match #scrut_shadow { #(#arm_shadows)* }),
             exits,
         )
@@ -1309,17 +1331,15 @@ impl<'a> Parser<'a> {
 
     /// A match pattern as a condition on `var` (`None` = matches everything) and the name it
     /// binds, if any.
-    fn pattern(&mut self, pat: &Pat, var: &TokenStream) -> (Option<TokenStream>, Option<Ident>) {
-        let w = wf();
-        let eq = |lit: TokenStream| quote!(#w::Condition::Compare(#var, #w::CmpOp::Eq, #w::Operand::Literal(#w::literal(&#lit))));
+    fn pattern(&mut self, pat: &Pat, var: &Var) -> (Option<Value>, Option<Ident>) {
         match pat {
             Pat::Wild(_) => (None, None),
             Pat::Ident(pi) if pi.subpat.is_none() && is_constant_name(&pi.ident) => {
                 if pi.ident == "None" {
-                    (Some(quote!(#w::Condition::IsSome(#var, false))), None)
+                    (Some(json!({"IsSome": [var, false]})), None)
                 } else {
-                    let id = &pi.ident;
-                    (Some(eq(quote!(#id))), None)
+                    let id = pi.ident.to_token_stream();
+                    (Some(self.compare_constant(var, CmpOp::Eq, &id)), None)
                 }
             }
             Pat::Ident(pi)
@@ -1327,12 +1347,16 @@ impl<'a> Parser<'a> {
             {
                 (None, Some(pi.ident.clone()))
             }
-            Pat::Lit(l) => (Some(eq(l.to_token_stream())), None),
+            Pat::Lit(l) => (
+                Some(self.compare_constant(var, CmpOp::Eq, &l.to_token_stream())),
+                None,
+            ),
             Pat::Path(p) => {
                 if p.path.is_ident("None") {
-                    (Some(quote!(#w::Condition::IsSome(#var, false))), None)
+                    (Some(json!({"IsSome": [var, false]})), None)
                 } else {
-                    (Some(eq(p.to_token_stream())), None)
+                    let path = p.to_token_stream();
+                    (Some(self.compare_constant(var, CmpOp::Eq, &path)), None)
                 }
             }
             Pat::Or(o) => {
@@ -1346,35 +1370,28 @@ impl<'a> Parser<'a> {
                         ),
                     }
                 }
-                (
-                    Some(quote!(#w::Condition::Or(::std::vec![#(#conds),*]))),
-                    None,
-                )
+                (Some(json!({ "Or": conds })), None)
             }
             Pat::Range(r) => {
                 let mut conds = Vec::new();
                 if let Some(lo) = &r.start {
-                    conds.push(quote!(#w::Condition::Compare(#var, #w::CmpOp::Ge, #w::Operand::Literal(#w::literal(&#lo)))));
+                    conds.push(self.compare_constant(var, CmpOp::Ge, &lo.to_token_stream()));
                 }
                 if let Some(hi) = &r.end {
                     let op = match r.limits {
-                        syn::RangeLimits::Closed(_) => quote!(#w::CmpOp::Le),
-                        syn::RangeLimits::HalfOpen(_) => quote!(#w::CmpOp::Lt),
+                        syn::RangeLimits::Closed(_) => CmpOp::Le,
+                        syn::RangeLimits::HalfOpen(_) => CmpOp::Lt,
                     };
-                    conds.push(quote!(#w::Condition::Compare(#var, #op, #w::Operand::Literal(#w::literal(&#hi)))));
+                    conds.push(self.compare_constant(var, op, &hi.to_token_stream()));
                 }
-                (
-                    Some(quote!(#w::Condition::And(::std::vec![#(#conds),*]))),
-                    None,
-                )
+                (Some(json!({ "And": conds })), None)
             }
             Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
                 match &ts.elems[0] {
-                    Pat::Ident(pi) if pi.subpat.is_none() && pi.mutability.is_none() => (
-                        Some(quote!(#w::Condition::IsSome(#var, true))),
-                        Some(pi.ident.clone()),
-                    ),
-                    Pat::Wild(_) => (Some(quote!(#w::Condition::IsSome(#var, true))), None),
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.mutability.is_none() => {
+                        (Some(json!({"IsSome": [var, true]})), Some(pi.ident.clone()))
+                    }
+                    Pat::Wild(_) => (Some(json!({"IsSome": [var, true]})), None),
                     other => {
                         self.cx.error_spanned_by(other, "inside `Some(..)` bind a name or use `_`; test the value in a nested `match`");
                         (None, None)
@@ -1389,8 +1406,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A condition: the IR and a shadow that also checks the comparison's types.
-    fn cond(&mut self, e: &Expr) -> Option<(TokenStream, TokenStream)> {
-        let w = wf();
+    fn cond(&mut self, e: &Expr) -> Option<(Value, TokenStream)> {
         match e {
             Expr::Paren(p) => {
                 let (ir, sh) = self.cond(&p.expr)?;
@@ -1399,10 +1415,7 @@ impl<'a> Parser<'a> {
             Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => {
                 let (ir, sh) = self.cond(&u.expr)?;
                 let op = &u.op;
-                Some((
-                    quote!(#w::Condition::Not(::std::boxed::Box::new(#ir))),
-                    quote!(#op #sh),
-                ))
+                Some((json!({ "Not": ir }), quote!(#op #sh)))
             }
             Expr::Binary(b) if matches!(b.op, BinOp::And(_) | BinOp::Or(_)) => {
                 let l = self.cond(&b.left);
@@ -1410,40 +1423,27 @@ impl<'a> Parser<'a> {
                 let ((li, ls), (ri, rs)) = (l?, r?);
                 let op = &b.op;
                 let ctor = if matches!(b.op, BinOp::And(_)) {
-                    quote!(And)
+                    "And"
                 } else {
-                    quote!(Or)
+                    "Or"
                 };
-                Some((
-                    quote!(#w::Condition::#ctor(::std::vec![#li, #ri])),
-                    quote!(#ls #op #rs),
-                ))
+                Some((json!({ ctor: [li, ri] }), quote!(#ls #op #rs)))
             }
             Expr::Binary(b) if is_comparison(&b.op) => {
                 let l = self.data(&b.left);
                 let r = self.data(&b.right);
                 let (l, r) = (l?, r?);
                 let (var, operand, op) = match (&l.var, &r.var) {
-                    (Some(lv), Some(rv)) => (
-                        lv.clone(),
-                        quote!(#w::Operand::Var(#rv)),
-                        cmp_op(&b.op, false),
-                    ),
+                    (Some(lv), Some(rv)) => {
+                        (lv.clone(), json!({ "Var": rv }), cmp_op(&b.op, false))
+                    }
                     (Some(lv), None) => {
-                        let rhs = &b.right;
-                        (
-                            lv.clone(),
-                            quote!(#w::Operand::Literal(#w::literal(&#rhs))),
-                            cmp_op(&b.op, false),
-                        )
+                        let slot = self.constant_slot(&b.right.to_token_stream());
+                        (lv.clone(), json!({ "Literal": slot }), cmp_op(&b.op, false))
                     }
                     (None, Some(rv)) => {
-                        let lhs = &b.left;
-                        (
-                            rv.clone(),
-                            quote!(#w::Operand::Literal(#w::literal(&#lhs))),
-                            cmp_op(&b.op, true),
-                        )
+                        let slot = self.constant_slot(&b.left.to_token_stream());
+                        (rv.clone(), json!({ "Literal": slot }), cmp_op(&b.op, true))
                     }
                     (None, None) => {
                         self.cx.error_spanned_by(b, "this compares two constants; a Choice state compares a field or binding with a value");
@@ -1466,7 +1466,7 @@ impl<'a> Parser<'a> {
                 let ty = spanning(quote!(_), &user_side.to_token_stream());
                 let check = quote_spanned!(span=> <#ty as ::workflow_codegen::__private::#check>::check(&#checked_side));
                 Some((
-                    quote!(#w::Condition::Compare(#var, #op, #operand)),
+                    json!({"Compare": [var, op, operand]}),
                     quote!({ #check; #ls #opt #rs }),
                 ))
             }
@@ -1481,7 +1481,7 @@ impl<'a> Parser<'a> {
                 };
                 let some = mc.method == "is_some";
                 let (sh, m) = (d.shadow, &mc.method);
-                Some((quote!(#w::Condition::IsSome(#var, #some)), quote!(#sh.#m())))
+                Some((json!({"IsSome": [var, some]}), quote!(#sh.#m())))
             }
             Expr::MethodCall(mc) if mc.method == "starts_with" || mc.method == "ends_with" => {
                 let d = self.data(&mc.receiver)?;
@@ -1513,10 +1513,7 @@ impl<'a> Parser<'a> {
                     format!("*{escaped}")
                 };
                 let (sh, m) = (d.shadow, &mc.method);
-                Some((
-                    quote!(#w::Condition::Matches(#var, ::std::string::String::from(#glob))),
-                    quote!(#sh.#m(#lit)),
-                ))
+                Some((json!({"Matches": [var, glob]}), quote!(#sh.#m(#lit))))
             }
             Expr::Path(_) | Expr::Field(_) => {
                 let d = self.data(e)?;
@@ -1525,8 +1522,7 @@ impl<'a> Parser<'a> {
                         .error_spanned_by(e, "a condition tests a field or binding");
                     return None;
                 };
-                let sh = d.shadow;
-                Some((quote!(#w::Condition::IsTrue(#var)), sh))
+                Some((json!({ "IsTrue": var }), d.shadow))
             }
             Expr::Lit(l) => {
                 self.cx.error_spanned_by(
@@ -1546,7 +1542,6 @@ impl<'a> Parser<'a> {
 
     /// Data: a binding path, a constant, or a struct literal of those.
     fn data(&mut self, e: &Expr) -> Option<Data> {
-        let w = wf();
         match e {
             Expr::Paren(p) => {
                 let mut d = self.data(&p.expr)?;
@@ -1561,19 +1556,18 @@ impl<'a> Parser<'a> {
                         .is_some_and(|i| self.in_scope(&i.to_string())) =>
             {
                 let ident = p.path.get_ident().expect("checked");
-                let name = ident.to_string();
-                let var = quote!(#w::var(#name));
+                let var = crate::ir::var(ident.to_string());
                 let span = ident.span();
                 let reuse = quote_spanned!(span=> #ident.__wf_v());
                 Some(Data {
-                    ir: quote!(#w::Data::Var(#var)),
+                    ir: json!({ "Var": var }),
                     shadow: reuse,
                     var: Some(var),
                 })
             }
-            Expr::Path(_) | Expr::Lit(_) => Some(literal(e)),
+            Expr::Path(_) | Expr::Lit(_) => Some(self.literal(e)),
             Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
-                Some(literal(e))
+                Some(self.literal(e))
             }
             Expr::Field(f) => {
                 let base = self.data(&f.base)?;
@@ -1591,11 +1585,11 @@ impl<'a> Parser<'a> {
                 };
                 let key = name.to_string();
                 let key = key.strip_prefix("r#").unwrap_or(&key).to_owned();
-                let var = quote!(#var.field(#key));
+                let var = var.field(key);
                 let base_shadow = base.shadow;
                 let dot = f.dot_token;
                 Some(Data {
-                    ir: quote!(#w::Data::Var(#var)),
+                    ir: json!({ "Var": var }),
                     shadow: quote!(#base_shadow #dot #member),
                     var: Some(var),
                 })
@@ -1622,9 +1616,7 @@ impl<'a> Parser<'a> {
                     };
                     match self.data(&fv.expr) {
                         Some(d) => {
-                            let key = name.to_string();
-                            let ir = d.ir;
-                            fields.push(quote!((::std::string::String::from(#key), #ir)));
+                            fields.push(json!([name.to_string(), d.ir]));
                             let sh = d.shadow;
                             shadows.push(quote!(#name: #sh));
                         }
@@ -1636,7 +1628,7 @@ impl<'a> Parser<'a> {
                 }
                 let path = &s.path;
                 Some(Data {
-                    ir: quote!(#w::Data::Object(::std::vec![#(#fields),*])),
+                    ir: json!({ "Object": fields }),
                     shadow: quote!(#path { #(#shadows),* }),
                     var: None,
                 })
@@ -1654,7 +1646,7 @@ impl<'a> Parser<'a> {
                         return None;
                     }
                 }
-                Some(literal(e))
+                Some(self.literal(e))
             }
             Expr::MethodCall(mc) if mc.method == "clone" && mc.args.is_empty() => {
                 self.data(&mc.receiver)
@@ -1677,20 +1669,32 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Data: IR (`Data`), shadow, and the `Var` builder when it is a binding path.
+/// Data: IR (`Data`), shadow, and the binding path when it is one.
 struct Data {
-    ir: TokenStream,
+    ir: Value,
     shadow: TokenStream,
-    var: Option<TokenStream>,
+    var: Option<Var>,
 }
 
-fn literal(e: &Expr) -> Data {
-    let w = wf();
-    Data {
-        ir: quote!(#w::Data::Literal(#w::literal(&(#e)))),
-        shadow: e.to_token_stream(),
-        var: None,
+impl Parser<'_> {
+    /// A constant: its value is a slot, the JSON of the user's expression.
+    fn literal(&mut self, e: &Expr) -> Data {
+        let shadow = e.to_token_stream();
+        let slot = self.constant_slot(&shadow);
+        Data {
+            ir: json!({ "Literal": slot }),
+            shadow,
+            var: None,
+        }
     }
+}
+
+/// `let name = var;` (no state: a binding path renamed).
+fn alias_stmt(name: &Ident, var: &Var) -> Value {
+    json!({"Let": {
+        "pattern": Pattern::Name(name.to_string()),
+        "step": {"Data": {"state": "", "data": {"Var": var}}},
+    }})
 }
 
 /// Replaces the generated braces of a block's shadow with the user's, so rustc's notes and
@@ -1722,21 +1726,11 @@ fn merge(into: &mut Exits, ex: Exits) {
 }
 
 /// Puts `let alias = var;` in front of a block's statements.
-fn prepend(block_ir: TokenStream, alias: Option<TokenStream>) -> TokenStream {
-    match alias {
-        None => block_ir,
-        Some(a) => {
-            let w = wf();
-            quote!({ let mut __b: #w::Block = #block_ir; __b.stmts.insert(0, #a); __b })
-        }
+fn prepend(mut block_ir: Value, alias: Option<Value>) -> Value {
+    if let (Some(a), Some(Value::Array(stmts))) = (alias, block_ir.get_mut("stmts")) {
+        stmts.insert(0, a);
     }
-}
-
-fn opt_str(s: &Option<String>) -> TokenStream {
-    match s {
-        Some(s) => quote!(::std::option::Option::Some(::std::string::String::from(#s))),
-        None => quote!(::std::option::Option::None),
-    }
+    block_ir
 }
 
 fn strip_await(e: &Expr) -> &Expr {
@@ -1834,18 +1828,15 @@ fn is_comparison(op: &BinOp) -> bool {
 }
 
 /// The IR operator; `flipped` when the constant is on the left (`3 < x` is `x > 3`).
-fn cmp_op(op: &BinOp, flipped: bool) -> TokenStream {
-    let w = wf();
-    let name = match (op, flipped) {
-        (BinOp::Eq(_), _) => "Eq",
-        (BinOp::Ne(_), _) => "Ne",
-        (BinOp::Lt(_), false) | (BinOp::Gt(_), true) => "Lt",
-        (BinOp::Le(_), false) | (BinOp::Ge(_), true) => "Le",
-        (BinOp::Gt(_), false) | (BinOp::Lt(_), true) => "Gt",
-        _ => "Ge",
-    };
-    let id = format_ident!("{}", name);
-    quote!(#w::CmpOp::#id)
+fn cmp_op(op: &BinOp, flipped: bool) -> CmpOp {
+    match (op, flipped) {
+        (BinOp::Eq(_), _) => CmpOp::Eq,
+        (BinOp::Ne(_), _) => CmpOp::Ne,
+        (BinOp::Lt(_), false) | (BinOp::Gt(_), true) => CmpOp::Lt,
+        (BinOp::Le(_), false) | (BinOp::Ge(_), true) => CmpOp::Le,
+        (BinOp::Gt(_), false) | (BinOp::Lt(_), true) => CmpOp::Gt,
+        _ => CmpOp::Ge,
+    }
 }
 
 /// `todo!`, `unimplemented!`, `unreachable!`, `panic!`: what a Rust placeholder arm holds.
@@ -1978,7 +1969,8 @@ fn generate(item: &ItemFn, p: Parsed, settings: Settings) -> TokenStream {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, t) => t.to_token_stream(),
     };
-    let body_ir = p.body_ir;
+    let body_data = p.body_ir.to_string();
+    let (callees, values) = (p.callees, p.values);
     let shadow = p.shadow;
     let checks = p.checks;
     let w = wf();
@@ -1996,13 +1988,16 @@ fn generate(item: &ItemFn, p: Parsed, settings: Settings) -> TokenStream {
 
             /// The workflow's definition; `definition().to_asl()` gives its state machine.
             pub fn definition() -> ::workflow_codegen::Workflow {
+                // The body is data (`workflow_codegen::body_data`); these are its slots.
+                const CALLEES: &[fn() -> ::workflow_codegen::Callee] =
+                    &[#(<#callees as #w::Task>::callee),*];
                 #w::Workflow::new(#name, #param)
                     #comment
                     #language
                     #sample_input
                     .input::<#input>()
                     .output::<#output>()
-                    .body(#body_ir)
+                    .body(#w::body_from_data(#body_data, CALLEES, ::std::vec![#(#values),*]))
             }
 
             // Registered for `workflow_codegen::registry` (what `emit-asl` writes).
@@ -2122,6 +2117,33 @@ mod tests {
 
     fn expand_fn(item: ItemFn) -> String {
         expand(TokenStream::new(), item.to_token_stream()).to_string()
+    }
+
+    /// The body data `definition()` reads, from the expansion of `item`.
+    fn body_data(item: ItemFn) -> Value {
+        fn find(ts: TokenStream) -> Option<String> {
+            let mut prev_is_reader = false;
+            for tt in ts {
+                match tt {
+                    proc_macro2::TokenTree::Ident(i) => prev_is_reader = i == "body_from_data",
+                    proc_macro2::TokenTree::Group(g) => {
+                        if prev_is_reader {
+                            let first = g.stream().into_iter().next()?;
+                            let lit: syn::LitStr = syn::parse_str(&first.to_string()).ok()?;
+                            return Some(lit.value());
+                        }
+                        if let Some(found) = find(g.stream()) {
+                            return Some(found);
+                        }
+                    }
+                    _ => prev_is_reader = false,
+                }
+            }
+            None
+        }
+        let out = expand(TokenStream::new(), item.to_token_stream());
+        let data = find(out.clone()).unwrap_or_else(|| panic!("no body data in {out}"));
+        serde_json::from_str(&data).expect("the body data is JSON")
     }
 
     #[test]
@@ -2261,23 +2283,47 @@ mod tests {
                 reduce_function(mapped_results)
             }
         });
-        assert!(out.contains(r#"MapStep :: new ("MappedResults" , :: workflow_codegen :: __private :: var ("words") . field ("data") , "MapFunction""#), "{out}");
-        assert!(out.contains(". max_concurrency (2u64)"), "{out}");
         assert!(
             out.contains("TaskMap { f : map_function , task : __task_map_function , items : < :: workflow_codegen :: __private :: Id < _ > as :: workflow_codegen :: __private :: MapItems < _ >> :: items (words . __wf_v () . data) , } . output ()"),
             "{out}"
         );
+        assert!(out.contains(r#". comment ("Doc.")"#), "{out}");
+        // The callees are slots: a table of the companions' `callee` fns.
         assert!(
-            out.contains(r#"String :: from ("ReduceFunction")"#),
+            out.contains("& [< __task_map_function as :: workflow_codegen :: __private :: Task > :: callee , < __task_reduce_function as :: workflow_codegen :: __private :: Task > :: callee]"),
             "{out}"
         );
-        assert!(out.contains(r#". comment ("Doc.")"#), "{out}");
         // The shadow routes the call through the companion and reads bindings by reference.
         assert!(
             out.contains(
                 "TaskCall { f : reduce_function , task : __task_reduce_function , input : mapped_results . __wf_v () } . output ()"
             ),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_map_and_a_tail_call_are_data_with_names_from_the_code() {
+        let body = body_data(parse_quote! {
+            fn mapreduce(words: Words) -> Total {
+                let mapped_results = words.data.map(map_function).max_concurrency(2);
+                reduce_function(mapped_results)
+            }
+        });
+        let map = &body["stmts"][0]["Let"];
+        assert_eq!(map["pattern"], json!({"Name": "mapped_results"}));
+        let map = &map["step"]["Map"];
+        assert_eq!(map["state"], "MappedResults");
+        assert_eq!(map["items"], json!({"root": "words", "fields": ["data"]}));
+        assert_eq!(map["max_concurrency"], 2);
+        assert_eq!(map["call"]["state"], "MapFunction");
+        assert_eq!(map["call"]["callee"], 0);
+        let tail = &body["stmts"][1]["Return"]["Call"];
+        assert_eq!(tail["state"], "ReduceFunction");
+        assert_eq!(tail["callee"], 1);
+        assert_eq!(
+            tail["input"],
+            json!({"Var": {"root": "mapped_results", "fields": []}})
         );
     }
 
@@ -2293,13 +2339,41 @@ mod tests {
                 }
             }
         });
-        assert!(out.contains("CmpOp :: Eq"), "{out}");
-        assert!(out.contains("Condition :: Or"), "{out}");
+        // Each constant is a slot: the JSON of the user's expression.
         assert!(
-            out.contains("default : :: std :: option :: Option :: Some"),
+            out.contains("literal (& (Status :: Success)) , :: workflow_codegen :: __private :: literal (& (\"x\")) , :: workflow_codegen :: __private :: literal (& (\"y\"))"),
             "{out}"
         );
         assert!(out.contains("MatchCheckedStatus"), "{out}");
+        let body = body_data(parse_quote! {
+            fn flow(req: Req) -> Resp {
+                let checked = initial_function(req);
+                match checked.status {
+                    Status::Success => checked,
+                    "x" | "y" => other(checked),
+                    _ => default_function(checked),
+                }
+            }
+        });
+        let choice = &body["stmts"][1]["Return"]["Choice"];
+        assert_eq!(choice["state"], "MatchCheckedStatus");
+        let status = json!({"root": "checked", "fields": ["status"]});
+        assert_eq!(
+            choice["arms"][0][0],
+            json!({"Compare": [status, "Eq", {"Literal": 0}]})
+        );
+        assert_eq!(
+            choice["arms"][1][0],
+            json!({"Or": [
+                {"Compare": [status, "Eq", {"Literal": 1}]},
+                {"Compare": [status, "Eq", {"Literal": 2}]},
+            ]})
+        );
+        assert_eq!(choice["arms"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            choice["default"]["stmts"][0]["Return"]["Call"]["state"],
+            "DefaultFunction"
+        );
     }
 
     #[test]
