@@ -261,6 +261,28 @@ pub fn encode_result<T: serde::Serialize, E: Debug + Display>(
     }
 }
 
+/// The `init` of a task without state (one fn for all of them, not an `async` block each).
+pub fn stateless() -> crate::task::BoxFuture<'static, Result<(), StatesError>> {
+    Box::pin(std::future::ready(Ok(())))
+}
+
+/// The future of a sync task's call: runs `call` when first polled, as an `async` block would,
+/// with one small future type instead of an `async` block per task (less code to compile).
+pub fn sync_call<'a>(
+    call: impl FnOnce() -> Result<Value, StatesError> + Send + 'a,
+) -> crate::task::BoxFuture<'a, Result<Value, StatesError>> {
+    let mut call = Some(call);
+    Box::pin(std::future::poll_fn(move |_| {
+        std::task::Poll::Ready(match call.take() {
+            Some(call) => call(),
+            None => Err(StatesError::new(
+                names::TASK_FAILED,
+                "the task's call was polled after it completed",
+            )),
+        })
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +324,33 @@ mod tests {
             decode_input::<u32>("t", &Value::String("tok_secret".into())).unwrap_err()
         });
         assert!(shown.cause.contains("\"tok_secret\""), "{}", shown.cause);
+    }
+
+    #[test]
+    fn a_sync_call_runs_when_first_polled_and_only_once() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::task::{Context, Poll, Waker};
+        let runs = AtomicU32::new(0);
+        let mut fut = sync_call(|| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok(Value::from(7))
+        });
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            0,
+            "not run before it is polled"
+        );
+        let mut cx = Context::from_waker(Waker::noop());
+        let Poll::Ready(Ok(v)) = fut.as_mut().poll(&mut cx) else {
+            panic!("a sync call is ready at its first poll")
+        };
+        assert_eq!((v, runs.load(Ordering::SeqCst)), (Value::from(7), 1));
+        let Poll::Ready(Err(e)) = fut.as_mut().poll(&mut cx) else {
+            panic!("polled again: an error, not a second run")
+        };
+        assert_eq!(
+            (e.error.as_str(), runs.load(Ordering::SeqCst)),
+            (names::TASK_FAILED, 1)
+        );
     }
 }

@@ -295,7 +295,6 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
         Some(e) => e.to_token_stream(),
         None => quote!(::workflow_codegen::__private::NoErrors),
     };
-    let await_ = item.sig.asyncness.map(|_| quote!(.await));
     let encode = if t.error.is_some() {
         quote!(__wf::encode_result(#name, out))
     } else {
@@ -331,15 +330,22 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
             quote_spanned!(f.span()=> __wf::init_with::<Self::State, _, _>(#f)),
             quote!(state, input),
         ),
-        _ => (
-            quote!(()),
-            quote!(::std::boxed::Box::pin(async {
-                ::std::result::Result::Ok(())
-            })),
-            quote!(input),
-        ),
+        _ => (quote!(()), quote!(__wf::stateless()), quote!(input)),
     };
     let alias = type_alias(item);
+    let body = if item.sig.asyncness.is_some() {
+        quote!(::std::boxed::Box::pin(async move {
+            let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;
+            let out = #ident(#args).await;
+            #encode
+        }))
+    } else {
+        quote!(__wf::sync_call(move || {
+            let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;
+            let out = #ident(#args);
+            #encode
+        }))
+    };
     let handler = if attrs.init.is_some() {
         quote! {
             ::std::boxed::Box::pin(async move {
@@ -397,11 +403,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
                 input: ::std::sync::Arc<::workflow_codegen::__private::serde_json::Value>,
             ) -> ::workflow_codegen::BoxFuture<'_, ::std::result::Result<::workflow_codegen::__private::serde_json::Value, ::workflow_codegen::__private::workflow_core::StatesError>> {
                 use ::workflow_codegen::__private as __wf;
-                ::std::boxed::Box::pin(async move {
-                    let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;
-                    let out = #ident(#args) #await_;
-                    #encode
-                })
+                #body
             }
         }
     }
