@@ -2329,7 +2329,7 @@ mod tests {
 
     #[test]
     fn match_arms_become_rules_and_the_last_arm_the_default() {
-        let out = expand_fn(parse_quote! {
+        let item: ItemFn = parse_quote! {
             fn flow(req: Req) -> Resp {
                 let checked = initial_function(req);
                 match checked.status {
@@ -2338,23 +2338,15 @@ mod tests {
                     _ => default_function(checked),
                 }
             }
-        });
+        };
+        let out = expand_fn(item.clone());
         // Each constant is a slot: the JSON of the user's expression.
         assert!(
             out.contains("literal (& (Status :: Success)) , :: workflow_codegen :: __private :: literal (& (\"x\")) , :: workflow_codegen :: __private :: literal (& (\"y\"))"),
             "{out}"
         );
         assert!(out.contains("MatchCheckedStatus"), "{out}");
-        let body = body_data(parse_quote! {
-            fn flow(req: Req) -> Resp {
-                let checked = initial_function(req);
-                match checked.status {
-                    Status::Success => checked,
-                    "x" | "y" => other(checked),
-                    _ => default_function(checked),
-                }
-            }
-        });
+        let body = body_data(item);
         let choice = &body["stmts"][1]["Return"]["Choice"];
         assert_eq!(choice["state"], "MatchCheckedStatus");
         let status = json!({"root": "checked", "fields": ["status"]});
