@@ -33,6 +33,7 @@ pub mod source;
 pub mod task;
 pub mod timestamp;
 pub mod validate;
+pub mod value;
 
 pub use error::StatesError;
 pub use load::load;
