@@ -267,3 +267,24 @@ async fn a_workflow_returning_its_input_returns_it_without_its_bindings() {
         .unwrap();
     assert_eq!(execution.output, Some(input));
 }
+
+#[tokio::test]
+async fn a_typed_run_records_no_history_and_gives_the_recorded_executions_output() {
+    // `run()` keeps only the output, so it records no history, which lets states change their
+    // input in place; its output is the one an execution with a history gives.
+    for (total, wf) in [
+        (42, states::parallel_state::definition()),
+        (20_000, states::choice_state::definition()),
+        (5, states::pass_state::definition()),
+        (7, states::map_state::definition()),
+    ] {
+        let wf = wf.in_process().unwrap();
+        let recorded = wf
+            .run_json(serde_json::to_value(order(total)).unwrap())
+            .await
+            .unwrap();
+        assert!(!recorded.history.is_empty(), "run_json keeps the history");
+        let typed: serde_json::Value = wf.run(&order(total)).await.unwrap();
+        assert_eq!(Some(typed), recorded.output);
+    }
+}

@@ -8,7 +8,7 @@
 //! is compiled once, here.
 //!
 //! The string is the serde form of [`Block`] (external enum tags, field names as in
-//! [`crate::ir`]), with a slot index wherever the IR holds a [`Callee`], a [`Data::Literal`] or
+//! [`crate::ir`]), with a slot index wherever the IR holds a [`Callee`], a [`Data::Literal`](crate::ir::Data::Literal) or
 //! [`Operand::Literal`](crate::ir::Operand::Literal) value, or a [`Fail`](crate::ir::Fail)
 //! cause.
 

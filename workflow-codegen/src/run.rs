@@ -151,24 +151,34 @@ impl InProcess {
     /// Runs one execution on JSON input, after checking the input against the workflow's
     /// input schema.
     pub async fn run_json(&self, input: Value) -> Result<Execution, RunError> {
+        self.execute(input, self.options.clone()).await
+    }
+
+    async fn execute(&self, input: Value, options: RunOptions) -> Result<Execution, RunError> {
         if let Err(problem) = self.workflow.input.validate(&input) {
             return Err(RunError::Input {
                 ty: self.workflow.input.title().unwrap_or("input").to_owned(),
                 problem,
             });
         }
-        let runner = Runner::new(self.machine.clone(), self.tasks.clone())
-            .with_options(self.options.clone());
+        let runner = Runner::new(self.machine.clone(), self.tasks.clone()).with_options(options);
         Ok(runner.run(input).await)
     }
 
-    /// Runs one execution with typed input and output.
+    /// Runs one execution with typed input and output. Only the output is kept, so the
+    /// execution records no history (its events are still counted against the limit):
+    /// without one, a state can change its input in place instead of copying what the
+    /// history holds (use [`InProcess::run_json`] for the history).
     pub async fn run<I: Serialize, O: DeserializeOwned>(&self, input: &I) -> Result<O, RunError> {
         let input = serde_json::to_value(input).map_err(|e| RunError::Input {
             ty: std::any::type_name::<I>().to_owned(),
             problem: e.to_string(),
         })?;
-        let execution = self.run_json(input).await?;
+        let options = RunOptions {
+            record_history: false,
+            ..self.options.clone()
+        };
+        let execution = self.execute(input, options).await?;
         match execution.status {
             Status::Succeeded => {
                 let out = execution.output.unwrap_or(Value::Null);

@@ -4,7 +4,7 @@
 //! table could hold (three for a one-member object, seven for four), because the `indexmap`
 //! behind it keeps its entries in step with its table: 336 bytes for a one-member object whose
 //! member takes 112. Payloads are mostly small objects copied from state to state, so the
-//! interpreter copies them with [`copy`] and builds objects from a template with [`sized_like`],
+//! interpreter copies them with `copy` and builds objects from a template with `sized_like`,
 //! and an input read from text can be parsed as a [`CompactValue`].
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};

@@ -207,6 +207,14 @@ fn own_len(v: &Value) -> usize {
 }
 
 fn number_len(n: &serde_json::Number) -> usize {
+    // Integers by their digits; only a float is written out (as serde_json writes it).
+    let digits = |u: u64| u.checked_ilog10().map_or(1, |d| d as usize + 1);
+    if let Some(u) = n.as_u64() {
+        return digits(u);
+    }
+    if let Some(i) = n.as_i64() {
+        return 1 + digits(i.unsigned_abs());
+    }
     struct Count(usize);
     impl std::fmt::Write for Count {
         fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -363,6 +371,21 @@ mod tests {
             assert_eq!(json_len(&v), n, "{v}");
             assert_eq!(measure(&v, Some(n), None), None, "{v}");
             assert_eq!(measure(&v, Some(n - 1), None), Some(Over::Bytes), "{v}");
+        }
+    }
+
+    #[test]
+    fn integers_are_measured_by_their_digits_at_every_power_of_ten() {
+        let mut cases = vec![json!(0), json!(i64::MIN), json!(i64::MAX), json!(u64::MAX)];
+        for p in 0..20u32 {
+            let t = 10u64.pow(p);
+            cases.extend([json!(t - 1), json!(t), json!(t + 1)]);
+            if let Ok(i) = i64::try_from(t) {
+                cases.extend([json!(-i), json!(-i + 1), json!(-i - 1)]);
+            }
+        }
+        for v in cases {
+            assert_eq!(json_len(&v), v.to_string().len(), "{v}");
         }
     }
 

@@ -1,5 +1,5 @@
 //! Text to a checked model: JSON syntax, repeated keys, the shape of every field, then
-//! [`validate`](crate::validate::validate), with the line and column of every problem.
+//! [`validate`](crate::validate::validate()), with the line and column of every problem.
 //!
 //! The model is deserialized state by state (nested scopes first, each with its nested `States`
 //! emptied), so that a mistake in one state does not hide the mistakes of the others. The

@@ -2,7 +2,7 @@
 //! data) unless asked.
 //!
 //! Messages that would quote a value (the input a path could not be found in, the value a
-//! ResultPath could not go through, a bad intrinsic argument, ...) write it with [`Payload`],
+//! ResultPath could not go through, a bad intrinsic argument, ...) write it with `Payload`,
 //! which shows the value's compact JSON only inside [`with_payloads`]`(true, ...)` or an
 //! execution run with `RunOptions::include_payloads_in_errors`; elsewhere it writes a
 //! placeholder naming the value's type, such as `<hidden object>`.

@@ -7,7 +7,7 @@
 //!   over time (text table and SVG chart) and the concurrency Lambda needs (Little's law).
 //! - [`warmer`] (workflow-codegen's `deploy::warmup`, re-exported): serverless-plugin-warmup
 //!   settings per task, sized from a report with [`TaskReport::warmer_settings`].
-//! - With the `lambda` feature, [`lambda`]: any task as a Lambda function binary in one line
+//! - With the `lambda` feature, `lambda`: any task as a Lambda function binary in one line
 //!   (`workflow_lambda::lambda::run(task)`), on the `lambda_runtime` crate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

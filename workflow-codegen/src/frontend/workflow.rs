@@ -2006,12 +2006,14 @@ fn generate(item: &ItemFn, p: Parsed, settings: Settings) -> TokenStream {
             }
 
             /// Runs the workflow in-process: the input is checked against its JSON Schema and
-            /// each task runs its `#[task]` fn. Use `definition().in_process()?.mock(..)` to
-            /// replace a task in a test.
+            /// each task runs its `#[task]` fn. The definition is lowered and compiled at the
+            /// first run only. Use `definition().in_process()?.mock(..)` to replace a task in a
+            /// test.
             pub async fn run(
                 input: #input,
             ) -> ::std::result::Result<#output, ::workflow_codegen::RunError> {
-                definition().in_process()?.run(&input).await
+                static IN_PROCESS: #w::InProcessOnce = #w::InProcessOnce::new();
+                #w::in_process_once(&IN_PROCESS, definition)?.run(&input).await
             }
 
             /// The body again, type-checked by rustc and never called: each task call goes
