@@ -12,6 +12,8 @@
 //! inserting an existing key replaces its value in place, removing a key swaps the last member
 //! into its place, and two objects are equal when they hold the same members in any order.
 
+mod decode;
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Number;
