@@ -333,18 +333,11 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
         _ => (quote!(()), quote!(__wf::stateless()), quote!(input)),
     };
     let alias = type_alias(item);
+    let decode = quote!(let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;);
     let body = if item.sig.asyncness.is_some() {
-        quote!(::std::boxed::Box::pin(async move {
-            let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;
-            let out = #ident(#args).await;
-            #encode
-        }))
+        quote!(::std::boxed::Box::pin(async move { #decode let out = #ident(#args).await; #encode }))
     } else {
-        quote!(__wf::sync_call(move || {
-            let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;
-            let out = #ident(#args);
-            #encode
-        }))
+        quote!(__wf::sync_call(move || { #decode let out = #ident(#args); #encode }))
     };
     let handler = if attrs.init.is_some() {
         quote! {

@@ -163,6 +163,8 @@ struct Parser<'a> {
     checks: Vec<TokenStream>,
     /// The companions whose `callee()` the IR's callee slots index.
     callees: Vec<TokenStream>,
+    /// The slot of each companion in `callees`, by its path's text.
+    callee_slots: HashMap<String, usize>,
     /// The expressions (each a `serde_json::Value`) the IR's constant slots index.
     values: Vec<TokenStream>,
 }
@@ -210,6 +212,7 @@ impl<'a> Parser<'a> {
             loop_depth: 0,
             checks: Vec::new(),
             callees: Vec::new(),
+            callee_slots: HashMap::new(),
             values: Vec::new(),
         };
         let (body, exits) = p.block(&item.block.stmts, ValueUse::Return);
@@ -232,14 +235,15 @@ impl<'a> Parser<'a> {
 
     /// The callee slot of `companion`'s `callee()`.
     fn callee_slot(&mut self, companion: &TokenStream) -> usize {
-        let key = companion.to_string();
-        match self.callees.iter().position(|c| c.to_string() == key) {
-            Some(i) => i,
-            None => {
-                self.callees.push(companion.clone());
-                self.callees.len() - 1
-            }
+        let next = self.callees.len();
+        let slot = *self
+            .callee_slots
+            .entry(companion.to_string())
+            .or_insert(next);
+        if slot == next {
+            self.callees.push(companion.clone());
         }
+        slot
     }
 
     /// A slot for the value of `value` (an expression of type `serde_json::Value`).
@@ -1200,11 +1204,7 @@ impl<'a> Parser<'a> {
         if !has_else {
             exits.diverges = false;
         }
-        (
-            json!({"state": state, "comment": attrs.doc, "arms": arms, "default": default}),
-            shadow,
-            exits,
-        )
+        (choice_ir(state, attrs, arms, default), shadow, exits)
     }
 
     /// `if let Some(v) = x` -> (is_some(x), shadow, alias v = x).
@@ -1323,7 +1323,7 @@ impl<'a> Parser<'a> {
         }
         let scrut_shadow = scrut.shadow;
         (
-            json!({"state": state, "comment": attrs.doc, "arms": arms, "default": default}),
+            choice_ir(state, attrs, arms, default),
             quote!(match #scrut_shadow { #(#arm_shadows)* }),
             exits,
         )
@@ -1687,6 +1687,12 @@ impl Parser<'_> {
             var: None,
         }
     }
+}
+
+/// A Choice state: its arms (`[condition, block]` pairs, tested in order) and its default block
+/// (`null` when there is none).
+fn choice_ir(state: String, attrs: &StmtAttrs, arms: Vec<Value>, default: Value) -> Value {
+    json!({"state": state, "comment": attrs.doc, "arms": arms, "default": default})
 }
 
 /// `let name = var;` (no state: a binding path renamed).
