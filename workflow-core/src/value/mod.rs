@@ -14,9 +14,24 @@
 
 mod decode;
 
+/// A [`Val`] written as JSON, as `serde_json::json!` writes a `serde_json::Value`.
+///
+/// ```
+/// use workflow_core::val;
+/// let v = val!({"a": [1, "two", null]});
+/// assert_eq!(v.to_string(), r#"{"a":[1,"two",null]}"#);
+/// ```
+#[macro_export]
+macro_rules! val {
+    ($($json:tt)+) => {
+        $crate::value::Val::from(::serde_json::json!($($json)+))
+    };
+}
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Number;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -42,7 +57,13 @@ pub enum Val {
 #[derive(Clone, Debug, Default)]
 pub struct Object {
     members: Vec<(Arc<str>, Val)>,
+    /// Each key's position, kept once the object has more than [`INDEXED_FROM`] members
+    /// (a scan of a few keys costs less than hashing one; a scan of thousands does not).
+    index: Option<Box<HashMap<Arc<str>, usize>>>,
 }
+
+/// How many members an object holds before its keys are indexed.
+const INDEXED_FROM: usize = 16;
 
 impl Object {
     /// An empty object.
@@ -54,6 +75,7 @@ impl Object {
     pub fn with_capacity(n: usize) -> Self {
         Object {
             members: Vec::with_capacity(n),
+            index: None,
         }
     }
 
@@ -68,32 +90,56 @@ impl Object {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.members.iter().position(|(k, _)| &**k == key)
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.members.iter().position(|(k, _)| &**k == key),
+        }
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Val> {
-        self.members
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| v)
+        if self.index.is_none() {
+            return self
+                .members
+                .iter()
+                .find(|(k, _)| &**k == key)
+                .map(|(_, v)| v);
+        }
+        self.position(key).map(|i| &self.members[i].1)
     }
 
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
-        self.members
-            .iter_mut()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| v)
+        let i = self.position(key)?;
+        Some(&mut self.members[i].1)
+    }
+
+    /// The value of `key`, to change; a member made by `make` is appended first when there
+    /// is none.
+    pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Val) -> &mut Val {
+        let i = match self.position(key) {
+            Some(i) => i,
+            None => {
+                self.push_unique(Arc::from(key), make());
+                self.members.len() - 1
+            }
+        };
+        &mut self.members[i].1
+    }
+
+    /// Whether `key` is a member.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
     }
 
     /// Sets `key` to `value`: in place when the key is there (its old value is returned),
     /// else at the end.
-    pub fn insert(&mut self, key: Arc<str>, value: Val) -> Option<Val> {
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Val) -> Option<Val> {
+        let key = key.into();
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.members[i].1, value)),
             None => {
-                self.members.push((key, value));
+                self.push_unique(key, value);
                 None
             }
         }
@@ -103,14 +149,49 @@ impl Object {
     /// deserialized object's after its duplicates were resolved).
     pub fn push_unique(&mut self, key: Arc<str>, value: Val) {
         debug_assert!(self.position(&key).is_none(), "duplicate key {key}");
+        let at = self.members.len();
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), at);
+        }
         self.members.push((key, value));
+        if self.index.is_none() && self.members.len() > INDEXED_FROM {
+            self.index = Some(Box::new(
+                self.members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            ));
+        }
     }
 
     /// Removes `key`, moving the last member into its place (as `serde_json::Map::remove`
     /// does with `preserve_order`).
     pub fn remove(&mut self, key: &str) -> Option<Val> {
         let i = self.position(key)?;
-        Some(self.members.swap_remove(i).1)
+        let (_, value) = self.members.swap_remove(i);
+        if let Some(index) = &mut self.index {
+            index.remove(key);
+            if let Some((moved, _)) = self.members.get(i) {
+                index.insert(moved.clone(), i);
+            }
+        }
+        Some(value)
+    }
+
+    /// The values in order.
+    pub fn values(&self) -> Values<'_> {
+        Values(self.members.iter())
+    }
+
+    /// The values in order, to change.
+    pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut Val> {
+        self.members.iter_mut().map(|(_, v)| v)
+    }
+
+    /// The members, taken out in order.
+    pub fn into_members(self) -> impl ExactSizeIterator<Item = (Arc<str>, Val)> {
+        self.members.into_iter()
     }
 
     /// The members in order.
@@ -121,6 +202,31 @@ impl Object {
     /// The keys in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &Arc<str>> {
         self.members.iter().map(|(k, _)| k)
+    }
+}
+
+/// An object's values, in order.
+pub struct Values<'a>(std::slice::Iter<'a, (Arc<str>, Val)>);
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a Val;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a Val> {
+        self.0.next().map(|(_, v)| v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Values<'_> {}
+
+impl DoubleEndedIterator for Values<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(_, v)| v)
     }
 }
 
@@ -189,6 +295,112 @@ impl Val {
         }
     }
 
+    /// The string, if it is one, shared.
+    pub fn as_shared_str(&self) -> Option<&Arc<str>> {
+        match self {
+            Val::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if it is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Val::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number, if it is one.
+    pub fn as_number(&self) -> Option<&Number> {
+        match self {
+            Val::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The number as an `f64`, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number().and_then(Number::as_f64)
+    }
+
+    /// The number as an `i64`, if it is an integer that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_number().and_then(Number::as_i64)
+    }
+
+    /// The number as a `u64`, if it is a non-negative integer that fits.
+    pub fn as_u64(&self) -> Option<u64> {
+        self.as_number().and_then(Number::as_u64)
+    }
+
+    /// Whether it is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Val::Null)
+    }
+
+    /// Whether it is an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self, Val::Object(_))
+    }
+
+    /// Whether it is an array.
+    pub fn is_array(&self) -> bool {
+        matches!(self, Val::Array(_))
+    }
+
+    /// Whether it is a string.
+    pub fn is_string(&self) -> bool {
+        matches!(self, Val::String(_))
+    }
+
+    /// Whether it is a number.
+    pub fn is_number(&self) -> bool {
+        matches!(self, Val::Number(_))
+    }
+
+    /// Whether it is `true` or `false`.
+    pub fn is_boolean(&self) -> bool {
+        matches!(self, Val::Bool(_))
+    }
+
+    /// The member `key` of an object (`None` for a missing key or another kind of value).
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.as_object().and_then(|o| o.get(key))
+    }
+
+    /// An object of these members.
+    pub fn object(object: Object) -> Val {
+        Val::Object(Arc::new(object))
+    }
+
+    /// An array of these items.
+    pub fn array(items: Vec<Val>) -> Val {
+        Val::Array(Arc::new(items))
+    }
+
+    /// A string.
+    pub fn string(s: &str) -> Val {
+        Val::String(Arc::from(s))
+    }
+
+    /// The array's items, moved out when nothing else holds them, else cloned (each a
+    /// reference count).
+    pub fn into_items(self) -> Option<Vec<Val>> {
+        match self {
+            Val::Array(a) => Some(Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone())),
+            _ => None,
+        }
+    }
+
+    /// The object's members, moved out when nothing else holds them, else cloned.
+    pub fn into_object(self) -> Option<Object> {
+        match self {
+            Val::Object(o) => Some(Arc::try_unwrap(o).unwrap_or_else(|o| (*o).clone())),
+            _ => None,
+        }
+    }
+
     /// The value as a `serde_json::Value` (a deep copy: for the edges, such as task handlers).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
@@ -214,14 +426,124 @@ impl From<&serde_json::Value> for Val {
             serde_json::Value::Number(n) => Val::Number(n.clone()),
             serde_json::Value::String(s) => Val::String(Arc::from(s.as_str())),
             serde_json::Value::Array(a) => Val::Array(Arc::new(a.iter().map(Val::from).collect())),
-            serde_json::Value::Object(o) => Val::Object(Arc::new(Object {
-                // A `serde_json::Map` has no duplicate keys.
-                members: o
-                    .iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Val::from(v)))
-                    .collect(),
-            })),
+            serde_json::Value::Object(o) => {
+                let mut object = Object::with_capacity(o.len());
+                for (k, v) in o {
+                    // A `serde_json::Map` has no duplicate keys.
+                    object.push_unique(Arc::from(k.as_str()), Val::from(v));
+                }
+                Val::Object(Arc::new(object))
+            }
         }
+    }
+}
+
+impl From<serde_json::Value> for Val {
+    fn from(v: serde_json::Value) -> Val {
+        match v {
+            serde_json::Value::Null => Val::Null,
+            serde_json::Value::Bool(b) => Val::Bool(b),
+            serde_json::Value::Number(n) => Val::Number(n),
+            serde_json::Value::String(s) => Val::String(Arc::from(s)),
+            serde_json::Value::Array(a) => Val::Array(Arc::new(a.into_iter().map(Val::from).collect())),
+            serde_json::Value::Object(o) => {
+                let mut object = Object::with_capacity(o.len());
+                for (k, v) in o {
+                    object.push_unique(Arc::from(k), Val::from(v));
+                }
+                Val::Object(Arc::new(object))
+            }
+        }
+    }
+}
+
+impl From<Val> for serde_json::Value {
+    fn from(v: Val) -> serde_json::Value {
+        v.to_json()
+    }
+}
+
+impl From<bool> for Val {
+    fn from(b: bool) -> Val {
+        Val::Bool(b)
+    }
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Val {
+        Val::String(Arc::from(s))
+    }
+}
+
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::String(Arc::from(s))
+    }
+}
+
+impl From<Arc<str>> for Val {
+    fn from(s: Arc<str>) -> Val {
+        Val::String(s)
+    }
+}
+
+impl From<Number> for Val {
+    fn from(n: Number) -> Val {
+        Val::Number(n)
+    }
+}
+
+macro_rules! from_integer {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Val {
+            fn from(n: $t) -> Val {
+                Val::Number(n.into())
+            }
+        }
+    )*};
+}
+from_integer!(i32, i64, u32, u64, usize);
+
+impl From<f64> for Val {
+    /// A finite float; `null` for NaN and the infinities (as `serde_json::Value::from`).
+    fn from(f: f64) -> Val {
+        Number::from_f64(f).map_or(Val::Null, Val::Number)
+    }
+}
+
+impl From<Vec<Val>> for Val {
+    fn from(items: Vec<Val>) -> Val {
+        Val::array(items)
+    }
+}
+
+impl From<Object> for Val {
+    fn from(object: Object) -> Val {
+        Val::object(object)
+    }
+}
+
+impl PartialEq<serde_json::Value> for Val {
+    /// The same value, as `serde_json::Value`'s equality sees it.
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        use serde_json::Value as J;
+        match (self, other) {
+            (Val::Null, J::Null) => true,
+            (Val::Bool(a), J::Bool(b)) => a == b,
+            (Val::Number(a), J::Number(b)) => a == b,
+            (Val::String(a), J::String(b)) => **a == **b,
+            (Val::Array(a), J::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y),
+            (Val::Object(a), J::Object(b)) => {
+                a.len() == b.len() && b.iter().all(|(k, y)| a.get(k).is_some_and(|x| x == y))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq<Val> for serde_json::Value {
+    fn eq(&self, other: &Val) -> bool {
+        other == self
     }
 }
 
