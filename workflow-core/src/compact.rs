@@ -1,16 +1,14 @@
 //! Copies of JSON values whose objects are sized to their members.
 //!
-//! `serde_json::Value::clone` gives every copied object room for as many members as its hash
-//! table could hold (three for a one-member object, seven for four), because the `indexmap`
-//! behind it keeps its entries in step with its table: 336 bytes for a one-member object whose
-//! member takes 112. Payloads are mostly small objects copied from state to state, so the
-//! interpreter copies them with `copy` and builds objects from a template with `sized_like`,
-//! and an input read from text can be parsed as a [`CompactValue`].
+//! A `serde_json::Value` parsed from text gives every object room for as many members as its
+//! hash table could hold (three for a one-member object, seven for four), because the
+//! `indexmap` behind it keeps its entries in step with its table: 336 bytes for a one-member
+//! object whose member takes 112. An input read from text for `Runner::run` can be parsed as a
+//! [`CompactValue`] instead.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
-use std::sync::Arc;
 
 /// A JSON value parsed with no spare room in its objects and arrays: the same value as
 /// `serde_json::from_str::<Value>` gives (members in order, the last of duplicate keys in
@@ -98,44 +96,6 @@ impl<'de> Visitor<'de> for CompactVisitor {
     }
 }
 
-/// A deep copy of `value` whose objects have no spare room.
-pub(crate) fn copy(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(copy_map(map, 0)),
-        Value::Array(items) => Value::Array(items.iter().map(copy).collect()),
-        other => other.clone(),
-    }
-}
-
-/// A deep copy of `map` whose objects have no spare room but for `extra` more members in
-/// `map`'s own copy.
-pub(crate) fn copy_map(map: &Map<String, Value>, extra: usize) -> Map<String, Value> {
-    if map
-        .values()
-        .any(|v| matches!(v, Value::Object(_) | Value::Array(_)))
-    {
-        // Hashes each key again, so that the members below get their own exact room.
-        let mut copied = Map::with_capacity(map.len() + extra);
-        copied.extend(map.iter().map(|(key, member)| (key.clone(), copy(member))));
-        copied
-    } else {
-        sized_like(map, extra)
-    }
-}
-
-/// A copy of `map` with room for `extra` more members and no more, whose members are cloned
-/// as they are: the copy takes the hash table over rather than hashing each key again.
-pub(crate) fn sized_like(map: &Map<String, Value>, extra: usize) -> Map<String, Value> {
-    let mut copy = Map::with_capacity(map.len() + extra);
-    copy.clone_from(map);
-    copy
-}
-
-/// The value out of its `Arc`: moved when nothing else holds it, else a [`copy`].
-pub(crate) fn take(value: Arc<Value>) -> Value {
-    Arc::try_unwrap(value).unwrap_or_else(|shared| copy(&shared))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,29 +126,7 @@ mod tests {
             prop_assert_eq!(parsed.to_string(), text);
         }
 
-        #[test]
-        fn a_copy_is_its_original_with_members_in_the_same_order(value in json_value()) {
-            let copied = copy(&value);
-            prop_assert_eq!(&copied, &value);
-            // Equality ignores member order; the text does not.
-            prop_assert_eq!(copied.to_string(), value.to_string());
-        }
     }
-
-    #[test]
-    fn a_copied_object_takes_new_members_and_finds_its_old_ones() {
-        let Value::Object(original) = json!({"a": 1, "b": {"c": [1, 2]}, "d": "x"}) else {
-            unreachable!()
-        };
-        for mut copied in [copy_map(&original, 1), sized_like(&original, 0)] {
-            for n in 0..20 {
-                copied.insert(format!("k{n}"), json!(n));
-            }
-            assert_eq!(copied["a"], json!(1));
-            assert_eq!(copied["b"], json!({"c": [1, 2]}));
-            assert_eq!(copied["k19"], json!(19));
-            assert_eq!(copied.keys().next().map(String::as_str), Some("a"));
-        }
     }
 
     #[test]

@@ -529,7 +529,7 @@ mod tests {
         assert!(!p("$['a','b']").is_reference());
         assert!(p("$['a','b']").is_definite());
         assert!(!p("$.a.length()").is_reference());
-        assert!(p("$$.Map.Item.Val").references_context());
+        assert!(p("$$.Map.Item.Value").references_context());
         assert!(!p("$.a").references_context());
         assert_eq!(p("$v.x").variable(), Some("v"));
         assert_eq!(p("$['a b']").as_str(), "$['a b']");

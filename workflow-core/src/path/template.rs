@@ -1,7 +1,7 @@
 //! Payload templates (Parameters, ResultSelector, ItemSelector, Map Parameters): compiled once,
 //! evaluated per state entry.
 //!
-//! A key ending in `.$` takes its value from a path (`$.a`, `$$.Map.Item.Val`, `$var`) or an
+//! A key ending in `.$` takes its value from a path (`$.a`, `$$.Map.Item.Value`, `$var`) or an
 //! intrinsic call (`States.Format('{}', $.a)`), and loses the `.$`. Objects and arrays recurse,
 //! objects inside arrays included. Subtrees without any `.$` key are kept as literal values.
 
