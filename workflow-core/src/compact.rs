@@ -125,8 +125,6 @@ mod tests {
             let CompactValue(parsed) = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(parsed.to_string(), text);
         }
-
-    }
     }
 
     #[test]
@@ -144,14 +142,5 @@ mod tests {
         for bad in ["{\"a\": }", "[1,]", &"[".repeat(200)] {
             assert!(serde_json::from_str::<CompactValue>(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn take_moves_a_value_nothing_else_holds_and_copies_a_shared_one() {
-        let value = Arc::new(json!({"a": [1, {"b": 2}]}));
-        let shared = Arc::clone(&value);
-        assert_eq!(take(value), *shared);
-        let alone = Arc::new(json!("alone"));
-        assert_eq!(take(alone), json!("alone"));
     }
 }
