@@ -13,12 +13,15 @@
 //! into its place, and two objects are equal when they hold the same members in any order.
 
 mod decode;
+mod encode;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Number;
 use std::fmt;
 use std::sync::Arc;
+
+pub use encode::to_val;
 
 /// A JSON value with shared children.
 #[derive(Clone, Debug, Default, PartialEq)]
