@@ -13,6 +13,7 @@
 //! into its place, and two objects are equal when they hold the same members in any order.
 
 mod decode;
+mod encode;
 
 /// A [`Val`] written as JSON, as `serde_json::json!` writes a `serde_json::Value`.
 ///
@@ -34,6 +35,8 @@ use serde_json::Number;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+
+pub use encode::to_val;
 
 /// A JSON value with shared children.
 #[derive(Clone, Debug, Default, PartialEq)]
