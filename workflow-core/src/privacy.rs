@@ -192,13 +192,13 @@ mod tests {
 
     #[test]
     fn serde_messages_lose_the_values_they_quote() {
-        let e = serde_json::from_value::<u32>(val!("tok_secret")).unwrap_err();
+        let e = serde_json::from_value::<u32>(serde_json::json!("tok_secret")).unwrap_err();
         let hidden = serde_message(&e.to_string());
         assert_eq!(
             hidden,
             "invalid type: string (payload hidden), expected u32"
         );
-        let e = serde_json::from_value::<bool>(val!(12345)).unwrap_err();
+        let e = serde_json::from_value::<bool>(serde_json::json!(12345)).unwrap_err();
         assert_eq!(
             serde_message(&e.to_string()),
             "invalid type: integer (payload hidden), expected a boolean"
@@ -208,7 +208,7 @@ mod tests {
             #[allow(dead_code)]
             Card,
         }
-        let e = serde_json::from_value::<Kind>(val!("tok_secret")).unwrap_err();
+        let e = serde_json::from_value::<Kind>(serde_json::json!("tok_secret")).unwrap_err();
         let hidden = serde_message(&e.to_string());
         assert!(!hidden.contains("tok_secret"), "{hidden}");
         assert!(hidden.contains("expected `Card`"), "{hidden}");

@@ -10,7 +10,8 @@ use crate::StatesError;
 
 /// Paths are kept as text; `$`, `$.a.b` and `$.list.0` are resolved against the input.
 fn compile(rule: Val) -> Result<Rule<String>, String> {
-    let rule: ChoiceRule = serde_json::from_value(rule).expect("rule JSON fits the model");
+    let rule: ChoiceRule =
+        serde_json::from_value(rule.to_json()).expect("rule JSON fits the model");
     Rule::compile(&rule, &mut |text| {
         if text.starts_with('$') {
             Ok(text.to_owned())
@@ -40,7 +41,7 @@ fn check(op: &str, operand: Val, variable: Val) -> bool {
 
 fn check_with(op: &str, operand: Val, variable: Val, other: Val) -> bool {
     let mut rule = val!({"Variable": "$.v"});
-    rule[op] = operand;
+    rule.object_mut().unwrap().insert(op, operand);
     let rule = compile(rule).unwrap_or_else(|e| panic!("{op}: {e}"));
     eval(&rule, &val!({"v": variable, "w": other})).unwrap_or_else(|e| panic!("{op}: {e}"))
 }
@@ -209,11 +210,7 @@ fn invalid_timestamp_strings_compare_false() {
             "{bad}"
         );
         assert!(
-            !check(
-                "TimestampLessThan",
-                val!("2099-10-09T19:00:55Z"),
-                val!(bad)
-            ),
+            !check("TimestampLessThan", val!("2099-10-09T19:00:55Z"), val!(bad)),
             "{bad}"
         );
         assert!(!path(
@@ -338,7 +335,7 @@ fn missing_variable_is_a_runtime_error_except_for_is_present() {
         ("NumericEqualsPath", val!("$.other")),
     ] {
         let mut rule = val!({"Variable": "$.missing.deeper"});
-        rule[op] = operand;
+        rule.object_mut().unwrap().insert(op, operand);
         let err = eval(&compile(rule).unwrap(), &input).unwrap_err();
         assert_eq!(err.error, names::RUNTIME, "{op}");
         assert!(

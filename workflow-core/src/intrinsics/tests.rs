@@ -375,8 +375,9 @@ fn array_contains_compares_whole_values() {
         eval("States.ArrayContains($.a, 1)", &input).unwrap(),
         val!(false)
     );
-    assert!(fails("States.ArrayContains(1, 1)", Val::Null)
-        .contains("first argument must be an array"));
+    assert!(
+        fails("States.ArrayContains(1, 1)", Val::Null).contains("first argument must be an array")
+    );
 }
 
 #[test]
@@ -530,9 +531,7 @@ fn math_add_rounds_half_up_like_java() {
         ok("States.MathAdd(2147483647, 2147483647)"),
         val!(4294967294i64)
     );
-    assert!(
-        fails("States.MathAdd(2147483648, 0)", Val::Null).contains("outside the integer range")
-    );
+    assert!(fails("States.MathAdd(2147483648, 0)", Val::Null).contains("outside the integer range"));
     assert!(fails("States.MathAdd('1', 0)", Val::Null).contains("must be a number"));
 }
 
@@ -562,8 +561,9 @@ fn string_split_uses_every_delimiter_character_and_drops_empties() {
     );
     assert_eq!(ok("States.StringSplit(',,a,,', ',')"), val!(["a"]));
     assert_eq!(ok("States.StringSplit('abc', '')"), val!(["abc"]));
-    assert!(fails("States.StringSplit(1, ',')", Val::Null)
-        .contains("first argument must be a string"));
+    assert!(
+        fails("States.StringSplit(1, ',')", Val::Null).contains("first argument must be a string")
+    );
 }
 
 #[test]
@@ -581,7 +581,9 @@ fn a_parsed_call_evaluates_many_times() {
     let call = parse("States.MathAdd($.n, 1)").unwrap();
     for n in 0..3 {
         let input = val!({"n": n});
-        let out = call.evaluate(&|_: &String| Ok(input["n"].clone())).unwrap();
+        let out = call
+            .evaluate(&|_: &String| Ok(input.get("n").unwrap().clone()))
+            .unwrap();
         assert_eq!(out, val!(n + 1));
     }
 }

@@ -151,7 +151,13 @@ mod tests {
         // place, everything beside it is kept, and the target itself is not changed.
         let target = val!({"a": 1, "last": {"old": [1, 2]}, "z": [3]});
         let out = set_result_path(&JsonPath::parse("$.last").unwrap(), &target, val!(9));
-        let keys = |v: &Val| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        let keys = |v: &Val| {
+            v.as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(keys(&out.unwrap()), ["a", "last", "z"]);
         let out = set_result_path(&JsonPath::parse("$.a").unwrap(), &target, val!(9)).unwrap();
         assert_eq!(out, val!({"a": 9, "last": {"old": [1, 2]}, "z": [3]}));

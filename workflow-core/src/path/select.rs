@@ -477,8 +477,7 @@ mod tests {
     fn context_and_variables() {
         let input = val!({});
         let context = val!({"Execution": {"Input": {"k": "v"}}});
-        let vars: Object =
-            serde_json::from_value(val!({"answer": {"x": 42}})).unwrap();
+        let vars: crate::value::Object = val!({"answer": {"x": 42}}).into_object().unwrap();
         let scope = Scope::new(&input)
             .with_context(&context)
             .with_variables(&vars);

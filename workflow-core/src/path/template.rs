@@ -238,15 +238,16 @@ mod tests {
     use super::*;
     use crate::error::names;
     use crate::val;
+    use serde_json::json;
 
     fn run(template: Val, input: Val) -> Result<Val, StatesError> {
-        Template::compile(&template)
+        Template::compile(&template.to_json())
             .unwrap()
             .evaluate(&Scope::new(&input))
     }
 
     fn compile_error(template: Val) -> TemplateError {
-        Template::compile(&template).unwrap_err()
+        Template::compile(&template.to_json()).unwrap_err()
     }
 
     #[test]
@@ -266,7 +267,7 @@ mod tests {
     #[test]
     fn plain_keys_are_literal() {
         // Recorded case 025: "Comment" inside Parameters is data, not a comment.
-        let t = val!({"Comment": "Comment text", "constant": "c", "s": "$.not.a.path"});
+        let t = json!({"Comment": "Comment text", "constant": "c", "s": "$.not.a.path"});
         let compiled = Template::compile(&t).unwrap();
         assert!(compiled.is_literal());
         assert_eq!(compiled.evaluate(&Scope::new(&val!({}))).unwrap(), t);
@@ -290,15 +291,15 @@ mod tests {
     fn context_and_variable_paths() {
         let input = val!({});
         let context = val!({"Map": {"Item": {"Index": 2}}});
-        let vars: Object = serde_json::from_value(val!({"v": [1, 2]})).unwrap();
+        let vars: Object = val!({"v": [1, 2]}).into_object().unwrap();
         let template =
-            Template::compile(&val!({"i.$": "$$.Map.Item.Index", "v.$": "$v[1]"})).unwrap();
+            Template::compile(&json!({"i.$": "$$.Map.Item.Index", "v.$": "$v[1]"})).unwrap();
         assert!(template.references_context());
         let scope = Scope::new(&input)
             .with_context(&context)
             .with_variables(&vars);
         assert_eq!(template.evaluate(&scope).unwrap(), val!({"i": 2, "v": 2}));
-        assert!(!Template::compile(&val!({"a.$": "$.x"}))
+        assert!(!Template::compile(&json!({"a.$": "$.x"}))
             .unwrap()
             .references_context());
     }
@@ -338,13 +339,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, val!({"greeting": "Hello, Ada!", "n": 3}));
-        let t = Template::compile(&val!({"a.$": "States.Array($$.Execution.Id)"})).unwrap();
+        let t = Template::compile(&json!({"a.$": "States.Array($$.Execution.Id)"})).unwrap();
         assert!(t.references_context());
-        let e = run(
-            val!({"a.$": "States.StringToJson($.s)"}),
-            val!({"s": "{"}),
-        )
-        .unwrap_err();
+        let e = run(val!({"a.$": "States.StringToJson($.s)"}), val!({"s": "{"})).unwrap_err();
         // The service fails bad intrinsic arguments with States.Runtime (see the intrinsics
         // module), not the States.IntrinsicFailure the spec names.
         assert_eq!(e.error, names::RUNTIME);

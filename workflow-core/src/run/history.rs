@@ -566,7 +566,7 @@ mod tests {
     fn brief_events_read_back_as_the_same_events_with_details() {
         let name: Arc<str> = Arc::from("Step");
         let resource: Arc<str> = Arc::from("arn:aws:lambda:us-east-1:1:function:f");
-        let value = Arc::new(val!({"a": [1, 2]}));
+        let value = val!({"a": [1, 2]});
         use EventType::*;
         let cases: Vec<(EventType, Brief<'_>, EventDetails)> = vec![
             (
@@ -574,7 +574,7 @@ mod tests {
                 Brief::Entered(&name, &value),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
-                    input: Some(Arc::clone(&value)),
+                    input: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -583,7 +583,7 @@ mod tests {
                 Brief::Exited(&name, &value),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
-                    output: Some(Arc::clone(&value)),
+                    output: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -601,7 +601,7 @@ mod tests {
                 Brief::Scheduled(&resource, &value),
                 EventDetails {
                     resource: Some(Arc::clone(&resource)),
-                    input: Some(Arc::clone(&value)),
+                    input: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -611,7 +611,7 @@ mod tests {
                 Brief::Succeeded(&resource, &value),
                 EventDetails {
                     resource: Some(Arc::clone(&resource)),
-                    output: Some(Arc::clone(&value)),
+                    output: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -672,7 +672,7 @@ mod tests {
     #[test]
     fn an_event_reads_back_as_it_was_recorded_whichever_details_it_has() {
         let text = |s: &str| Some(Arc::<str>::from(s));
-        let payload = |v: Val| Some(Arc::new(v));
+        let payload = |v: Val| Some(v);
         let all = [
             EventDetails::default(),
             EventDetails {

@@ -372,7 +372,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(list.len(), 2);
-        assert_eq!(list[0]["Key"], "a.json");
+        assert_eq!(list[0].get("Key").unwrap(), &val!("a.json"));
         let e = read_items(Some(&store), get, &p("missing"), None).unwrap_err();
         assert_eq!(e.error, names::ITEM_READER_FAILED);
     }
@@ -385,10 +385,7 @@ mod tests {
         assert_eq!(b[0], val!({"BatchInput": {"k": 1}, "Items": [0, 1]}));
         assert_eq!(b[2], val!({"BatchInput": {"k": 1}, "Items": [4]}));
         let b = batch(items, None, Some(3), None);
-        assert_eq!(
-            b,
-            vec![val!({"Items": [0, 1, 2]}), val!({"Items": [3, 4]})]
-        );
+        assert_eq!(b, vec![val!({"Items": [0, 1, 2]}), val!({"Items": [3, 4]})]);
     }
 
     #[test]

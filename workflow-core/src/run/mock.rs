@@ -224,11 +224,11 @@ mod tests {
         assert_eq!(s.respond("Work").unwrap().unwrap_err().cause, "try again");
         assert_eq!(
             s.respond("Work").unwrap().unwrap(),
-            serde_json::val!({"ok": true})
+            crate::val!({"ok": true})
         );
         assert_eq!(
             s.respond("Work").unwrap().unwrap(),
-            serde_json::val!({"ok": true})
+            crate::val!({"ok": true})
         );
         assert!(s.respond("Other").is_none());
     }

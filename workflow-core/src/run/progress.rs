@@ -80,7 +80,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(runner.run(serde_json::val!({"xs": [1, 2, 3]})));
+        rt.block_on(runner.run(serde_json::json!({"xs": [1, 2, 3]})));
         // Each, Done, and Id three times.
         assert_eq!(
             progress.snapshot(),
