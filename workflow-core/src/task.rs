@@ -83,10 +83,29 @@ where
     F: Fn(Value) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Value, StatesError>> + Send + 'static,
 {
-    fn invoke(&self, input: Val, _ctx: TaskContext) -> TaskFuture {
+    fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
         let out = (self.0)(input.to_json());
-        Box::pin(async move { out.await.map(Val::from) })
+        Box::pin(async move { out.await.and_then(|v| converted(v, &ctx)) })
     }
+}
+
+/// A handler's `serde_json` result as a [`Val`]. The conversion recurses once per level, so a
+/// result nested deeper than [`MAX_JSON_DEPTH`](crate::limits::MAX_JSON_DEPTH) is refused
+/// first, as the interpreter refuses one over its limit (`States.DataLimitExceeded`), and
+/// dropped without recursion.
+fn converted(v: Value, ctx: &TaskContext) -> Result<Val, StatesError> {
+    let max = crate::limits::MAX_JSON_DEPTH;
+    if crate::limits::depth_exceeds(&v, max) {
+        crate::limits::dispose(v);
+        return Err(StatesError::new(
+            crate::error::names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{}' returned a result nested deeper than the maximum of {max} levels.",
+                ctx.state_name
+            ),
+        ));
+    }
+    Ok(Val::from(v))
 }
 
 /// A handler from an async closure over `serde_json::Value`s.
@@ -112,8 +131,8 @@ impl<F> TaskHandler for SyncHandler<F>
 where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
 {
-    fn invoke(&self, input: Val, _ctx: TaskContext) -> TaskFuture {
-        let out = (self.0)(input.to_json()).map(Val::from);
+    fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
+        let out = (self.0)(input.to_json()).and_then(|v| converted(v, &ctx));
         Box::pin(std::future::ready(out))
     }
 }

@@ -1,7 +1,5 @@
 //! From the serde model of a Choice rule to the compiled tree.
 
-
-
 use super::{Cmp, Comparison, Node, Operand, Pattern, Reference, Rule, Test, TypeTest};
 use crate::asl::{ChoiceRule, Operator};
 use crate::timestamp::Timestamp;

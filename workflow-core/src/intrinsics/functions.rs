@@ -20,8 +20,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash as _, Hasher};
 
-use base64::Engine as _;
 use crate::value::{Object, Val};
+use base64::Engine as _;
 
 use super::random::JavaRandom;
 use super::text;
@@ -50,9 +50,7 @@ pub(super) fn apply(
             text::write_json(&mut out, &args[0]);
             Ok(Val::from(out))
         }
-        Function::Array => Ok(Val::array(
-            args.into_iter().map(Cow::into_owned).collect(),
-        )),
+        Function::Array => Ok(Val::array(args.into_iter().map(Cow::into_owned).collect())),
         Function::ArrayPartition => array_partition(f, args),
         Function::ArrayContains => {
             let items = f.array(&args[0], "first")?;

@@ -221,10 +221,7 @@ mod tests {
 
     #[test]
     fn arrays_and_objects_compare_structurally() {
-        assert!(values_equal(
-            &val!([1, {"a": 2.0}]),
-            &val!([1.0, {"a": 2}])
-        ));
+        assert!(values_equal(&val!([1, {"a": 2.0}]), &val!([1.0, {"a": 2}])));
         assert!(!values_equal(&val!({"a": 1}), &val!({"a": 1, "b": 2})));
     }
 }

@@ -20,10 +20,10 @@ use crate::limits::{json_len, measure, Over};
 use crate::path::{put_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskHandler, TaskRegistry};
-use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
 use crate::val;
 use crate::value::{Object, Val};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -254,7 +254,10 @@ impl Shared {
                 "RoleArn",
                 Val::from("arn:aws:iam::000000000000:role/workflow-local"),
             ),
-            ("StartTime", Val::from(format_millis(self.info.start_millis))),
+            (
+                "StartTime",
+                Val::from(format_millis(self.info.start_millis)),
+            ),
             ("RedriveCount", Val::from(0)),
         ]);
         ctx.push_unique(Arc::from("Execution"), execution);
@@ -1541,10 +1544,9 @@ impl Collected {
                 let (outcome, (start_millis, stop_millis)) = match ended {
                     None => (Outcome::Pending, (0, 0)),
                     Some((Some(e), span)) => (Outcome::Failed(e), span),
-                    Some((None, span)) => (
-                        Outcome::Succeeded(result.take().unwrap_or(Val::Null)),
-                        span,
-                    ),
+                    Some((None, span)) => {
+                        (Outcome::Succeeded(result.take().unwrap_or(Val::Null)), span)
+                    }
                 };
                 Child {
                     input,

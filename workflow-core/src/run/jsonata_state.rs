@@ -14,8 +14,8 @@ use super::vars::Frame;
 use crate::error::StatesError;
 use crate::privacy::{Payload, PayloadText};
 use crate::timestamp::Timestamp;
-use futures::FutureExt;
 use crate::value::{Object, Val};
+use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::time::Duration;
 

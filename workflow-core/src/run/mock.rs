@@ -10,8 +10,8 @@
 //! past the last number repeat the last response.
 
 use crate::error::StatesError;
-use serde::Deserialize;
 use crate::value::Val;
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 

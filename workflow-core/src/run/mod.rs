@@ -40,10 +40,10 @@ use crate::error::{names, StatesError};
 use crate::limits::Over;
 use crate::task::{TaskHandler, TaskRegistry};
 use crate::validate::Diagnostic;
+use crate::value::Val;
 use exec::{ExecutionInfo, Limits, Shared};
 use history::History;
 use program::Program;
-use crate::value::Val;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -399,11 +399,7 @@ impl Runner {
                 json_depth: self.options.max_json_depth,
                 variable_bytes: self.options.max_variable_bytes,
             },
-            input: self
-                .machine
-                .program
-                .uses_context
-                .then(|| input.clone()),
+            input: self.machine.program.uses_context.then(|| input.clone()),
             info: ExecutionInfo {
                 id: Arc::from(format!(
                     "arn:aws:states:us-east-1:000000000000:execution:{sm}:{name}"

@@ -448,7 +448,9 @@ impl From<serde_json::Value> for Val {
             serde_json::Value::Bool(b) => Val::Bool(b),
             serde_json::Value::Number(n) => Val::Number(n),
             serde_json::Value::String(s) => Val::String(Arc::from(s)),
-            serde_json::Value::Array(a) => Val::Array(Arc::new(a.into_iter().map(Val::from).collect())),
+            serde_json::Value::Array(a) => {
+                Val::Array(Arc::new(a.into_iter().map(Val::from).collect()))
+            }
             serde_json::Value::Object(o) => {
                 let mut object = Object::with_capacity(o.len());
                 for (k, v) in o {
@@ -535,7 +537,9 @@ impl PartialEq<serde_json::Value> for Val {
             (Val::Bool(a), J::Bool(b)) => a == b,
             (Val::Number(a), J::Number(b)) => a == b,
             (Val::String(a), J::String(b)) => **a == **b,
-            (Val::Array(a), J::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y),
+            (Val::Array(a), J::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+            }
             (Val::Object(a), J::Object(b)) => {
                 a.len() == b.len() && b.iter().all(|(k, y)| a.get(k).is_some_and(|x| x == y))
             }
