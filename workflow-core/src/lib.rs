@@ -20,7 +20,6 @@
 
 pub mod asl;
 pub mod choice;
-pub mod compact;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonata;

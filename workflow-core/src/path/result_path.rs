@@ -207,6 +207,36 @@ mod tests {
     }
 
     #[test]
+    fn the_output_shares_the_members_beside_the_path_with_the_target() {
+        let target = val!({"big": {"list": [1, 2, 3]}, "a": {"b": {"c": 1}, "keep": [4]}});
+        let out = set_result_path(&JsonPath::parse("$.a.b.c").unwrap(), &target, val!(2)).unwrap();
+        let member = |v: &Val, path: &[&str]| {
+            path.iter()
+                .fold(v.clone(), |v, k| v.get(k).cloned().unwrap_or_default())
+        };
+        let same = |x: &Val, y: &Val| match (x, y) {
+            (Val::Object(x), Val::Object(y)) => Arc::ptr_eq(x, y),
+            (Val::Array(x), Val::Array(y)) => Arc::ptr_eq(x, y),
+            _ => false,
+        };
+        assert!(same(&member(&target, &["big"]), &member(&out, &["big"])));
+        assert!(same(
+            &member(&target, &["a", "keep"]),
+            &member(&out, &["a", "keep"])
+        ));
+        assert!(
+            !same(&member(&target, &["a"]), &member(&out, &["a"])),
+            "a level on the path is a copy"
+        );
+        assert_eq!(
+            member(&target, &["a", "b", "c"]),
+            val!(1),
+            "the target is unchanged"
+        );
+        assert_eq!(member(&out, &["a", "b", "c"]), val!(2));
+    }
+
+    #[test]
     fn only_reference_paths_on_the_input() {
         for path in ["$.a[*]", "$$.Execution", "$v.a", "$..a", "$['a','b']"] {
             let e = set(path, val!({}), val!(1)).unwrap_err();

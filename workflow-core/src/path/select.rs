@@ -150,7 +150,7 @@ fn collect(segments: &[Segment], root: &Val, document: &Val) -> Vec<Val> {
             frontier
                 .into_iter()
                 .filter_map(Val::as_object)
-                .filter(|map| !after_descend || names.iter().all(|n| map.contains_key(&**n)))
+                .filter(|map| !after_descend || names.iter().all(|n| map.contains_key(n)))
                 .map(|map| Val::object(merge(map, names)))
                 .collect()
         }
@@ -173,7 +173,7 @@ fn apply<'a>(
             out.extend(resolve_index(*index, items.len()).and_then(|i| items.get(i)))
         }
         (Segment::Names(names), Val::Object(map)) => {
-            out.extend(names.iter().filter_map(|n| map.get(&**n)))
+            out.extend(names.iter().filter_map(|n| map.get(n)))
         }
         (Segment::Indexes(indexes), Val::Array(items)) => out.extend(
             indexes

@@ -1,11 +1,16 @@
-//! A JSON value whose strings, arrays and objects are shared: cloning one is a reference-count
-//! increment, never a deep copy. (Work in progress on branch `wip/value-type`: nothing uses it
-//! yet; docs/performance.md, "What is left", says what it is for.)
+//! The interpreter's JSON value: strings, arrays and objects are shared, so cloning one is a
+//! reference-count increment, never a deep copy. A state's input, the history's record of it,
+//! a Map item and its iteration's input, a task's result and the Map's array of results are
+//! one value, not copies; a `ResultPath` merge copies only the levels on its path
+//! ([`Val::object_mut`] copies a level only while something else holds it).
 //!
 //! Objects keep their members in insertion order, as `serde_json`'s `preserve_order` map does,
 //! in a plain vector of (key, value): payload objects are small, and a scan of a few keys costs
-//! less than hashing one. Keys are `Arc<str>`, so a template's keys are shared by every object
-//! it builds.
+//! less than hashing one; past 16 members an object also indexes its keys. Keys are `Arc<str>`,
+//! so a template's keys are shared by every object it builds.
+//!
+//! Task handlers, mocks and `#[task]` functions read a `&Val` as a serde `Deserializer` and
+//! write their output with [`to_val`], without a `serde_json::Value` in between.
 //!
 //! Semantics follow `serde_json::Value` with `preserve_order`, so that converting at the edges
 //! changes nothing: numbers are `serde_json::Number`s (their text and equality included),
@@ -62,6 +67,9 @@ pub struct Object {
     members: Vec<(Arc<str>, Val)>,
     /// Each key's position, kept once the object has more than [`INDEXED_FROM`] members
     /// (a scan of a few keys costs less than hashing one; a scan of thousands does not).
+    // Boxed: most objects never have an index, and an empty `HashMap` would take 48 bytes of
+    // every object where the box takes 8.
+    #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<Arc<str>, usize>>>,
 }
 
@@ -694,6 +702,35 @@ mod tests {
         }
 
         #[test]
+        fn objects_small_and_indexed_behave_as_serde_jsons_map(
+            ops in prop::collection::vec((any::<bool>(), 0u8..40, any::<i32>()), 0..120)
+        ) {
+            // Inserts and removes over 40 keys, across the size where an object indexes its
+            // keys and back: the same members in the same order, found the same way.
+            let mut ours = Object::new();
+            let mut theirs = serde_json::Map::new();
+            for (insert, k, v) in ops {
+                let key = format!("k{k}");
+                if insert {
+                    let old = ours.insert(key.as_str(), Val::from(v));
+                    let expected = theirs.insert(key.clone(), json!(v));
+                    prop_assert_eq!(old.map(|o| o.to_json()), expected);
+                } else {
+                    let old = ours.remove(&key);
+                    let expected = theirs.remove(&key);
+                    prop_assert_eq!(old.map(|o| o.to_json()), expected);
+                }
+                let ours_val = Val::object(ours.clone());
+                prop_assert_eq!(ours_val.to_string(), Value::Object(theirs.clone()).to_string());
+                for probe in 0..40 {
+                    let probe = format!("k{probe}");
+                    prop_assert_eq!(ours.get(&probe).map(Val::to_json), theirs.get(&probe).cloned());
+                    prop_assert_eq!(ours.contains_key(&probe), theirs.contains_key(&probe));
+                }
+            }
+        }
+
+        #[test]
         fn deserializing_reads_what_serde_json_reads(v in json_value()) {
             let text = serde_json::to_string(&v).unwrap();
             let val: Val = serde_json::from_str(&text).unwrap();
@@ -730,11 +767,9 @@ mod tests {
             Val::from(&json!({"b": [true], "a": 1}))
         );
         // serde_json: 1 and 1.0 are different numbers.
-        assert_ne!(Val::from(&json!(1)), Val::from(&json!(1.0)));
-        assert_eq!(
-            json!(1) == json!(1.0),
-            Val::from(&json!(1)) == Val::from(&json!(1.0))
-        );
+        let (one, one_float) = (Val::from(&json!(1)), Val::from(&json!(1.0)));
+        assert_ne!(one, one_float);
+        assert_eq!(json!(1) == json!(1.0), one == one_float);
     }
 
     #[test]
