@@ -93,7 +93,7 @@ async fn an_output_that_is_not_json_fails_the_task_as_task_failed_keeping_earlie
         .history
         .iter()
         .find(|e| e.event_type == EventType::TaskStateExited)
-        .and_then(|e| e.details.output.as_deref().cloned())
+        .and_then(|e| e.details.output.as_ref().map(|o| o.to_json()))
         .expect("price's state exited");
     assert_eq!(price_output["priced"], json!({"id": "o-1", "total": 42}));
 }

@@ -288,7 +288,7 @@ fn the_verify_orders_binary_serves_the_task_with_its_in_process_outputs_and_erro
     let pool = WarmPool::new(TaskOf::<verify_orders>::new());
     let in_process = |payload: &Value| {
         rt.block_on(pool.invoke(
-            payload.clone(),
+            workflow_core::value::Val::from(payload),
             TaskContext::new("VerifyToken-orders", "VerifyOrders"),
         ))
     };

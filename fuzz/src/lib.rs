@@ -18,6 +18,8 @@ use workflow_core::jsonata::Expression;
 use workflow_core::path::{set_result_path, JsonPath, Scope, Template};
 use workflow_core::run::{Clock, Machine, RunOptions, Runner};
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
+use workflow_core::val;
+use workflow_core::value::Val;
 
 /// The document paths, calls and rules are evaluated against when the input brings none.
 pub fn default_document() -> Value {
@@ -80,8 +82,11 @@ pub fn jsonpath(data: &[u8]) {
     let Ok(path) = JsonPath::parse(&text) else {
         return;
     };
-    let ctx = context();
-    let vars = variables();
+    let doc = Val::from(doc);
+    let ctx = Val::from(context());
+    let vars = Val::from(Value::Object(variables()))
+        .into_object()
+        .unwrap_or_default();
     let scope = Scope::new(&doc).with_context(&ctx).with_variables(&vars);
     let selected = path.select(&scope);
     let tried = path.try_select(&scope);
@@ -92,7 +97,7 @@ pub fn jsonpath(data: &[u8]) {
     );
     let _ = path.is_definite();
     if path.is_reference() && path.variable().is_none() && !path.references_context() {
-        let _ = set_result_path(&path, &doc, json!({"result": true}));
+        let _ = set_result_path(&path, &doc, val!({"result": true}));
     }
     if let Ok(template) = Template::compile(&json!({"v.$": &*text, "w": [{"x.$": &*text}]})) {
         let _ = template.evaluate(&scope);
@@ -106,8 +111,11 @@ pub fn intrinsic(data: &[u8]) {
     let Ok(call) = Call::parse(&text, &mut compile) else {
         return;
     };
-    let ctx = context();
-    let vars = variables();
+    let doc = Val::from(doc);
+    let ctx = Val::from(context());
+    let vars = Val::from(Value::Object(variables()))
+        .into_object()
+        .unwrap_or_default();
     let scope = Scope::new(&doc).with_context(&ctx).with_variables(&vars);
     let _ = call.evaluate(&|p: &JsonPath| p.select(&scope).map(Cow::into_owned));
     let _ = call.paths();
@@ -123,8 +131,11 @@ pub fn choice(data: &[u8]) {
     let Ok(rule) = Rule::compile(&rule, &mut compile) else {
         return;
     };
-    let ctx = context();
-    let vars = variables();
+    let doc = Val::from(doc);
+    let ctx = Val::from(context());
+    let vars = Val::from(Value::Object(variables()))
+        .into_object()
+        .unwrap_or_default();
     let scope = Scope::new(&doc).with_context(&ctx).with_variables(&vars);
     let _ = rule.evaluate(&|p: &JsonPath| Ok(p.try_select(&scope)));
 }

@@ -203,7 +203,7 @@ pub async fn shared_state<S: Send + Sync>(
 /// Decodes a task's JSON input (borrowed: the execution's history may hold it).
 pub fn decode_input<T: serde::de::DeserializeOwned>(
     task: &str,
-    input: &Value,
+    input: &Val,
 ) -> Result<T, StatesError> {
     T::deserialize(input).map_err(|e| {
         // serde quotes the offending value; it stays out of the cause unless payloads are shown.
@@ -240,8 +240,8 @@ fn short_type_name<T>() -> String {
 }
 
 /// Encodes a task's output.
-pub fn encode_output<T: serde::Serialize>(task: &str, output: T) -> Result<Value, StatesError> {
-    serde_json::to_value(output).map_err(|e| {
+pub fn encode_output<T: serde::Serialize>(task: &str, output: T) -> Result<Val, StatesError> {
+    workflow_core::value::to_val(&output).map_err(|e| {
         StatesError::new(
             names::TASK_FAILED,
             format!("task `{task}`: the output does not serialize: {e}"),
@@ -254,7 +254,7 @@ pub fn encode_output<T: serde::Serialize>(task: &str, output: T) -> Result<Value
 pub fn encode_result<T: serde::Serialize, E: Debug + Display>(
     task: &str,
     result: Result<T, E>,
-) -> Result<Value, StatesError> {
+) -> Result<Val, StatesError> {
     match result {
         Ok(v) => encode_output(task, v),
         Err(e) => Err(StatesError::new(error_name(&e), e.to_string())),
@@ -284,8 +284,8 @@ pub fn stateless() -> crate::task::BoxFuture<'static, Result<(), StatesError>> {
 /// The future of a sync task's call: runs `call` when first polled, as an `async` block would,
 /// with one small future type instead of an `async` block per task (less code to compile).
 pub fn sync_call<'a>(
-    call: impl FnOnce() -> Result<Value, StatesError> + Send + 'a,
-) -> crate::task::BoxFuture<'a, Result<Value, StatesError>> {
+    call: impl FnOnce() -> Result<Val, StatesError> + Send + 'a,
+) -> crate::task::BoxFuture<'a, Result<Val, StatesError>> {
     let mut call = Some(call);
     Box::pin(std::future::poll_fn(move |_| {
         std::task::Poll::Ready(match call.take() {
@@ -329,14 +329,14 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_task_failure_naming_the_type() {
-        let e = decode_input::<u32>("t", &Value::String("tok_secret".into())).unwrap_err();
+        let e = decode_input::<u32>("t", &Val::from("tok_secret")).unwrap_err();
         assert_eq!(e.error, "States.TaskFailed");
         assert_eq!(
             e.cause,
             "task `t`: the input is not a `u32`: invalid type: string (payload hidden), expected u32"
         );
         let shown = workflow_core::privacy::with_payloads(true, || {
-            decode_input::<u32>("t", &Value::String("tok_secret".into())).unwrap_err()
+            decode_input::<u32>("t", &Val::from("tok_secret")).unwrap_err()
         });
         assert!(shown.cause.contains("\"tok_secret\""), "{}", shown.cause);
     }
@@ -348,7 +348,7 @@ mod tests {
         let runs = AtomicU32::new(0);
         let mut fut = sync_call(|| {
             runs.fetch_add(1, Ordering::SeqCst);
-            Ok(Value::from(7))
+            Ok(Val::from(7))
         });
         assert_eq!(
             runs.load(Ordering::SeqCst),
@@ -359,7 +359,7 @@ mod tests {
         let Poll::Ready(Ok(v)) = fut.as_mut().poll(&mut cx) else {
             panic!("a sync call is ready at its first poll")
         };
-        assert_eq!((v, runs.load(Ordering::SeqCst)), (Value::from(7), 1));
+        assert_eq!((v, runs.load(Ordering::SeqCst)), (Val::from(7), 1));
         let Poll::Ready(Err(e)) = fut.as_mut().poll(&mut cx) else {
             panic!("polled again: an error, not a second run")
         };

@@ -12,12 +12,12 @@
 use crate::schema::TypeSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::sync::Arc;
 pub use workflow_core::asl::QueryLanguage;
 pub use workflow_core::task::TaskFuture;
+pub use workflow_core::value::Val;
 
 /// An in-process implementation of a task: JSON in, JSON out (what `#[task]` generates).
-pub type Handler = fn(Arc<Value>) -> TaskFuture;
+pub type Handler = fn(Val) -> TaskFuture;
 
 /// A whole workflow: its typed input and output, the name of its input binding, and its body.
 #[derive(Debug, Clone)]

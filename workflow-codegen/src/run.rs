@@ -5,7 +5,7 @@
 //! `#[workflow] fn flow(i: In) -> Out` generates `flow::run(input).await`, which is
 //! `flow::definition().in_process()?.run(&input).await`.
 
-use crate::ir::{Handler, Workflow};
+use crate::ir::{Handler, Val, Workflow};
 use crate::lower::{LowerError, LowerOptions};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -134,7 +134,7 @@ impl InProcess {
                 task: task.to_owned(),
             })?;
         let name = task.to_owned();
-        let handler: Arc<dyn TaskHandler> = Arc::new(sync_handler_ref(move |input: &Value| {
+        let handler: Arc<dyn TaskHandler> = Arc::new(sync_handler_ref(move |input: &Val| {
             let input = crate::__private::decode_input::<I>(&name, input)?;
             crate::__private::encode_output(&name, mock(input)?)
         }));

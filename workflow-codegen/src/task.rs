@@ -3,11 +3,10 @@
 
 use crate::ir::Callee;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::fmt::{Debug, Display};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 /// A boxed, sendable future (what [`TaskFn`] returns).
@@ -53,7 +52,7 @@ pub trait TaskFn: Task + Send + Sync + 'static {
     /// Serves one call on an initialised instance: decodes the input (shared with the
     /// execution's history, so borrowed), calls the function, encodes its output (an error
     /// enum's variant is the ASL error name).
-    fn call(state: &Self::State, input: Arc<Value>) -> BoxFuture<'_, Result<Value, StatesError>>;
+    fn call(state: &Self::State, input: Val) -> BoxFuture<'_, Result<Val, StatesError>>;
 }
 
 /// What an `init` function may return for state `S`: `S`, or `Result<S, E>` whose error

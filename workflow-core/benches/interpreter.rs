@@ -13,9 +13,11 @@ use workflow_core::intrinsics::Call;
 use workflow_core::path::{JsonPath, Scope, Template};
 use workflow_core::run::{Machine, Runner};
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
+use workflow_core::val;
+use workflow_core::value::Val;
 
-fn document() -> Value {
-    json!({
+fn document() -> Val {
+    val!({
         "order": {"id": "o-17", "customer": {"name": "Ada", "tier": "gold"},
                   "lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 3}, {"sku": "c", "qty": 2}]},
         "value": 42, "name": "bench", "counter": 9_999, "items": [1, 2, 3, 4, 5, 6, 7, 8]

@@ -20,7 +20,6 @@
 
 pub mod asl;
 pub mod choice;
-pub mod compact;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonata;
@@ -33,6 +32,7 @@ pub mod source;
 pub mod task;
 pub mod timestamp;
 pub mod validate;
+pub mod value;
 
 pub use error::StatesError;
 pub use load::load;

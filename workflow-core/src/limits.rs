@@ -29,7 +29,115 @@
 
 use crate::asl::{ChoiceRule, State, StateMachine, States};
 use crate::source::push_token;
+use crate::value::Val;
 use serde_json::Value;
+use std::sync::Arc;
+
+/// A JSON value the walks here measure: `serde_json::Value` (an execution's input, a value
+/// built in code) and the interpreter's [`Val`].
+pub trait Json: Sized {
+    /// An iterator over the members of an array or an object.
+    type Members<'a>: Iterator<Item = &'a Self>
+    where
+        Self: 'a;
+    /// The members of an array or object (`None` for a scalar).
+    fn members(&self) -> Option<Self::Members<'_>>;
+    /// The members, owned, for dropping without recursion (none when they are shared).
+    fn into_members(self) -> Vec<Self>;
+    /// The bytes its compact JSON text spends on itself: a scalar's literal, or a container's
+    /// brackets, commas, keys and colons (its members not included).
+    fn own_len(&self) -> usize;
+}
+
+/// The members of an array (its items) or an object (its values).
+pub enum Members<I, V> {
+    /// An array's items.
+    Items(I),
+    /// An object's values.
+    Values(V),
+}
+
+impl<'a, T: 'a, I: Iterator<Item = &'a T>, V: Iterator<Item = &'a T>> Iterator for Members<I, V> {
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        match self {
+            Members::Items(i) => i.next(),
+            Members::Values(v) => v.next(),
+        }
+    }
+}
+
+impl Json for Value {
+    type Members<'a> = Members<std::slice::Iter<'a, Value>, serde_json::map::Values<'a>>;
+
+    fn members(&self) -> Option<Self::Members<'_>> {
+        match self {
+            Value::Array(items) => Some(Members::Items(items.iter())),
+            Value::Object(map) => Some(Members::Values(map.values())),
+            _ => None,
+        }
+    }
+
+    fn into_members(self) -> Vec<Value> {
+        match self {
+            Value::Array(items) => items,
+            Value::Object(map) => map.into_iter().map(|(_, v)| v).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn own_len(&self) -> usize {
+        match self {
+            Value::Null => 4,
+            Value::Bool(b) => 4 + usize::from(!b),
+            Value::Number(n) => number_len(n),
+            Value::String(s) => string_len(s),
+            Value::Array(items) => 2 + items.len().saturating_sub(1),
+            Value::Object(map) => {
+                2 + map.len().saturating_sub(1)
+                    + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
+            }
+        }
+    }
+}
+
+impl Json for Val {
+    type Members<'a> = Members<std::slice::Iter<'a, Val>, crate::value::Values<'a>>;
+
+    fn members(&self) -> Option<Self::Members<'_>> {
+        match self {
+            Val::Array(items) => Some(Members::Items(items.iter())),
+            Val::Object(object) => Some(Members::Values(object.values())),
+            _ => None,
+        }
+    }
+
+    fn into_members(self) -> Vec<Val> {
+        match self {
+            Val::Array(items) => Arc::try_unwrap(items).unwrap_or_default(),
+            Val::Object(object) => Arc::try_unwrap(object)
+                .map(|o| o.into_members().map(|(_, v)| v).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn own_len(&self) -> usize {
+        match self {
+            Val::Null => 4,
+            Val::Bool(b) => 4 + usize::from(!b),
+            Val::Number(n) => number_len(n),
+            Val::String(s) => string_len(s),
+            Val::Array(items) => 2 + items.len().saturating_sub(1),
+            Val::Object(object) => {
+                2 + object.len().saturating_sub(1)
+                    + object.keys().map(|k| string_len(k) + 1).sum::<usize>()
+            }
+        }
+    }
+}
 
 /// The deepest nesting of arrays and objects an execution accepts in its input, in task results
 /// and in state outputs (the default of `RunOptions::max_json_depth`). Twice what serde_json
@@ -47,7 +155,7 @@ pub const MAX_SCOPE_NESTING: usize = 40;
 pub const MAX_RULE_NESTING: usize = 64;
 
 /// The nesting depth of a value: 0 for a scalar, 1 for `[]` or `{"a": 1}`, 2 for `[[]]`.
-pub fn depth(value: &Value) -> usize {
+pub fn depth<T: Json>(value: &T) -> usize {
     let mut deepest = 0;
     let mut stack = vec![(value, 0usize)];
     while let Some((v, outer)) = stack.pop() {
@@ -58,7 +166,7 @@ pub fn depth(value: &Value) -> usize {
 }
 
 /// Whether `value` nests deeper than `max` levels; stops at the first level past `max`.
-pub fn depth_exceeds(value: &Value, max: usize) -> bool {
+pub fn depth_exceeds<T: Json>(value: &T, max: usize) -> bool {
     // Most state data is shallow: a recursive walk of at most `SHALLOW` levels answers without
     // a heap-allocated stack; anything deeper is walked again iteratively.
     match exceeds_shallow(value, max, SHALLOW) {
@@ -72,18 +180,17 @@ const SHALLOW: usize = 32;
 
 /// Whether `value` nests deeper than `max` levels, or `None` when it nests deeper than
 /// `fuel` levels (a bounded recursion: at most `fuel` frames).
-fn exceeds_shallow(value: &Value, max: usize, fuel: usize) -> Option<bool> {
-    match value {
-        Value::Array(items) => members_exceed(items.iter(), max, fuel),
-        Value::Object(map) => members_exceed(map.values(), max, fuel),
-        _ => Some(false),
+fn exceeds_shallow<T: Json>(value: &T, max: usize, fuel: usize) -> Option<bool> {
+    match value.members() {
+        Some(members) => members_exceed(members, max, fuel),
+        None => Some(false),
     }
 }
 
 /// Whether a container with these members nests deeper than `max` levels (see
 /// [`exceeds_shallow`]).
-fn members_exceed<'a>(
-    members: impl Iterator<Item = &'a Value>,
+fn members_exceed<'a, T: Json + 'a>(
+    members: impl Iterator<Item = &'a T>,
     max: usize,
     fuel: usize,
 ) -> Option<bool> {
@@ -91,11 +198,10 @@ fn members_exceed<'a>(
         return Some(true);
     }
     for member in members {
-        let deeper = match member {
-            Value::Array(_) | Value::Object(_) if fuel == 0 => return None,
-            Value::Array(items) => members_exceed(items.iter(), max - 1, fuel - 1)?,
-            Value::Object(map) => members_exceed(map.values(), max - 1, fuel - 1)?,
-            _ => false,
+        let deeper = match member.members() {
+            Some(_) if fuel == 0 => return None,
+            Some(inner) => members_exceed(inner, max - 1, fuel - 1)?,
+            None => false,
         };
         if deeper {
             return Some(true);
@@ -104,7 +210,7 @@ fn members_exceed<'a>(
     Some(false)
 }
 
-fn exceeds_iteratively(value: &Value, max: usize) -> bool {
+fn exceeds_iteratively<T: Json>(value: &T, max: usize) -> bool {
     let mut stack = vec![(value, 0usize)];
     while let Some((v, outer)) = stack.pop() {
         if push_children(&mut stack, v, outer) > max {
@@ -116,24 +222,19 @@ fn exceeds_iteratively(value: &Value, max: usize) -> bool {
 
 /// Pushes the members of `v` (nested `outer` levels deep) and returns the level of `v` itself:
 /// `outer + 1` for an array or object, `outer` for a scalar.
-fn push_children<'a>(stack: &mut Vec<(&'a Value, usize)>, v: &'a Value, outer: usize) -> usize {
-    match v {
-        Value::Array(items) => stack.extend(items.iter().map(|i| (i, outer + 1))),
-        Value::Object(map) => stack.extend(map.values().map(|i| (i, outer + 1))),
-        _ => return outer,
+fn push_children<'a, T: Json>(stack: &mut Vec<(&'a T, usize)>, v: &'a T, outer: usize) -> usize {
+    match v.members() {
+        Some(members) => stack.extend(members.map(|i| (i, outer + 1))),
+        None => return outer,
     }
     outer + 1
 }
 
 /// Drops a value of any depth without recursion (a plain drop recurses once per level).
-pub fn dispose(value: Value) {
+pub fn dispose<T: Json>(value: T) {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
-        match v {
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
-            _ => {}
-        }
+        stack.extend(v.into_members());
     }
 }
 
@@ -148,8 +249,8 @@ pub(crate) enum Over {
 
 /// Measures the compact JSON size (as `serde_json::to_string` writes it) and the depth of
 /// `value` in one iterative walk, stopping at the first limit broken.
-pub(crate) fn measure(
-    value: &Value,
+pub(crate) fn measure<T: Json>(
+    value: &T,
     max_bytes: Option<usize>,
     max_depth: Option<usize>,
 ) -> Option<Over> {
@@ -167,7 +268,7 @@ pub(crate) fn measure(
         if push_children(&mut stack, v, outer) > max_depth {
             return Some(Over::Depth);
         }
-        bytes = bytes.saturating_add(own_len(v));
+        bytes = bytes.saturating_add(v.own_len());
         if bytes > max_bytes {
             return Some(Over::Bytes);
         }
@@ -177,33 +278,16 @@ pub(crate) fn measure(
 
 /// The length of `value` as compact JSON text (as `serde_json::to_string` writes it), measured
 /// without recursion and without writing the text.
-pub(crate) fn json_len(value: &Value) -> usize {
+pub(crate) fn json_len<T: Json>(value: &T) -> usize {
     let mut bytes = 0usize;
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
-        match v {
-            Value::Array(items) => stack.extend(items.iter()),
-            Value::Object(map) => stack.extend(map.values()),
-            _ => {}
+        if let Some(members) = v.members() {
+            stack.extend(members);
         }
-        bytes = bytes.saturating_add(own_len(v));
+        bytes = bytes.saturating_add(v.own_len());
     }
     bytes
-}
-
-/// The bytes a value's compact JSON text spends on itself: a scalar's literal, or a
-/// container's brackets, commas, keys and colons (its members not included).
-fn own_len(v: &Value) -> usize {
-    match v {
-        Value::Null => 4,
-        Value::Bool(b) => 4 + usize::from(!b),
-        Value::Number(n) => number_len(n),
-        Value::String(s) => string_len(s),
-        Value::Array(items) => 2 + items.len().saturating_sub(1),
-        Value::Object(map) => {
-            2 + map.len().saturating_sub(1) + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
-        }
-    }
 }
 
 fn number_len(n: &serde_json::Number) -> usize {

@@ -9,18 +9,19 @@
 //!
 //! ```
 //! use serde_json::json;
+//! use workflow_core::val;
 //! use workflow_core::path::{Scope, Template};
 //! use workflow_core::privacy::with_payloads;
 //!
 //! let template = Template::compile(&json!({"user.$": "$.user"})).unwrap();
-//! let input = json!({"token": "secret-123"});
+//! let input = val!({"token": "secret-123"});
 //! let hidden = template.evaluate(&Scope::new(&input)).unwrap_err();
 //! assert!(hidden.cause.ends_with("could not be found in the input '<hidden object>'"));
 //! let shown = with_payloads(true, || template.evaluate(&Scope::new(&input)).unwrap_err());
 //! assert!(shown.cause.contains("secret-123"));
 //! ```
 
-use serde_json::Value;
+use crate::value::Val;
 use std::fmt;
 use std::future::Future;
 
@@ -81,36 +82,75 @@ pub fn serde_message(message: &str) -> String {
     message.to_owned()
 }
 
-/// A value quoted in an error cause: its compact JSON when payloads are shown, else
-/// `<hidden TYPE>`.
-pub(crate) struct Payload<'a>(pub &'a Value);
+/// A value an error cause may quote: the interpreter's [`Val`] and a `serde_json::Value`
+/// (JSONata's data).
+pub(crate) trait Quotable: serde::Serialize {
+    /// The JSON type's name (`None` for `null`, which is shown as is).
+    fn kind(&self) -> Option<&'static str>;
+    /// The string, if it is one.
+    fn text(&self) -> Option<&str>;
+}
 
-impl fmt::Display for Payload<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if payloads_shown() {
-            return f.write_str(&serde_json::to_string(self.0).map_err(|_| fmt::Error)?);
-        }
-        let kind = match self.0 {
-            Value::Null => return f.write_str("null"),
+impl Quotable for Val {
+    fn kind(&self) -> Option<&'static str> {
+        Some(match self {
+            Val::Null => return None,
+            Val::Bool(_) => "boolean",
+            Val::Number(_) => "number",
+            Val::String(_) => "string",
+            Val::Array(_) => "array",
+            Val::Object(_) => "object",
+        })
+    }
+
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+}
+
+impl Quotable for serde_json::Value {
+    fn kind(&self) -> Option<&'static str> {
+        use serde_json::Value;
+        Some(match self {
+            Value::Null => return None,
             Value::Bool(_) => "boolean",
             Value::Number(_) => "number",
             Value::String(_) => "string",
             Value::Array(_) => "array",
             Value::Object(_) => "object",
-        };
-        write!(f, "<hidden {kind}>")
+        })
+    }
+
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+}
+
+/// A value quoted in an error cause: its compact JSON when payloads are shown, else
+/// `<hidden TYPE>`.
+pub(crate) struct Payload<'a, T: Quotable = Val>(pub &'a T);
+
+impl<T: Quotable> fmt::Display for Payload<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if payloads_shown() {
+            return f.write_str(&serde_json::to_string(self.0).map_err(|_| fmt::Error)?);
+        }
+        match self.0.kind() {
+            None => f.write_str("null"),
+            Some(kind) => write!(f, "<hidden {kind}>"),
+        }
     }
 }
 
 /// A value quoted as text in an error cause: a string without its quotes, anything else as
 /// [`Payload`] writes it; hidden the same way.
-pub(crate) struct PayloadText<'a>(pub &'a Value);
+pub(crate) struct PayloadText<'a, T: Quotable = Val>(pub &'a T);
 
-impl fmt::Display for PayloadText<'_> {
+impl<T: Quotable> fmt::Display for PayloadText<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Value::String(s) if payloads_shown() => f.write_str(s),
-            other => Payload(other).fmt(f),
+        match self.0.text() {
+            Some(s) if payloads_shown() => f.write_str(s),
+            _ => Payload(self.0).fmt(f),
         }
     }
 }
@@ -118,14 +158,14 @@ impl fmt::Display for PayloadText<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::val;
 
     #[test]
     fn payloads_are_hidden_unless_asked() {
-        let v = json!({"token": "abc"});
+        let v = val!({"token": "abc"});
         assert_eq!(Payload(&v).to_string(), "<hidden object>");
-        assert_eq!(Payload(&json!("abc")).to_string(), "<hidden string>");
-        assert_eq!(Payload(&json!(null)).to_string(), "null");
+        assert_eq!(Payload(&val!("abc")).to_string(), "<hidden string>");
+        assert_eq!(Payload(&val!(null)).to_string(), "null");
         assert_eq!(
             with_payloads(true, || Payload(&v).to_string()),
             r#"{"token":"abc"}"#
@@ -138,27 +178,27 @@ mod tests {
 
     #[test]
     fn payload_text_writes_strings_without_quotes_and_hides_them_unless_asked() {
-        let s = json!("2026-13-01");
+        let s = val!("2026-13-01");
         assert_eq!(PayloadText(&s).to_string(), "<hidden string>");
         assert_eq!(
             with_payloads(true, || PayloadText(&s).to_string()),
             "2026-13-01"
         );
         assert_eq!(
-            with_payloads(true, || PayloadText(&json!(7)).to_string()),
+            with_payloads(true, || PayloadText(&val!(7)).to_string()),
             "7"
         );
     }
 
     #[test]
     fn serde_messages_lose_the_values_they_quote() {
-        let e = serde_json::from_value::<u32>(json!("tok_secret")).unwrap_err();
+        let e = serde_json::from_value::<u32>(serde_json::json!("tok_secret")).unwrap_err();
         let hidden = serde_message(&e.to_string());
         assert_eq!(
             hidden,
             "invalid type: string (payload hidden), expected u32"
         );
-        let e = serde_json::from_value::<bool>(json!(12345)).unwrap_err();
+        let e = serde_json::from_value::<bool>(serde_json::json!(12345)).unwrap_err();
         assert_eq!(
             serde_message(&e.to_string()),
             "invalid type: integer (payload hidden), expected a boolean"
@@ -168,7 +208,7 @@ mod tests {
             #[allow(dead_code)]
             Card,
         }
-        let e = serde_json::from_value::<Kind>(json!("tok_secret")).unwrap_err();
+        let e = serde_json::from_value::<Kind>(serde_json::json!("tok_secret")).unwrap_err();
         let hidden = serde_message(&e.to_string());
         assert!(!hidden.contains("tok_secret"), "{hidden}");
         assert!(hidden.contains("expected `Card`"), "{hidden}");
@@ -178,7 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_async_scope_reaches_every_poll() {
-        let v = json!([1]);
+        let v = val!([1]);
         let shown = scope(true, async {
             tokio::task::yield_now().await;
             Payload(&v).to_string()

@@ -1,6 +1,7 @@
 //! Task handlers: the code behind a Task state's `Resource`, and the registry that finds them.
 
 use crate::error::StatesError;
+use crate::value::Val;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
@@ -8,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 /// The future a handler returns.
-pub type TaskFuture = Pin<Box<dyn Future<Output = Result<Value, StatesError>> + Send>>;
+pub type TaskFuture = Pin<Box<dyn Future<Output = Result<Val, StatesError>> + Send>>;
 
 /// What a handler knows about the call it serves.
 #[derive(Debug, Clone)]
@@ -64,18 +65,15 @@ pub(crate) fn task_token(execution: &str, entered_event: u64, retry_count: u32) 
 
 /// The code behind a Task state: JSON in, JSON out; an error carries an ASL error name and cause.
 ///
+/// The interpreter hands a handler the [`Val`] its history records (a clone shares it); the
+/// helpers below make handlers from closures over `serde_json::Value` ([`handler_fn`],
+/// [`sync_handler_fn`], which convert at the call) or over `Val` ([`sync_handler_ref`],
+/// [`shared_handler_fn`], which do not).
+///
 /// A handler that panics yields `States.TaskFailed`; the rest of the execution is not affected.
 pub trait TaskHandler: Send + Sync + 'static {
     /// Runs the task once.
-    fn invoke(&self, input: Value, ctx: TaskContext) -> TaskFuture;
-
-    /// Runs the task once on an input the execution may still hold (its history records it).
-    /// The interpreter calls this one. By default the handler gets the input itself when
-    /// nothing else holds it, else a copy; a handler that only reads its input (see
-    /// [`sync_handler_ref`]) overrides it to borrow instead.
-    fn invoke_shared(&self, input: Arc<Value>, ctx: TaskContext) -> TaskFuture {
-        self.invoke(crate::compact::take(input), ctx)
-    }
+    fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture;
 }
 
 struct FnHandler<F>(F);
@@ -85,12 +83,32 @@ where
     F: Fn(Value) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Value, StatesError>> + Send + 'static,
 {
-    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
-        Box::pin((self.0)(input))
+    fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
+        let out = (self.0)(input.to_json());
+        Box::pin(async move { out.await.and_then(|v| converted(v, &ctx)) })
     }
 }
 
-/// A handler from an async closure.
+/// A handler's `serde_json` result as a [`Val`]. The conversion recurses once per level, so a
+/// result nested deeper than [`MAX_JSON_DEPTH`](crate::limits::MAX_JSON_DEPTH) is refused
+/// first, as the interpreter refuses one over its limit (`States.DataLimitExceeded`), and
+/// dropped without recursion.
+fn converted(v: Value, ctx: &TaskContext) -> Result<Val, StatesError> {
+    let max = crate::limits::MAX_JSON_DEPTH;
+    if crate::limits::depth_exceeds(&v, max) {
+        crate::limits::dispose(v);
+        return Err(StatesError::new(
+            crate::error::names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{}' returned a result nested deeper than the maximum of {max} levels.",
+                ctx.state_name
+            ),
+        ));
+    }
+    Ok(Val::from(v))
+}
+
+/// A handler from an async closure over `serde_json::Value`s.
 ///
 /// ```
 /// use workflow_core::task::{handler_fn, TaskRegistry};
@@ -113,13 +131,13 @@ impl<F> TaskHandler for SyncHandler<F>
 where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
 {
-    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
-        let out = (self.0)(input);
+    fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
+        let out = (self.0)(input.to_json()).and_then(|v| converted(v, &ctx));
         Box::pin(std::future::ready(out))
     }
 }
 
-/// A handler from a plain function (no `.await` inside).
+/// A handler from a plain function over `serde_json::Value`s (no `.await` inside).
 pub fn sync_handler_fn<F>(f: F) -> impl TaskHandler
 where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
@@ -131,31 +149,27 @@ struct SyncRefHandler<F>(F);
 
 impl<F> TaskHandler for SyncRefHandler<F>
 where
-    F: Fn(&Value) -> Result<Value, StatesError> + Send + Sync + 'static,
+    F: Fn(&Val) -> Result<Val, StatesError> + Send + Sync + 'static,
 {
-    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
-        Box::pin(std::future::ready((self.0)(&input)))
-    }
-
-    fn invoke_shared(&self, input: Arc<Value>, _ctx: TaskContext) -> TaskFuture {
+    fn invoke(&self, input: Val, _ctx: TaskContext) -> TaskFuture {
         Box::pin(std::future::ready((self.0)(&input)))
     }
 }
 
-/// A handler from a plain function that reads its input without taking it: it borrows the
-/// value the execution's history records, so a large input (a Map's results handed to a
-/// reducer) is never copied for it.
+/// A handler from a plain function that reads the [`Val`] the execution's history records,
+/// without a conversion or a copy (a Map's results handed to a reducer are never copied).
 ///
 /// ```
 /// use workflow_core::task::{sync_handler_ref, TaskRegistry};
+/// use workflow_core::value::Val;
 /// let mut tasks = TaskRegistry::new();
-/// tasks.register("count", sync_handler_ref(|items: &serde_json::Value| {
-///     Ok(serde_json::json!(items.as_array().map_or(0, Vec::len)))
+/// tasks.register("count", sync_handler_ref(|items: &Val| {
+///     Ok(Val::from(items.as_array().map_or(0, <[Val]>::len)))
 /// }));
 /// ```
 pub fn sync_handler_ref<F>(f: F) -> impl TaskHandler
 where
-    F: Fn(&Value) -> Result<Value, StatesError> + Send + Sync + 'static,
+    F: Fn(&Val) -> Result<Val, StatesError> + Send + Sync + 'static,
 {
     SyncRefHandler(f)
 }
@@ -164,22 +178,18 @@ struct SharedFnHandler<F>(F);
 
 impl<F> TaskHandler for SharedFnHandler<F>
 where
-    F: Fn(Arc<Value>) -> TaskFuture + Send + Sync + 'static,
+    F: Fn(Val) -> TaskFuture + Send + Sync + 'static,
 {
-    fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
-        (self.0)(Arc::new(input))
-    }
-
-    fn invoke_shared(&self, input: Arc<Value>, _ctx: TaskContext) -> TaskFuture {
+    fn invoke(&self, input: Val, _ctx: TaskContext) -> TaskFuture {
         (self.0)(input)
     }
 }
 
-/// A handler from a function of the shared input (the value the history records, never
-/// copied for the call), for asynchronous handlers that only read their input.
+/// A handler from a function of the shared input (the [`Val`] the history records, neither
+/// converted nor copied for the call), for asynchronous handlers.
 pub fn shared_handler_fn<F>(f: F) -> impl TaskHandler
 where
-    F: Fn(Arc<Value>) -> TaskFuture + Send + Sync + 'static,
+    F: Fn(Val) -> TaskFuture + Send + Sync + 'static,
 {
     SharedFnHandler(f)
 }
@@ -305,12 +315,12 @@ mod tests {
         reg.set_fallback(sync_handler_fn(Ok));
         let call = |r: &str| {
             let h = reg.resolve(r).expect("a handler");
-            futures::executor::block_on(h.invoke(serde_json::json!(1), TaskContext::new(r, "S")))
+            futures::executor::block_on(h.invoke(crate::val!(1), TaskContext::new(r, "S")))
         };
-        assert_eq!(call("f"), Ok(serde_json::json!("f")));
+        assert_eq!(call("f"), Ok(crate::val!("f")));
         assert_eq!(
             call("arn:aws:lambda:us-east-1:1:function:g"),
-            Ok(serde_json::json!(1))
+            Ok(crate::val!(1))
         );
     }
 

@@ -13,6 +13,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use workflow_core::asl::{State, StateMachine};
 use workflow_core::choice::Rule;
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 const AREAS: [&str; 2] = ["choice-operators", "choice-flow"];
@@ -108,8 +109,8 @@ fn run(machine: &StateMachine, input: Value) -> Result<Outcome, Skip> {
                 for rule in &choice.choices {
                     let compiled = Rule::compile(rule, &mut compile_path)
                         .map_err(|e| unsupported(format!("rule does not compile here: {e}")))?;
-                    let resolve = |p: &SimplePath| -> Result<Option<Cow<'_, Value>>, StatesError> {
-                        Ok(lookup(&data, p).map(Cow::Borrowed))
+                    let resolve = |p: &SimplePath| -> Result<Option<Cow<'_, Val>>, StatesError> {
+                        Ok(lookup(&data, p).map(|v| Cow::Owned(Val::from(v))))
                     };
                     match compiled.evaluate(&resolve) {
                         Ok(true) => {
@@ -331,8 +332,8 @@ proptest! {
         }
         RULES.with(|rules| {
             for rule in rules {
-                let resolve = |p: &SimplePath| -> Result<Option<Cow<'_, Value>>, StatesError> {
-                    Ok(lookup(&input, p).map(Cow::Borrowed))
+                let resolve = |p: &SimplePath| -> Result<Option<Cow<'_, Val>>, StatesError> {
+                    Ok(lookup(&input, p).map(|v| Cow::Owned(Val::from(v))))
                 };
                 if let Err(e) = rule.evaluate(&resolve) {
                     assert_eq!(e.error, "States.Runtime");

@@ -31,7 +31,7 @@ fn exited_output(exec: &Execution, name: &str) -> Option<Value> {
             e.details.name.as_deref() == Some(name)
                 && e.event_type.as_str().ends_with("StateExited")
         })
-        .and_then(|e| e.details.output.as_deref().cloned())
+        .and_then(|e| e.details.output.as_ref().map(|v| v.to_json()))
 }
 
 fn events(exec: &Execution, t: EventType) -> Vec<HistoryEvent> {
@@ -333,7 +333,7 @@ fn work_outputs(exec: &Execution) -> Vec<Value> {
     exec.history
         .iter()
         .filter(|e| e.event_type == EventType::LambdaFunctionSucceeded)
-        .filter_map(|e| e.details.output.as_deref().cloned())
+        .filter_map(|e| e.details.output.as_ref().map(|v| v.to_json()))
         .collect()
 }
 

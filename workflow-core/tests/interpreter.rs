@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_core::run::{Clock, EventType, Machine, MockConfig, RunOptions, Runner, Status};
 use workflow_core::task::{handler_fn, sync_handler_fn, TaskRegistry};
+use workflow_core::val;
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 fn machine(def: Value) -> Machine {
@@ -452,7 +454,7 @@ async fn a_handler_silent_past_heartbeat_seconds_fails_with_heartbeat_timeout() 
     use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
     struct Beats(u64);
     impl TaskHandler for Beats {
-        fn invoke(&self, input: Value, ctx: TaskContext) -> TaskFuture {
+        fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
             let n = self.0;
             Box::pin(async move {
                 for _ in 0..n {
@@ -479,7 +481,7 @@ async fn a_handler_silent_past_heartbeat_seconds_fails_with_heartbeat_timeout() 
 
     struct Silent;
     impl TaskHandler for Silent {
-        fn invoke(&self, input: Value, _ctx: TaskContext) -> TaskFuture {
+        fn invoke(&self, input: Val, _ctx: TaskContext) -> TaskFuture {
             Box::pin(async move {
                 tokio::time::sleep(Duration::from_secs(60)).await;
                 Ok(input)
@@ -589,8 +591,8 @@ async fn a_task_sees_the_same_token_as_the_context_object() {
     use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
     struct Token;
     impl TaskHandler for Token {
-        fn invoke(&self, _input: Value, ctx: TaskContext) -> TaskFuture {
-            Box::pin(async move { Ok(json!(ctx.task_token())) })
+        fn invoke(&self, _input: Val, ctx: TaskContext) -> TaskFuture {
+            Box::pin(async move { Ok(val!(ctx.task_token())) })
         }
     }
     let def = json!({"StartAt": "T", "States": {"T": {
@@ -703,9 +705,20 @@ async fn a_long_map_of_tasks_answering_at_once_yields_to_other_tasks() {
 
 /// A handler that borrows its input reads the very value the history records for the call
 /// (`LambdaFunctionScheduled`): a Map's results handed to a reducer are not copied for it.
+/// (Values share their strings, arrays and objects: "the very value" is the same shared
+/// allocation.)
 #[tokio::test]
 async fn a_borrowing_handler_reads_the_input_the_history_records_without_a_copy() {
     use workflow_core::task::{shared_handler_fn, sync_handler_ref};
+    /// Where a value's shared contents live.
+    fn shared_at(v: &Val) -> usize {
+        match v {
+            Val::String(s) => s.as_ptr() as usize,
+            Val::Array(a) => Arc::as_ptr(a) as usize,
+            Val::Object(o) => Arc::as_ptr(o) as usize,
+            other => panic!("{other} shares nothing"),
+        }
+    }
     let def = json!({"StartAt": "M", "States": {
         "M": {"Type": "Map", "ItemsPath": "$.words", "Next": "Reduce",
               "ItemProcessor": {"StartAt": "Len", "States": {
@@ -716,26 +729,24 @@ async fn a_borrowing_handler_reads_the_input_the_history_records_without_a_copy(
     let s = Arc::clone(&seen);
     tasks.register(
         "len",
-        shared_handler_fn(move |word: Arc<Value>| {
-            s.lock().unwrap().push(("len", Arc::as_ptr(&word) as usize));
+        shared_handler_fn(move |word: Val| {
+            s.lock().unwrap().push(("len", shared_at(&word)));
             let n = word.as_str().map_or(0, str::len);
-            Box::pin(async move { Ok(json!({ "length": n })) })
+            Box::pin(async move { Ok(val!({ "length": n })) })
         }),
     );
     let s = Arc::clone(&seen);
     tasks.register(
         "sum",
-        sync_handler_ref(move |items: &Value| {
-            s.lock()
-                .unwrap()
-                .push(("sum", items as *const Value as usize));
+        sync_handler_ref(move |items: &Val| {
+            s.lock().unwrap().push(("sum", shared_at(items)));
             let total: u64 = items
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|i| i["length"].as_u64())
+                .filter_map(|i| i.get("length").and_then(Val::as_u64))
                 .sum();
-            Ok(json!({ "total": total }))
+            Ok(val!({ "total": total }))
         }),
     );
     let exec = Runner::new(machine(def), tasks)
@@ -747,7 +758,7 @@ async fn a_borrowing_handler_reads_the_input_the_history_records_without_a_copy(
         .history
         .iter()
         .filter(|e| e.event_type == EventType::LambdaFunctionScheduled)
-        .map(|e| Arc::as_ptr(e.details.input.as_ref().expect("scheduled input")) as usize)
+        .map(|e| shared_at(e.details.input.as_ref().expect("scheduled input")))
         .collect();
     let seen = seen.lock().unwrap();
     let mut got: Vec<usize> = seen.iter().map(|(_, at)| *at).collect();

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{looks_like_call, Call};
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 /// A simple path: `$` or `$$`, then `.name` and `[index]` steps.
@@ -123,13 +124,13 @@ fn compile(template: &Value) -> Result<Template, String> {
 fn evaluate(template: &Template, input: &Value, context: &Value) -> Result<Value, StatesError> {
     let resolve = |path: &SimplePath| {
         path.select(input, context)
-            .cloned()
+            .map(Val::from)
             .ok_or_else(|| StatesError::runtime(format!("{path:?} not found")))
     };
     Ok(match template {
         Template::Literal(v) => v.clone(),
-        Template::Path(path) => resolve(path)?,
-        Template::Call(call) => call.evaluate(&resolve)?,
+        Template::Path(path) => resolve(path)?.to_json(),
+        Template::Call(call) => call.evaluate(&resolve)?.to_json(),
         Template::Object(fields) => {
             let mut map = Map::new();
             for (key, t) in fields {

@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 use workflow_core::intrinsics::{Call, Function};
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 fn cases() -> u32 {
@@ -81,7 +82,7 @@ proptest! {
         let text = format!("{}({})", function.name(), args.join(", "));
         let call = Call::parse(&text, &mut index_path).expect("a well-formed call parses");
         let result = call.evaluate(&|i: &usize| {
-            Ok(values.get(*i).cloned().unwrap_or(Value::Null))
+            Ok(values.get(*i).map(Val::from).unwrap_or(Val::Null))
         });
         if let Err(StatesError { error, cause }) = result {
             prop_assert_eq!(error, "States.Runtime");
@@ -109,7 +110,7 @@ proptest! {
     ) {
         let text = parts.concat();
         if let Ok(call) = Call::parse(&text, &mut |p: &str| Ok::<_, String>(p.to_owned())) {
-            let _ = call.evaluate(&|_: &String| Ok(Value::Null));
+            let _ = call.evaluate(&|_: &String| Ok(Val::Null));
         }
     }
 }

@@ -322,7 +322,12 @@ async fn a_huge_input_is_refused_by_size_before_any_state_runs() {
 #[test]
 fn a_deep_scan_of_100_000_levels_walks_without_recursion() {
     use workflow_core::path::{JsonPath, Scope};
-    let deep = deep_array(100_000, json!({"x": 1}));
+    use workflow_core::value::Val;
+    // Built level by level (converting a deep `serde_json::Value` would recurse).
+    let mut deep = workflow_core::val!({"x": 1});
+    for _ in 0..100_000 {
+        deep = Val::array(vec![deep]);
+    }
     // `..` visits every level with an explicit stack; only the match is cloned.
     let found = JsonPath::parse("$..x")
         .unwrap()

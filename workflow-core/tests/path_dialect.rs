@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use workflow_core::asl::{PassState, QueryLanguage, State, StateMachine};
 use workflow_core::path::{set_result_path, JsonPath, Scope, Template};
+use workflow_core::val;
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 /// The pinned execution start time of the corpus (see its README).
@@ -153,17 +155,18 @@ fn run_pass(
     raw: Value,
     execution_input: &Value,
 ) -> Result<Value, StatesError> {
-    let context = json!({
+    let raw = Val::from(raw);
+    let context = val!({
         "Execution": {"Input": execution_input, "StartTime": START_TIME},
         "State": {"Name": name, "EnteredTime": START_TIME, "RetryCount": 0},
     });
     let effective = match &pass.input_path {
-        Some(None) => json!({}),
+        Some(None) => val!({}),
         Some(Some(path)) => select(path, &raw, &context)?,
         None => raw.clone(),
     };
     let result = match (&pass.result, &pass.parameters) {
-        (Some(result), _) => result.clone(),
+        (Some(result), _) => Val::from(result),
         (None, Some(parameters)) => {
             let template = Template::compile(parameters)
                 .map_err(|e| StatesError::runtime(format!("bad Parameters: {e}")))?;
@@ -178,8 +181,8 @@ fn run_pass(
     };
     match &pass.output_path {
         Some(None) => Ok(json!({})),
-        Some(Some(path)) => select(path, &output, &context),
-        None => Ok(output),
+        Some(Some(path)) => select(path, &output, &context).map(|v| v.to_json()),
+        None => Ok(output.to_json()),
     }
 }
 
@@ -187,7 +190,7 @@ fn parse(path: &str) -> Result<JsonPath, StatesError> {
     JsonPath::parse(path).map_err(|e| StatesError::runtime(e.to_string()))
 }
 
-fn select(path: &str, input: &Value, context: &Value) -> Result<Value, StatesError> {
+fn select(path: &str, input: &Val, context: &Val) -> Result<Val, StatesError> {
     let scope = Scope::new(input).with_context(context);
     Ok(parse(path)?.select(&scope)?.into_owned())
 }

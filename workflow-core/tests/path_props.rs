@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use workflow_core::path::{set_result_path, JsonPath, Scope, Template};
+use workflow_core::value::{Object, Val};
 
 /// Few cases under CI, more locally.
 fn config() -> ProptestConfig {
@@ -82,6 +83,7 @@ proptest! {
     #[test]
     fn selecting_never_panics(text in path_text(), input in json_value()) {
         let path = JsonPath::parse(&text).unwrap();
+        let input = Val::from(input);
         let scope = Scope::new(&input);
         let selected = path.select(&scope);
         if !path.is_definite() {
@@ -96,8 +98,9 @@ proptest! {
     #[test]
     fn soup_paths_that_parse_select_without_panicking(text in path_soup(), input in json_value()) {
         if let Ok(path) = JsonPath::parse(&text) {
-            let context = json!({"Execution": {"Input": input.clone()}});
-            let vars = serde_json::Map::new();
+            let context = Val::from(json!({"Execution": {"Input": input.clone()}}));
+            let input = Val::from(input);
+            let vars = Object::new();
             let scope = Scope::new(&input).with_context(&context).with_variables(&vars);
             let _ = path.select(&scope);
         }
@@ -111,6 +114,7 @@ proptest! {
     ) {
         let path = JsonPath::parse(&text).unwrap();
         prop_assert!(path.is_reference());
+        let (input, result) = (Val::from(input), Val::from(result));
         if let Ok(output) = set_result_path(&path, &input, result.clone()) {
             let selected = path.select(&Scope::new(&output)).unwrap();
             prop_assert_eq!(&*selected, &result);
@@ -129,7 +133,7 @@ proptest! {
             template.insert(format!("{key}.$"), Value::String(path));
         }
         if let Ok(compiled) = Template::compile(&Value::Object(template)) {
-            let _ = compiled.evaluate(&Scope::new(&input));
+            let _ = compiled.evaluate(&Scope::new(&Val::from(input)));
         }
     }
 }

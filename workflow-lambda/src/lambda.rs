@@ -39,6 +39,7 @@ use std::time::Duration;
 use workflow_codegen::__private::{decode_input, encode_output};
 use workflow_core::error::names;
 use workflow_core::task::TaskContext;
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 /// The runtime's error type (what `main` returns).
@@ -110,9 +111,9 @@ async fn handle<T: WarmTask>(
     let name = event.context.env_config.function_name.clone();
     let ctx = TaskContext::new(&name, &name);
     let call = async {
-        let input = decode_input::<T::Input>(&name, &event.payload)?;
+        let input = decode_input::<T::Input>(&name, &Val::from(&event.payload))?;
         let output = task.invoke(state, input, ctx).await?;
-        encode_output(&name, output)
+        encode_output(&name, output).map(|v| v.to_json())
     };
     match AssertUnwindSafe(call).catch_unwind().await {
         Ok(result) => result.map_err(InvocationError),

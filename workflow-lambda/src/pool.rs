@@ -10,7 +10,6 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +17,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_codegen::__private::{decode_input, encode_output};
 use workflow_core::task::{TaskContext, TaskFuture, TaskHandler};
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 /// A task with one-time initialisation: `init` builds the state once per instance (a connection
@@ -66,8 +66,8 @@ pub struct Stateless<H>(pub H);
 
 impl<H: TaskHandler> WarmTask for Stateless<H> {
     type State = ();
-    type Input = Value;
-    type Output = Value;
+    type Input = Val;
+    type Output = Val;
 
     async fn init(&self) -> Result<(), StatesError> {
         Ok(())
@@ -76,9 +76,9 @@ impl<H: TaskHandler> WarmTask for Stateless<H> {
     fn invoke(
         &self,
         _: &(),
-        input: Value,
+        input: Val,
         ctx: TaskContext,
-    ) -> impl Future<Output = Result<Value, StatesError>> + Send {
+    ) -> impl Future<Output = Result<Val, StatesError>> + Send {
         self.0.invoke(input, ctx)
     }
 }
@@ -165,7 +165,7 @@ impl<T: WarmTask> Inner<T> {
         self.lock().idle.push_back((instance, Instant::now()));
     }
 
-    async fn call(&self, input: Value, ctx: TaskContext) -> Result<Value, StatesError> {
+    async fn call(&self, input: Val, ctx: TaskContext) -> Result<Val, StatesError> {
         let instance = self.checkout().await?;
         let name = ctx.resource.clone();
         let result = match decode_input::<T::Input>(&name, &input) {
@@ -260,7 +260,7 @@ impl<T: WarmTask> WarmPool<T> {
 }
 
 impl<T: WarmTask> TaskHandler for WarmPool<T> {
-    fn invoke(&self, input: Value, ctx: TaskContext) -> TaskFuture {
+    fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move { inner.call(input, ctx).await })
     }
@@ -317,8 +317,8 @@ mod tests {
         TaskContext::new("probe", "Probe")
     }
 
-    async fn burst(pool: &WarmPool<Probe>, n: u64) -> Vec<Result<Value, StatesError>> {
-        futures::future::join_all((0..n).map(|i| pool.invoke(Value::from(i), ctx()))).await
+    async fn burst(pool: &WarmPool<Probe>, n: u64) -> Vec<Result<Val, StatesError>> {
+        futures::future::join_all((0..n).map(|i| pool.invoke(Val::from(i), ctx()))).await
     }
 
     #[tokio::test(start_paused = true)]
@@ -330,7 +330,7 @@ mod tests {
         assert_eq!((s.cold_starts, s.warm_starts, s.instances), (4, 0, 4));
         // One at a time: always the same idle instance, always warm.
         for i in 0..3 {
-            pool.invoke(Value::from(i), ctx()).await.unwrap();
+            pool.invoke(Val::from(i), ctx()).await.unwrap();
         }
         let s = pool.stats();
         assert_eq!((s.cold_starts, s.warm_starts, s.instances), (4, 3, 4));
@@ -358,11 +358,11 @@ mod tests {
     async fn idle_instances_expire_unless_a_warmer_keeps_them_in_use() {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         let pool = WarmPool::new(Probe::new()).idle_timeout(minutes(5));
-        pool.invoke(Value::from(1), ctx()).await.unwrap(); // cold
+        pool.invoke(Val::from(1), ctx()).await.unwrap(); // cold
         tokio::time::advance(minutes(4)).await;
-        pool.invoke(Value::from(2), ctx()).await.unwrap(); // warm: idle 4 min
+        pool.invoke(Val::from(2), ctx()).await.unwrap(); // warm: idle 4 min
         tokio::time::advance(minutes(6)).await;
-        pool.invoke(Value::from(3), ctx()).await.unwrap(); // cold: the instance expired
+        pool.invoke(Val::from(3), ctx()).await.unwrap(); // cold: the instance expired
         let s = pool.stats();
         assert_eq!(
             (s.cold_starts, s.warm_starts, s.expired, s.instances),
@@ -373,7 +373,7 @@ mod tests {
             tokio::time::advance(minutes(4)).await;
             pool.prewarm(1).await.unwrap();
         }
-        pool.invoke(Value::from(4), ctx()).await.unwrap();
+        pool.invoke(Val::from(4), ctx()).await.unwrap();
         let s = pool.stats();
         assert_eq!(
             (s.cold_starts, s.warm_starts, s.expired, s.prewarmed),
@@ -384,13 +384,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn errors_keep_their_names_and_bad_input_is_a_task_failure() {
         let pool = WarmPool::new(Probe::new());
-        let e = pool.invoke(Value::from(13), ctx()).await.unwrap_err();
+        let e = pool.invoke(Val::from(13), ctx()).await.unwrap_err();
         assert_eq!((e.error.as_str(), e.cause.as_str()), ("Unlucky", "13"));
-        let e = pool.invoke(Value::from("x"), ctx()).await.unwrap_err();
+        let e = pool.invoke(Val::from("x"), ctx()).await.unwrap_err();
         assert_eq!(e.error, "States.TaskFailed");
         assert!(e.cause.contains("input"), "{}", e.cause);
         // Failed calls still return their instance: one instance served all three.
-        pool.invoke(Value::from(1), ctx()).await.unwrap();
+        pool.invoke(Val::from(1), ctx()).await.unwrap();
         assert_eq!(pool.stats().instances, 1);
     }
 
@@ -400,7 +400,7 @@ mod tests {
             fail_init: true,
             ..Probe::new()
         });
-        let e = pool.invoke(Value::from(1), ctx()).await.unwrap_err();
+        let e = pool.invoke(Val::from(1), ctx()).await.unwrap_err();
         assert_eq!(e.error, "Init.KeysUnavailable");
         assert_eq!(
             pool.prewarm(2).await.unwrap_err().error,

@@ -3,11 +3,11 @@
 //! in-process or on Lambda (`lambda::run_task`).
 
 use crate::WarmTask;
-use serde_json::Value;
 use std::future::Future;
 use std::marker::PhantomData;
 use workflow_codegen::TaskFn;
 use workflow_core::task::TaskContext;
+use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 /// The [`WarmTask`] of the `#[task] fn NAME`, named as `T` = `NAME` (the fn's name is also its
@@ -29,8 +29,8 @@ impl<T> Default for TaskOf<T> {
 
 impl<T: TaskFn> WarmTask for TaskOf<T> {
     type State = T::State;
-    type Input = Value;
-    type Output = Value;
+    type Input = Val;
+    type Output = Val;
 
     fn init(&self) -> impl Future<Output = Result<T::State, StatesError>> + Send {
         T::init()
@@ -39,9 +39,9 @@ impl<T: TaskFn> WarmTask for TaskOf<T> {
     fn invoke(
         &self,
         state: &T::State,
-        input: Value,
+        input: Val,
         _: TaskContext,
-    ) -> impl Future<Output = Result<Value, StatesError>> + Send {
-        T::call(state, std::sync::Arc::new(input))
+    ) -> impl Future<Output = Result<Val, StatesError>> + Send {
+        T::call(state, input)
     }
 }

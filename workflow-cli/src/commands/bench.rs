@@ -18,13 +18,14 @@
 //! -> `{"length": chars}` and `reduceFunction([{"length": n}, ...])` -> `{"totalLength": sum}`.
 
 use clap::ValueEnum;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
-use workflow_core::compact::CompactValue;
 use workflow_core::run::{Machine, RunOptions, Runner, Status};
 use workflow_core::task::{sync_handler_ref, TaskRegistry};
+use workflow_core::value::{Object, Val};
 use workflow_core::StatesError;
 
 /// Arguments of `workflow bench`.
@@ -199,12 +200,12 @@ fn worker(args: &Args, name: &str) -> Result<(), String> {
     .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     let mut times = Vec::with_capacity(args.repeats as usize);
     for round in 0..=args.repeats {
-        let CompactValue(input) = serde_json::from_str(&input_text)
+        let input: Val = serde_json::from_str(&input_text)
             .map_err(|e| format!("{} is not JSON: {e}", input_path.display()))?;
         let runner = runner.clone();
         let (seconds, execution) = runtime.block_on(async move {
             let start = Instant::now();
-            let execution = runner.run(input).await;
+            let execution = runner.run_val(input).await;
             (start.elapsed().as_secs_f64(), execution)
         });
         if execution.status != Status::Succeeded || execution.output.as_ref() != Some(&expected) {
@@ -272,8 +273,8 @@ fn handlers() -> TaskRegistry {
     let mut tasks = TaskRegistry::new();
     tasks.register(
         "mapFunction",
-        sync_handler_ref(|word: &Value| match word.as_str() {
-            Some(w) => Ok(json!({ "length": w.chars().count() })),
+        sync_handler_ref(|word: &Val| match word.as_str() {
+            Some(w) => Ok(one_member(&LENGTH, Val::from(w.chars().count()))),
             None => Err(StatesError::new(
                 "TypeError",
                 format!("mapFunction expects a string, got {word}"),
@@ -282,16 +283,30 @@ fn handlers() -> TaskRegistry {
     );
     tasks.register(
         "reduceFunction",
-        sync_handler_ref(|items: &Value| {
-            let Value::Array(items) = items else {
+        sync_handler_ref(|items: &Val| {
+            let Some(items) = items.as_array() else {
                 return Err(StatesError::new(
                     "TypeError",
                     "reduceFunction expects an array",
                 ));
             };
-            let total: u64 = items.iter().filter_map(|i| i["length"].as_u64()).sum();
-            Ok(json!({ "totalLength": total }))
+            let total: u64 = items
+                .iter()
+                .filter_map(|i| i.get("length").and_then(Val::as_u64))
+                .sum();
+            Ok(one_member(&TOTAL_LENGTH, Val::from(total)))
         }),
     );
     tasks
+}
+
+/// The handlers' output keys, shared by every object they build.
+static LENGTH: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("length"));
+static TOTAL_LENGTH: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("totalLength"));
+
+/// `{key: value}`.
+fn one_member(key: &Arc<str>, value: Val) -> Val {
+    let mut object = Object::with_capacity(1);
+    object.push_unique(Arc::clone(key), value);
+    Val::object(object)
 }

@@ -7,7 +7,6 @@
 //! that does not validate, a mock test case that does not exist, a Task nobody answers.
 
 use super::{load_definition, parse_json, read_text, Unusable};
-use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,11 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use workflow_core::asl::{State, StateMachine};
-use workflow_core::compact::CompactValue;
 use workflow_core::run::{
     block_on, Execution, Machine, MockCase, MockConfig, Progress, RunOptions, Runner, Status,
 };
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
+use workflow_core::value::Val;
 
 /// Arguments of `workflow run`.
 #[derive(clap::Args)]
@@ -62,7 +61,7 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let progress = prepared.runner.options().progress.clone();
     let display = progress.map(ProgressDisplay::start);
-    let execution = block_on(prepared.runner.run(prepared.input));
+    let execution = block_on(prepared.runner.run_val(prepared.input));
     if let Some(d) = display {
         d.stop();
     }
@@ -75,7 +74,7 @@ pub fn run(args: &Args) -> ExitCode {
 /// Everything checked and ready before the execution starts.
 struct Prepared {
     runner: Runner,
-    input: Value,
+    input: Val,
 }
 
 fn prepare(args: &Args) -> Result<Prepared, Unusable> {
@@ -133,10 +132,10 @@ fn prepare(args: &Args) -> Result<Prepared, Unusable> {
     Ok(Prepared { runner, input })
 }
 
-/// `--input`: JSON text, `@FILE`, or `@-` for stdin; parsed compact (no spare room in its
-/// objects), as the interpreter keeps its payloads.
-fn read_input(arg: &str) -> Result<Value, Unusable> {
-    let parsed: CompactValue = match arg.strip_prefix('@') {
+/// `--input`: JSON text, `@FILE`, or `@-` for stdin; parsed into the interpreter's own
+/// value type.
+fn read_input(arg: &str) -> Result<Val, Unusable> {
+    let parsed: Val = match arg.strip_prefix('@') {
         Some("-") => {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
@@ -149,7 +148,7 @@ fn read_input(arg: &str) -> Result<Value, Unusable> {
         }
         None => parse_json("--input", arg)?,
     };
-    Ok(parsed.0)
+    Ok(parsed)
 }
 
 fn mock_case(path: &Path, machine: Option<&str>, case: &str) -> Result<MockCase, Unusable> {

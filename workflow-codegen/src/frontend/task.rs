@@ -368,7 +368,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
             const NAME: &'static str = #name;
             fn callee() -> ::workflow_codegen::Callee {
                 use ::workflow_codegen::__private as __wf;
-                fn __handler(input: ::std::sync::Arc<__wf::serde_json::Value>) -> __wf::TaskFuture {
+                fn __handler(input: __wf::Val) -> __wf::TaskFuture {
                     #handler
                 }
                 // Retry errors must be variants of the task's error type.
@@ -393,8 +393,8 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
             #[allow(unused_variables)]
             fn call(
                 state: &Self::State,
-                input: ::std::sync::Arc<::workflow_codegen::__private::serde_json::Value>,
-            ) -> ::workflow_codegen::BoxFuture<'_, ::std::result::Result<::workflow_codegen::__private::serde_json::Value, ::workflow_codegen::__private::workflow_core::StatesError>> {
+                input: ::workflow_codegen::__private::Val,
+            ) -> ::workflow_codegen::BoxFuture<'_, ::std::result::Result<::workflow_codegen::__private::Val, ::workflow_codegen::__private::workflow_core::StatesError>> {
                 use ::workflow_codegen::__private as __wf;
                 #body
             }

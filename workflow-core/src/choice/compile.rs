@@ -1,7 +1,5 @@
 //! From the serde model of a Choice rule to the compiled tree.
 
-use serde_json::Value;
-
 use super::{Cmp, Comparison, Node, Operand, Pattern, Reference, Rule, Test, TypeTest};
 use crate::asl::{ChoiceRule, Operator};
 use crate::timestamp::Timestamp;
@@ -168,7 +166,7 @@ fn kind(op: Operator) -> Kind {
 
 fn compile_test<P>(
     op: Operator,
-    operand: &Value,
+    operand: &serde_json::Value,
     compile_path: PathCompiler<'_, P>,
 ) -> Result<Test<P>, String> {
     let name = op.name();

@@ -27,11 +27,12 @@
 //!
 //! ```
 //! use std::borrow::Cow;
-//! use serde_json::{json, Value};
+//! use workflow_core::val;
+//! use workflow_core::value::Val;
 //! use workflow_core::asl::ChoiceRule;
 //! use workflow_core::choice::Rule;
 //!
-//! let rule: ChoiceRule = serde_json::from_value(json!({
+//! let rule: ChoiceRule = serde_json::from_value(serde_json::json!({
 //!     "And": [
 //!         {"Variable": "$.value", "IsPresent": true},
 //!         {"Variable": "$.value", "NumericGreaterThanEquals": 20}
@@ -39,7 +40,7 @@
 //! }))?;
 //! // Here a path is its key; the interpreter compiles real JSONPath.
 //! let rule = Rule::compile(&rule, &mut |path| Ok(path.trim_start_matches("$.").to_owned()))?;
-//! let input = json!({"value": 22});
+//! let input = val!({"value": 22});
 //! let resolve = |key: &String| Ok(input.get(key).map(Cow::Borrowed));
 //! assert!(rule.evaluate(&resolve)?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -51,14 +52,14 @@ mod pattern;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use serde_json::Value;
+use crate::value::Val;
 
 use crate::error::StatesError;
 use crate::timestamp::Timestamp;
 use pattern::Pattern;
 
 /// What a path resolver returns: the value, `None` when the path does not exist, or an error.
-pub type Resolved<'a> = Result<Option<Cow<'a, Value>>, StatesError>;
+pub type Resolved<'a> = Result<Option<Cow<'a, Val>>, StatesError>;
 
 /// A compiled JSONPath-mode Choice rule (without its `Next`), generic over the path type `P`.
 #[derive(Debug, Clone)]
@@ -190,7 +191,7 @@ impl<P> Comparison<P> {
                 _ => Err(invalid_path(&self.variable.text)),
             };
         };
-        let value: &Value = &value;
+        let value: &Val = &value;
         Ok(match &self.test {
             Test::IsPresent(expected) => *expected,
             Test::Is(test, expected) => test.holds(value) == *expected,
@@ -206,13 +207,13 @@ impl<P> Comparison<P> {
                 }
             }
             Test::Numeric(cmp, operand) => {
-                match (value.as_f64(), operand.value(resolve, *cmp, Value::as_f64)?) {
+                match (value.as_f64(), operand.value(resolve, *cmp, Val::as_f64)?) {
                     (Some(n), Some(other)) => n.partial_cmp(&other).is_some_and(|o| cmp.holds(o)),
                     _ => false,
                 }
             }
             Test::Boolean(operand) => {
-                let other = operand.value(resolve, Cmp::Eq, Value::as_bool)?;
+                let other = operand.value(resolve, Cmp::Eq, Val::as_bool)?;
                 value.as_bool().is_some_and(|b| Some(b) == other)
             }
             Test::Timestamp(cmp, operand) => {
@@ -243,7 +244,7 @@ impl<P> Test<P> {
 
 impl<P> Reference<P> {
     /// The referenced value; a path that does not exist is an error.
-    fn resolve<'a>(&self, resolve: Resolver<'_, 'a, P>) -> Result<Cow<'a, Value>, StatesError> {
+    fn resolve<'a>(&self, resolve: Resolver<'_, 'a, P>) -> Result<Cow<'a, Val>, StatesError> {
         resolve(&self.path)?.ok_or_else(|| invalid_path(&self.text))
     }
 }
@@ -255,7 +256,7 @@ impl<P, T: Copy> Operand<P, T> {
         &self,
         resolve: Resolver<'_, '_, P>,
         cmp: Cmp,
-        read: fn(&Value) -> Option<T>,
+        read: fn(&Val) -> Option<T>,
     ) -> Result<Option<T>, StatesError> {
         match self {
             Operand::Literal(literal) => Ok(Some(*literal)),
@@ -268,7 +269,7 @@ impl<P, T: Copy> Operand<P, T> {
 }
 
 impl TypeTest {
-    fn holds(self, value: &Value) -> bool {
+    fn holds(self, value: &Val) -> bool {
         match self {
             TypeTest::Null => value.is_null(),
             TypeTest::Numeric => value.is_number(),
@@ -295,7 +296,7 @@ impl Cmp {
     }
 }
 
-fn as_timestamp(value: &Value) -> Option<Timestamp> {
+fn as_timestamp(value: &Val) -> Option<Timestamp> {
     value.as_str().and_then(Timestamp::parse)
 }
 

@@ -1,6 +1,7 @@
 use std::borrow::Cow;
 
-use serde_json::{json, Value};
+use crate::val;
+use crate::value::Val;
 
 use super::{java_compare, Rule};
 use crate::asl::ChoiceRule;
@@ -8,8 +9,9 @@ use crate::error::names;
 use crate::StatesError;
 
 /// Paths are kept as text; `$`, `$.a.b` and `$.list.0` are resolved against the input.
-fn compile(rule: Value) -> Result<Rule<String>, String> {
-    let rule: ChoiceRule = serde_json::from_value(rule).expect("rule JSON fits the model");
+fn compile(rule: Val) -> Result<Rule<String>, String> {
+    let rule: ChoiceRule =
+        serde_json::from_value(rule.to_json()).expect("rule JSON fits the model");
     Rule::compile(&rule, &mut |text| {
         if text.starts_with('$') {
             Ok(text.to_owned())
@@ -19,50 +21,50 @@ fn compile(rule: Value) -> Result<Rule<String>, String> {
     })
 }
 
-fn lookup<'a>(input: &'a Value, path: &str) -> Option<&'a Value> {
+fn lookup<'a>(input: &'a Val, path: &str) -> Option<&'a Val> {
     let rest = path.strip_prefix('$')?;
     rest.split('.').skip(1).try_fold(input, |v, key| match v {
-        Value::Object(map) => map.get(key),
-        Value::Array(items) => items.get(key.parse::<usize>().ok()?),
+        Val::Object(map) => map.get(key),
+        Val::Array(items) => items.get(key.parse::<usize>().ok()?),
         _ => None,
     })
 }
 
-fn eval(rule: &Rule<String>, input: &Value) -> Result<bool, StatesError> {
+fn eval(rule: &Rule<String>, input: &Val) -> Result<bool, StatesError> {
     rule.evaluate(&|path: &String| Ok(lookup(input, path).map(Cow::Borrowed)))
 }
 
 /// Evaluates `{"Variable": "$.v", op: operand}` on `{"v": variable, "w": other}`.
-fn check(op: &str, operand: Value, variable: Value) -> bool {
-    check_with(op, operand, variable, Value::Null)
+fn check(op: &str, operand: Val, variable: Val) -> bool {
+    check_with(op, operand, variable, Val::Null)
 }
 
-fn check_with(op: &str, operand: Value, variable: Value, other: Value) -> bool {
-    let mut rule = json!({"Variable": "$.v"});
-    rule[op] = operand;
+fn check_with(op: &str, operand: Val, variable: Val, other: Val) -> bool {
+    let mut rule = val!({"Variable": "$.v"});
+    rule.object_mut().unwrap().insert(op, operand);
     let rule = compile(rule).unwrap_or_else(|e| panic!("{op}: {e}"));
-    eval(&rule, &json!({"v": variable, "w": other})).unwrap_or_else(|e| panic!("{op}: {e}"))
+    eval(&rule, &val!({"v": variable, "w": other})).unwrap_or_else(|e| panic!("{op}: {e}"))
 }
 
-fn path(op: &str, variable: Value, other: Value) -> bool {
-    check_with(op, json!("$.w"), variable, other)
+fn path(op: &str, variable: Val, other: Val) -> bool {
+    check_with(op, val!("$.w"), variable, other)
 }
 
 /// The JSON values the corpus tries every operator on.
-fn all_types() -> Vec<Value> {
+fn all_types() -> Vec<Val> {
     vec![
-        json!(null),
-        json!(0),
-        json!(1.5),
-        json!(""),
-        json!("x"),
-        json!("2012-10-09T19:00:55Z"),
-        json!([]),
-        json!([""]),
-        json!({}),
-        json!({"A": 0}),
-        json!(true),
-        json!(false),
+        val!(null),
+        val!(0),
+        val!(1.5),
+        val!(""),
+        val!("x"),
+        val!("2012-10-09T19:00:55Z"),
+        val!([]),
+        val!([""]),
+        val!({}),
+        val!({"A": 0}),
+        val!(true),
+        val!(false),
     ]
 }
 
@@ -85,13 +87,13 @@ fn string_comparisons_literal_and_path() {
     ];
     for (op, variable, operand, expected) in cases {
         assert_eq!(
-            check(op, json!(operand), json!(variable)),
+            check(op, val!(operand), val!(variable)),
             expected,
             "{op} {variable:?} {operand:?}"
         );
         let path_op = format!("{op}Path");
         assert_eq!(
-            path(&path_op, json!(variable), json!(operand)),
+            path(&path_op, val!(variable), val!(operand)),
             expected,
             "{path_op}"
         );
@@ -111,26 +113,26 @@ fn string_order_is_java_utf16_order() {
     assert_eq!(java_compare("", "a"), std::cmp::Ordering::Less);
     // Differing in the second byte of a two-byte character.
     assert_eq!(java_compare("é", "ê"), std::cmp::Ordering::Less);
-    assert!(check("StringLessThan", json!("\u{FFFD}"), json!("😀")));
+    assert!(check("StringLessThan", val!("\u{FFFD}"), val!("😀")));
 }
 
 #[test]
 fn numeric_comparisons_literal_and_path() {
     let cases = [
-        ("NumericEquals", json!(1), json!(1.0), true),
-        ("NumericEquals", json!(0), json!(0.0), true),
-        ("NumericEquals", json!(1.1), json!(1), false),
-        ("NumericEquals", json!(2.22), json!(2.22), true),
-        ("NumericEquals", json!(-3), json!(-3), true),
-        ("NumericLessThan", json!(0), json!(1), true),
-        ("NumericLessThan", json!(1), json!(1), false),
-        ("NumericGreaterThan", json!(1), json!(0), true),
-        ("NumericGreaterThan", json!(0.0), json!(0), false),
-        ("NumericLessThanEquals", json!(1), json!(1.0), true),
-        ("NumericLessThanEquals", json!(1), json!(0), false),
-        ("NumericGreaterThanEquals", json!(0), json!(0), true),
-        ("NumericGreaterThanEquals", json!(0), json!(1), false),
-        ("NumericGreaterThan", json!(u64::MAX), json!(i64::MIN), true),
+        ("NumericEquals", val!(1), val!(1.0), true),
+        ("NumericEquals", val!(0), val!(0.0), true),
+        ("NumericEquals", val!(1.1), val!(1), false),
+        ("NumericEquals", val!(2.22), val!(2.22), true),
+        ("NumericEquals", val!(-3), val!(-3), true),
+        ("NumericLessThan", val!(0), val!(1), true),
+        ("NumericLessThan", val!(1), val!(1), false),
+        ("NumericGreaterThan", val!(1), val!(0), true),
+        ("NumericGreaterThan", val!(0.0), val!(0), false),
+        ("NumericLessThanEquals", val!(1), val!(1.0), true),
+        ("NumericLessThanEquals", val!(1), val!(0), false),
+        ("NumericGreaterThanEquals", val!(0), val!(0), true),
+        ("NumericGreaterThanEquals", val!(0), val!(1), false),
+        ("NumericGreaterThan", val!(u64::MAX), val!(i64::MIN), true),
     ];
     for (op, variable, operand, expected) in cases {
         assert_eq!(
@@ -148,18 +150,18 @@ fn numbers_compare_as_doubles() {
     // 2^53 + 1 is not representable and rounds to 2^53, as in the service.
     assert!(check(
         "NumericEquals",
-        json!(9_007_199_254_740_992u64),
-        json!(9_007_199_254_740_993u64)
+        val!(9_007_199_254_740_992u64),
+        val!(9_007_199_254_740_993u64)
     ));
 }
 
 #[test]
 fn boolean_equals_literal_and_path() {
-    assert!(check("BooleanEquals", json!(true), json!(true)));
-    assert!(check("BooleanEquals", json!(false), json!(false)));
-    assert!(!check("BooleanEquals", json!(true), json!(false)));
-    assert!(path("BooleanEqualsPath", json!(false), json!(false)));
-    assert!(!path("BooleanEqualsPath", json!(true), json!(false)));
+    assert!(check("BooleanEquals", val!(true), val!(true)));
+    assert!(check("BooleanEquals", val!(false), val!(false)));
+    assert!(!check("BooleanEquals", val!(true), val!(false)));
+    assert!(path("BooleanEqualsPath", val!(false), val!(false)));
+    assert!(!path("BooleanEqualsPath", val!(true), val!(false)));
 }
 
 #[test]
@@ -182,13 +184,13 @@ fn timestamp_comparisons_are_on_instants() {
     ];
     for (op, variable, operand, expected) in cases {
         assert_eq!(
-            check(op, json!(operand), json!(variable)),
+            check(op, val!(operand), val!(variable)),
             expected,
             "{op} {variable} {operand}"
         );
         let path_op = format!("{op}Path");
         assert_eq!(
-            path(&path_op, json!(variable), json!(operand)),
+            path(&path_op, val!(variable), val!(operand)),
             expected,
             "{path_op}"
         );
@@ -204,21 +206,17 @@ fn invalid_timestamp_strings_compare_false() {
         "x",
     ] {
         assert!(
-            !check("TimestampEquals", json!("2012-10-09T19:00:55Z"), json!(bad)),
+            !check("TimestampEquals", val!("2012-10-09T19:00:55Z"), val!(bad)),
             "{bad}"
         );
         assert!(
-            !check(
-                "TimestampLessThan",
-                json!("2099-10-09T19:00:55Z"),
-                json!(bad)
-            ),
+            !check("TimestampLessThan", val!("2099-10-09T19:00:55Z"), val!(bad)),
             "{bad}"
         );
         assert!(!path(
             "TimestampLessThanEqualsPath",
-            json!(bad),
-            json!("2099-10-09T19:00:55Z")
+            val!(bad),
+            val!("2099-10-09T19:00:55Z")
         ));
     }
 }
@@ -226,17 +224,17 @@ fn invalid_timestamp_strings_compare_false() {
 #[test]
 fn wrong_variable_type_is_false_for_every_comparison() {
     let operands = [
-        ("StringEquals", json!("x")),
-        ("StringLessThan", json!("zzz")),
-        ("StringGreaterThanEquals", json!("")),
-        ("StringMatches", json!("*")),
-        ("NumericEquals", json!(0)),
-        ("NumericLessThan", json!(100)),
-        ("NumericGreaterThanEquals", json!(-100)),
-        ("BooleanEquals", json!(true)),
-        ("BooleanEquals", json!(false)),
-        ("TimestampEquals", json!("2012-10-09T19:00:55Z")),
-        ("TimestampLessThanEquals", json!("2099-01-01T00:00:00Z")),
+        ("StringEquals", val!("x")),
+        ("StringLessThan", val!("zzz")),
+        ("StringGreaterThanEquals", val!("")),
+        ("StringMatches", val!("*")),
+        ("NumericEquals", val!(0)),
+        ("NumericLessThan", val!(100)),
+        ("NumericGreaterThanEquals", val!(-100)),
+        ("BooleanEquals", val!(true)),
+        ("BooleanEquals", val!(false)),
+        ("TimestampEquals", val!("2012-10-09T19:00:55Z")),
+        ("TimestampLessThanEquals", val!("2099-01-01T00:00:00Z")),
     ];
     for (op, operand) in operands {
         for variable in all_types() {
@@ -272,12 +270,12 @@ fn type_tests_and_their_negation() {
         ];
         for (op, holds) in expected {
             assert_eq!(
-                check(op, json!(true), variable.clone()),
+                check(op, val!(true), variable.clone()),
                 holds,
                 "{op}: true on {variable}"
             );
             assert_eq!(
-                check(op, json!(false), variable.clone()),
+                check(op, val!(false), variable.clone()),
                 !holds,
                 "{op}: false on {variable}"
             );
@@ -289,55 +287,55 @@ fn type_tests_and_their_negation() {
 fn is_timestamp_uses_the_service_parser() {
     assert!(check(
         "IsTimestamp",
-        json!(true),
-        json!("2016-03-14T01:59:00.123-07:00")
+        val!(true),
+        val!("2016-03-14T01:59:00.123-07:00")
     ));
     assert!(!check(
         "IsTimestamp",
-        json!(true),
-        json!("2016-03-14T01:59:00")
+        val!(true),
+        val!("2016-03-14T01:59:00")
     ));
     assert!(!check(
         "IsTimestamp",
-        json!(true),
-        json!("2016-02-30T01:59:00Z")
+        val!(true),
+        val!("2016-02-30T01:59:00Z")
     ));
-    assert!(!check("IsTimestamp", json!(true), json!(1_457_920_740)));
+    assert!(!check("IsTimestamp", val!(true), val!(1_457_920_740)));
 }
 
 #[test]
 fn string_matches_wildcards_and_escapes() {
     assert!(check(
         "StringMatches",
-        json!("log-*.txt"),
-        json!("log-2024.txt")
+        val!("log-*.txt"),
+        val!("log-2024.txt")
     ));
     assert!(!check(
         "StringMatches",
-        json!("log-*.txt"),
-        json!("log-2024.csv")
+        val!("log-*.txt"),
+        val!("log-2024.csv")
     ));
-    assert!(check("StringMatches", json!("*"), json!("")));
-    assert!(check("StringMatches", json!("a\\*"), json!("a*")));
-    assert!(!check("StringMatches", json!("a\\*"), json!("ab")));
-    assert!(!check("StringMatches", json!("a?"), json!("ab")));
+    assert!(check("StringMatches", val!("*"), val!("")));
+    assert!(check("StringMatches", val!("a\\*"), val!("a*")));
+    assert!(!check("StringMatches", val!("a\\*"), val!("ab")));
+    assert!(!check("StringMatches", val!("a?"), val!("ab")));
 }
 
 #[test]
 fn missing_variable_is_a_runtime_error_except_for_is_present() {
-    let input = json!({"other": 1});
+    let input = val!({"other": 1});
     for (op, operand) in [
-        ("StringEquals", json!("x")),
-        ("NumericEquals", json!(1)),
-        ("BooleanEquals", json!(true)),
-        ("TimestampEquals", json!("2012-10-09T19:00:55Z")),
-        ("StringMatches", json!("*")),
-        ("IsNull", json!(false)),
-        ("IsString", json!(false)),
-        ("NumericEqualsPath", json!("$.other")),
+        ("StringEquals", val!("x")),
+        ("NumericEquals", val!(1)),
+        ("BooleanEquals", val!(true)),
+        ("TimestampEquals", val!("2012-10-09T19:00:55Z")),
+        ("StringMatches", val!("*")),
+        ("IsNull", val!(false)),
+        ("IsString", val!(false)),
+        ("NumericEqualsPath", val!("$.other")),
     ] {
-        let mut rule = json!({"Variable": "$.missing.deeper"});
-        rule[op] = operand;
+        let mut rule = val!({"Variable": "$.missing.deeper"});
+        rule.object_mut().unwrap().insert(op, operand);
         let err = eval(&compile(rule).unwrap(), &input).unwrap_err();
         assert_eq!(err.error, names::RUNTIME, "{op}");
         assert!(
@@ -346,34 +344,34 @@ fn missing_variable_is_a_runtime_error_except_for_is_present() {
             err.cause
         );
     }
-    let present = compile(json!({"Variable": "$.missing", "IsPresent": true})).unwrap();
+    let present = compile(val!({"Variable": "$.missing", "IsPresent": true})).unwrap();
     assert_eq!(eval(&present, &input), Ok(false));
-    let absent = compile(json!({"Variable": "$.missing", "IsPresent": false})).unwrap();
+    let absent = compile(val!({"Variable": "$.missing", "IsPresent": false})).unwrap();
     assert_eq!(eval(&absent, &input), Ok(true));
 }
 
 #[test]
 fn path_operand_missing_is_an_error_and_wrong_type_is_false() {
-    let rule = compile(json!({"Variable": "$.v", "StringEqualsPath": "$.nope"})).unwrap();
-    let err = eval(&rule, &json!({"v": "a"})).unwrap_err();
+    let rule = compile(val!({"Variable": "$.v", "StringEqualsPath": "$.nope"})).unwrap();
+    let err = eval(&rule, &val!({"v": "a"})).unwrap_err();
     assert_eq!(err.error, names::RUNTIME);
     assert!(err.cause.contains("'$.nope'"));
     // Still an error when the Variable has the wrong type: both sides are read first.
-    assert!(eval(&rule, &json!({"v": 1})).is_err());
+    assert!(eval(&rule, &val!({"v": 1})).is_err());
 
-    assert!(!path("StringEqualsPath", json!("1"), json!(1)));
-    assert!(!path("NumericEqualsPath", json!(1), json!("1")));
-    assert!(!path("BooleanEqualsPath", json!(true), json!("true")));
+    assert!(!path("StringEqualsPath", val!("1"), val!(1)));
+    assert!(!path("NumericEqualsPath", val!(1), val!("1")));
+    assert!(!path("BooleanEqualsPath", val!(true), val!("true")));
     assert!(!path(
         "TimestampEqualsPath",
-        json!("2012-10-09T19:00:55Z"),
-        json!(0)
+        val!("2012-10-09T19:00:55Z"),
+        val!(0)
     ));
 }
 
 #[test]
 fn resolver_errors_pass_through() {
-    let rule = compile(json!({"Variable": "$.v", "IsPresent": true})).unwrap();
+    let rule = compile(val!({"Variable": "$.v", "IsPresent": true})).unwrap();
     let err = rule
         .evaluate(&|_: &String| Err(StatesError::runtime("no context")))
         .unwrap_err();
@@ -382,45 +380,45 @@ fn resolver_errors_pass_through() {
 
 #[test]
 fn and_or_not_short_circuit() {
-    let guarded = compile(json!({"And": [
+    let guarded = compile(val!({"And": [
         {"Variable": "$.k", "IsPresent": true},
         {"Variable": "$.k", "StringEquals": "foo"}
     ]}))
     .unwrap();
-    assert_eq!(eval(&guarded, &json!({})), Ok(false));
-    assert_eq!(eval(&guarded, &json!({"k": "foo"})), Ok(true));
-    assert_eq!(eval(&guarded, &json!({"k": "bar"})), Ok(false));
+    assert_eq!(eval(&guarded, &val!({})), Ok(false));
+    assert_eq!(eval(&guarded, &val!({"k": "foo"})), Ok(true));
+    assert_eq!(eval(&guarded, &val!({"k": "bar"})), Ok(false));
 
-    let either = compile(json!({"Or": [
+    let either = compile(val!({"Or": [
         {"Variable": "$.k", "IsPresent": false},
         {"Variable": "$.k", "NumericGreaterThan": 10}
     ]}))
     .unwrap();
-    assert_eq!(eval(&either, &json!({})), Ok(true));
-    assert_eq!(eval(&either, &json!({"k": 11})), Ok(true));
-    assert_eq!(eval(&either, &json!({"k": 9})), Ok(false));
+    assert_eq!(eval(&either, &val!({})), Ok(true));
+    assert_eq!(eval(&either, &val!({"k": 11})), Ok(true));
+    assert_eq!(eval(&either, &val!({"k": 9})), Ok(false));
 
-    let not = compile(json!({"Not": {"Variable": "$.type", "StringEquals": "Private"}})).unwrap();
-    assert_eq!(eval(&not, &json!({"type": "Private"})), Ok(false));
-    assert_eq!(eval(&not, &json!({"type": "Public"})), Ok(true));
-    assert!(eval(&not, &json!({})).is_err());
+    let not = compile(val!({"Not": {"Variable": "$.type", "StringEquals": "Private"}})).unwrap();
+    assert_eq!(eval(&not, &val!({"type": "Private"})), Ok(false));
+    assert_eq!(eval(&not, &val!({"type": "Public"})), Ok(true));
+    assert!(eval(&not, &val!({})).is_err());
 }
 
 #[test]
 fn nested_composites() {
-    let rule = compile(json!({"And": [
+    let rule = compile(val!({"And": [
         {"Variable": "$", "IsPresent": true},
         {"And": [{"Variable": "$", "IsNumeric": true}, {"Variable": "$", "NumericEquals": 3}]}
     ]}))
     .unwrap();
-    assert_eq!(eval(&rule, &json!(3)), Ok(true));
-    assert_eq!(eval(&rule, &json!("3")), Ok(false));
-    assert_eq!(eval(&rule, &json!({})), Ok(false));
+    assert_eq!(eval(&rule, &val!(3)), Ok(true));
+    assert_eq!(eval(&rule, &val!("3")), Ok(false));
+    assert_eq!(eval(&rule, &val!({})), Ok(false));
 }
 
 #[test]
 fn paths_lists_variables_and_operands_in_order() {
-    let rule = compile(json!({"Or": [
+    let rule = compile(val!({"Or": [
         {"Variable": "$.a", "StringEqualsPath": "$.b"},
         {"Not": {"Variable": "$.c", "IsNull": true}}
     ]}))
@@ -430,43 +428,43 @@ fn paths_lists_variables_and_operands_in_order() {
 
 #[test]
 fn compile_errors_name_the_field() {
-    let error = |rule: Value| compile(rule).unwrap_err();
-    assert!(error(json!({"Variable": "$.a"})).contains("no test"));
-    assert!(error(json!({})).contains("no test"));
+    let error = |rule: Val| compile(rule).unwrap_err();
+    assert!(error(val!({"Variable": "$.a"})).contains("no test"));
+    assert!(error(val!({})).contains("no test"));
     assert!(
-        error(json!({"Variable": "$.a", "StringEquals": "x", "IsNull": true}))
+        error(val!({"Variable": "$.a", "StringEquals": "x", "IsNull": true}))
             .contains("2 tests (`StringEquals`, `IsNull`)")
     );
     assert!(error(
-        json!({"Variable": "$.a", "StringEquals": "x", "Not": {"Variable": "$.a", "IsNull": true}})
+        val!({"Variable": "$.a", "StringEquals": "x", "Not": {"Variable": "$.a", "IsNull": true}})
     )
     .contains("expected exactly one"));
-    assert!(error(json!({"StringEquals": "x"})).contains("`StringEquals` requires `Variable`"));
+    assert!(error(val!({"StringEquals": "x"})).contains("`StringEquals` requires `Variable`"));
     assert_eq!(
-        error(json!({"Variable": "$.a", "NumericEquals": "1"})),
+        error(val!({"Variable": "$.a", "NumericEquals": "1"})),
         "`NumericEquals` must be a number, got \"1\""
     );
-    assert!(error(json!({"Variable": "$.a", "StringEquals": 1})).contains("must be a string"));
-    assert!(error(json!({"Variable": "$.a", "BooleanEquals": "true"})).contains("true or false"));
-    assert!(error(json!({"Variable": "$.a", "IsPresent": 1})).contains("true or false"));
-    assert!(error(json!({"Variable": "$.a", "StringMatches": 1})).contains("a string pattern"));
+    assert!(error(val!({"Variable": "$.a", "StringEquals": 1})).contains("must be a string"));
+    assert!(error(val!({"Variable": "$.a", "BooleanEquals": "true"})).contains("true or false"));
+    assert!(error(val!({"Variable": "$.a", "IsPresent": 1})).contains("true or false"));
+    assert!(error(val!({"Variable": "$.a", "StringMatches": 1})).contains("a string pattern"));
     assert!(
-        error(json!({"Variable": "$.a", "TimestampEquals": "2016-03-14T01:59:00"}))
+        error(val!({"Variable": "$.a", "TimestampEquals": "2016-03-14T01:59:00"}))
             .contains("ISO-8601 timestamp")
     );
-    assert!(error(json!({"Variable": "$.a", "NumericEqualsPath": 1})).contains("reference path"));
-    assert!(error(json!({"Variable": "a", "IsNull": true}))
+    assert!(error(val!({"Variable": "$.a", "NumericEqualsPath": 1})).contains("reference path"));
+    assert!(error(val!({"Variable": "a", "IsNull": true}))
         .contains("`Variable` \"a\": a path must start"));
-    assert!(error(json!({"Variable": "$.a", "StringEqualsPath": "b"}))
+    assert!(error(val!({"Variable": "$.a", "StringEqualsPath": "b"}))
         .contains("`StringEqualsPath` \"b\""));
-    assert!(error(json!({"And": []})).contains("non-empty"));
+    assert!(error(val!({"And": []})).contains("non-empty"));
     assert!(
-        error(json!({"Variable": "$.a", "Or": [{"Variable": "$.a", "IsNull": true}]}))
+        error(val!({"Variable": "$.a", "Or": [{"Variable": "$.a", "IsNull": true}]}))
             .contains("`Variable` is not allowed with `Or`")
     );
-    assert!(error(json!({"Condition": "{% true %}"})).contains("JSONata"));
+    assert!(error(val!({"Condition": "{% true %}"})).contains("JSONata"));
     assert_eq!(
-        error(json!({"And": [{"Variable": "$.a", "IsNull": true}, {"Not": {"Variable": "$.a"}}]})),
+        error(val!({"And": [{"Variable": "$.a", "IsNull": true}, {"Not": {"Variable": "$.a"}}]})),
         "And[1]: Not: the rule has no test: expected a comparison operator with `Variable`, or `And`, `Or` or `Not`"
     );
 }

@@ -20,8 +20,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash as _, Hasher};
 
+use crate::value::{Object, Val};
 use base64::Engine as _;
-use serde_json::{Map, Value};
 
 use super::random::JavaRandom;
 use super::text;
@@ -39,8 +39,8 @@ type Result<T> = std::result::Result<T, StatesError>;
 pub(super) fn apply(
     function: Function,
     template: Option<&[String]>,
-    args: Vec<Cow<'_, Value>>,
-) -> Result<Value> {
+    args: Vec<Cow<'_, Val>>,
+) -> Result<Val> {
     let f = Func(function);
     match function {
         Function::Format => format(f, template, &args),
@@ -48,23 +48,21 @@ pub(super) fn apply(
         Function::JsonToString => {
             let mut out = String::new();
             text::write_json(&mut out, &args[0]);
-            Ok(Value::String(out))
+            Ok(Val::from(out))
         }
-        Function::Array => Ok(Value::Array(
-            args.into_iter().map(Cow::into_owned).collect(),
-        )),
+        Function::Array => Ok(Val::array(args.into_iter().map(Cow::into_owned).collect())),
         Function::ArrayPartition => array_partition(f, args),
         Function::ArrayContains => {
             let items = f.array(&args[0], "first")?;
-            Ok(Value::Bool(items.contains(&args[1])))
+            Ok(Val::Bool(items.contains(&args[1])))
         }
         Function::ArrayRange => array_range(f, &args),
         Function::ArrayGetItem => array_get_item(f, args),
-        Function::ArrayLength => Ok(Value::from(f.array(&args[0], "only")?.len())),
+        Function::ArrayLength => Ok(Val::from(f.array(&args[0], "only")?.len())),
         Function::ArrayUnique => array_unique(f, args),
         Function::Base64Encode => {
             let s = f.bounded_string(&args[0], "only")?;
-            Ok(Value::String(
+            Ok(Val::from(
                 base64::engine::general_purpose::STANDARD.encode(s),
             ))
         }
@@ -75,10 +73,10 @@ pub(super) fn apply(
         Function::MathAdd => {
             let a = f.rounded(&args[0], "first")?;
             let b = f.rounded(&args[1], "second")?;
-            Ok(Value::from(a + b))
+            Ok(Val::from(a + b))
         }
         Function::StringSplit => string_split(f, &args),
-        Function::Uuid => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+        Function::Uuid => Ok(Val::from(uuid::Uuid::new_v4().to_string())),
     }
 }
 
@@ -91,27 +89,27 @@ impl Func {
         StatesError::runtime(format!("Invalid arguments in {}: {detail}", self.0.name()))
     }
 
-    fn wrong_type(self, value: &Value, which: &str, wanted: &str) -> StatesError {
+    fn wrong_type(self, value: &Val, which: &str, wanted: &str) -> StatesError {
         self.fail(format_args!(
             "the {which} argument must be {wanted}, but it is {}",
             describe(value)
         ))
     }
 
-    fn array<'v>(self, value: &'v Value, which: &str) -> Result<&'v Vec<Value>> {
+    fn array<'v>(self, value: &'v Val, which: &str) -> Result<&'v [Val]> {
         value
             .as_array()
             .ok_or_else(|| self.wrong_type(value, which, "an array"))
     }
 
-    fn string<'v>(self, value: &'v Value, which: &str) -> Result<&'v str> {
+    fn string<'v>(self, value: &'v Val, which: &str) -> Result<&'v str> {
         value
             .as_str()
             .ok_or_else(|| self.wrong_type(value, which, "a string"))
     }
 
     /// A string of at most [`MAX_TEXT_CHARS`] characters.
-    fn bounded_string<'v>(self, value: &'v Value, which: &str) -> Result<&'v str> {
+    fn bounded_string<'v>(self, value: &'v Val, which: &str) -> Result<&'v str> {
         let s = self.string(value, which)?;
         self.check_length(s, which)?;
         Ok(s)
@@ -128,20 +126,20 @@ impl Func {
     }
 
     /// A number rounded to an integer as Java's `Math.round` does, within Java's `int` range.
-    fn rounded(self, value: &Value, which: &str) -> Result<i64> {
+    fn rounded(self, value: &Val, which: &str) -> Result<i64> {
         self.int_with(value, which, java_round)
     }
 
     /// A number with its fraction dropped (towards zero), within Java's `int` range.
-    fn truncated(self, value: &Value, which: &str) -> Result<i64> {
+    fn truncated(self, value: &Val, which: &str) -> Result<i64> {
         self.int_with(value, which, |x| {
             let t = x.trunc();
             (x.is_finite() && t >= i64::MIN as f64 && t < i64::MAX as f64).then_some(t as i64)
         })
     }
 
-    fn int_with(self, value: &Value, which: &str, convert: fn(f64) -> Option<i64>) -> Result<i64> {
-        let Value::Number(n) = value else {
+    fn int_with(self, value: &Val, which: &str, convert: fn(f64) -> Option<i64>) -> Result<i64> {
+        let Val::Number(n) = value else {
             return Err(self.wrong_type(value, which, "a number"));
         };
         let integer = match (n.as_i64(), n.as_f64()) {
@@ -172,25 +170,25 @@ fn java_round(x: f64) -> Option<i64> {
 
 /// "the string \"abc\"", "the number 5", ... for error messages; long values are cut short,
 /// and only the type is named while payloads are hidden ([`crate::privacy`]).
-fn describe(value: &Value) -> String {
+fn describe(value: &Val) -> String {
     if !crate::privacy::payloads_shown() {
         let kind = match value {
-            Value::Null => return "null".to_owned(),
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
+            Val::Null => return "null".to_owned(),
+            Val::Bool(_) => "a boolean",
+            Val::Number(_) => "a number",
+            Val::String(_) => "a string",
+            Val::Array(_) => "an array",
+            Val::Object(_) => "an object",
         };
         return format!("{kind} (payload hidden)");
     }
     let kind = match value {
-        Value::Null => return "null".to_owned(),
-        Value::Bool(b) => return format!("the boolean {b}"),
-        Value::Number(n) => return format!("the number {n}"),
-        Value::String(_) => "the string",
-        Value::Array(_) => "the array",
-        Value::Object(_) => "the object",
+        Val::Null => return "null".to_owned(),
+        Val::Bool(b) => return format!("the boolean {b}"),
+        Val::Number(n) => return format!("the number {n}"),
+        Val::String(_) => "the string",
+        Val::Array(_) => "the array",
+        Val::Object(_) => "the object",
     };
     let mut shown = String::new();
     text::write_json(&mut shown, value);
@@ -211,7 +209,7 @@ fn ordinal(index: usize) -> &'static str {
     }
 }
 
-fn format(f: Func, template: Option<&[String]>, args: &[Cow<'_, Value>]) -> Result<Value> {
+fn format(f: Func, template: Option<&[String]>, args: &[Cow<'_, Val>]) -> Result<Val> {
     let values = &args[1..];
     match template {
         Some(pieces) => fill(
@@ -236,8 +234,8 @@ fn fill<'t>(
     f: Func,
     pieces: impl Iterator<Item = &'t str>,
     holes: usize,
-    values: &[Cow<'_, Value>],
-) -> Result<Value> {
+    values: &[Cow<'_, Val>],
+) -> Result<Val> {
     if holes != values.len() {
         return Err(f.fail(format_args!(
             "the template has {holes} `{{}}` placeholders but {} values follow it",
@@ -251,18 +249,18 @@ fn fill<'t>(
             text::write_display(&mut out, value);
         }
     }
-    Ok(Value::String(out))
+    Ok(Val::from(out))
 }
 
-fn string_to_json(f: Func, value: &Value) -> Result<Value> {
+fn string_to_json(f: Func, value: &Val) -> Result<Val> {
     let s = f.string(value, "only")?.trim();
     if s.is_empty() {
-        return Ok(Value::Null);
+        return Ok(Val::Null);
     }
     serde_json::from_str(s).map_err(|e| f.fail(format_args!("the string is not JSON: {e}")))
 }
 
-fn array_partition(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+fn array_partition(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
     f.array(&args[0], "first")?;
     let size = f.truncated(&args[1], "second")?;
     if size <= 0 {
@@ -271,25 +269,15 @@ fn array_partition(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
         )));
     }
     let size = size as usize;
-    let chunks = match args.into_iter().next().map(Cow::into_owned) {
-        Some(Value::Array(items)) => {
-            let mut chunks = Vec::with_capacity(items.len().div_ceil(size));
-            let mut items = items.into_iter();
-            loop {
-                let chunk: Vec<Value> = items.by_ref().take(size).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                chunks.push(Value::Array(chunk));
-            }
-            chunks
-        }
-        _ => Vec::new(),
-    };
-    Ok(Value::Array(chunks))
+    let items = args[0].as_array().unwrap_or_default();
+    let chunks = items
+        .chunks(size)
+        .map(|chunk| Val::array(chunk.to_vec()))
+        .collect();
+    Ok(Val::array(chunks))
 }
 
-fn array_range(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+fn array_range(f: Func, args: &[Cow<'_, Val>]) -> Result<Val> {
     let start = f.truncated(&args[0], "first")?;
     let end = f.truncated(&args[1], "second")?;
     let step = f.truncated(&args[2], "third")?;
@@ -306,17 +294,17 @@ fn array_range(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
             "the range would hold {count} items; at most {MAX_RANGE_ITEMS} are allowed"
         )));
     }
-    Ok(Value::Array(
-        (0..count).map(|i| Value::from(start + i * step)).collect(),
+    Ok(Val::array(
+        (0..count).map(|i| Val::from(start + i * step)).collect(),
     ))
 }
 
-fn array_get_item(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+fn array_get_item(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
     let len = f.array(&args[0], "first")?.len();
     let index = f.truncated(&args[1], "second")?;
     if len == 0 && index >= 0 {
         // Observed: the service gives null for any index into an empty array.
-        return Ok(Value::Null);
+        return Ok(Val::Null);
     }
     let index = match usize::try_from(index) {
         Ok(i) if i < len => i,
@@ -326,57 +314,54 @@ fn array_get_item(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
             )))
         }
     };
-    Ok(match args.into_iter().next() {
-        Some(Cow::Owned(Value::Array(mut items))) => items.swap_remove(index),
-        Some(Cow::Borrowed(Value::Array(items))) => items[index].clone(),
-        _ => Value::Null,
-    })
+    Ok(args[0]
+        .as_array()
+        .and_then(|items| items.get(index))
+        .cloned()
+        .unwrap_or_default())
 }
 
-fn array_unique(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+fn array_unique(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
     f.array(&args[0], "only")?;
-    let items = match args.into_iter().next().map(Cow::into_owned) {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
-    };
+    let items = args[0].as_array().unwrap_or_default();
     // Equal values hash equally (object key order ignored, as JSON equality ignores it), so
     // each item is compared only with the kept items of its bucket.
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::with_capacity(items.len());
-    let mut kept: Vec<Value> = Vec::with_capacity(items.len());
+    let mut kept: Vec<Val> = Vec::with_capacity(items.len());
     for item in items {
-        let bucket = seen.entry(value_hash(&item)).or_default();
-        if bucket.iter().any(|&k| kept[k] == item) {
+        let bucket = seen.entry(value_hash(item)).or_default();
+        if bucket.iter().any(|&k| kept[k] == *item) {
             continue;
         }
         bucket.push(kept.len());
-        kept.push(item);
+        kept.push(item.clone());
     }
-    Ok(Value::Array(kept))
+    Ok(Val::array(kept))
 }
 
-/// A hash consistent with `Value`'s equality: object entries are combined order-independently.
-fn value_hash(value: &Value) -> u64 {
+/// A hash consistent with `Val`'s equality: object entries are combined order-independently.
+fn value_hash(value: &Val) -> u64 {
     let mut h = DefaultHasher::new();
     match value {
-        Value::Null => 0u8.hash(&mut h),
-        Value::Bool(b) => (1u8, b).hash(&mut h),
+        Val::Null => 0u8.hash(&mut h),
+        Val::Bool(b) => (1u8, b).hash(&mut h),
         // serde_json keeps integers and floats apart (1 != 1.0), and 0.0 == -0.0.
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+        Val::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
             (Some(u), _, _) => (2u8, u).hash(&mut h),
             (None, Some(i), _) => (3u8, i).hash(&mut h),
             (None, None, Some(x)) => (4u8, if x == 0.0 { 0 } else { x.to_bits() }).hash(&mut h),
             (None, None, None) => 5u8.hash(&mut h),
         },
-        Value::String(s) => (6u8, s).hash(&mut h),
-        Value::Array(items) => {
+        Val::String(s) => (6u8, s).hash(&mut h),
+        Val::Array(items) => {
             7u8.hash(&mut h);
-            for item in items {
+            for item in items.iter() {
                 value_hash(item).hash(&mut h);
             }
         }
-        Value::Object(map) => {
+        Val::Object(map) => {
             let mut sum = 0u64;
-            for (key, item) in map {
+            for (key, item) in map.iter() {
                 let mut e = DefaultHasher::new();
                 (key, value_hash(item)).hash(&mut e);
                 sum = sum.wrapping_add(e.finish());
@@ -390,7 +375,7 @@ fn value_hash(value: &Value) -> u64 {
 /// Decodes as the service does (observed): characters outside the Base64 alphabet are skipped,
 /// decoding stops at the first `=`, a short last group is decoded as far as it goes, and bytes
 /// that are not UTF-8 become U+FFFD.
-fn base64_decode(f: Func, value: &Value) -> Result<Value> {
+fn base64_decode(f: Func, value: &Val) -> Result<Val> {
     let s = f.bounded_string(value, "only")?;
     let mut symbols: Vec<u8> = s
         .bytes()
@@ -415,15 +400,15 @@ fn base64_decode(f: Func, value: &Value) -> Result<Value> {
     let bytes = engine
         .decode(&symbols)
         .map_err(|e| f.fail(format_args!("the string is not Base64: {e}")))?;
-    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Val::from(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-fn hash(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+fn hash(f: Func, args: &[Cow<'_, Val>]) -> Result<Val> {
     use sha2::Digest as _;
     // Observed: data that is not a string is hashed as its JSON text.
     let json_text;
     let data = match &*args[0] {
-        Value::String(s) => s.as_str(),
+        Val::String(s) => &**s,
         other => {
             let mut out = String::new();
             text::write_json(&mut out, other);
@@ -451,40 +436,36 @@ fn hash(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
         use std::fmt::Write as _;
         let _ = write!(hex, "{byte:02x}");
     }
-    Ok(Value::String(hex))
+    Ok(Val::from(hex))
 }
 
-fn json_merge(f: Func, args: Vec<Cow<'_, Value>>) -> Result<Value> {
+fn json_merge(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
     for (i, arg) in args[..2].iter().enumerate() {
         if !arg.is_object() {
             return Err(f.wrong_type(arg, ordinal(i), "an object"));
         }
     }
     match &*args[2] {
-        Value::Bool(false) => {}
-        Value::Bool(true) => return Err(f.fail(
+        Val::Bool(false) => {}
+        Val::Bool(true) => return Err(f.fail(
             "deep merging (third argument true) is not supported; the third argument must be false",
         )),
         other => return Err(f.wrong_type(other, "third", "the boolean false")),
     }
     let mut args = args.into_iter();
-    let (Some(Value::Object(mut merged)), Some(second)) =
-        (args.next().map(Cow::into_owned), args.next())
-    else {
-        return Ok(Value::Object(Map::new()));
+    let (Some(mut merged), Some(second)) = (args.next().map(Cow::into_owned), args.next()) else {
+        return Ok(Val::object(Object::new()));
     };
     // Shallow: a key of the second object replaces the first's value, keeping its position.
-    match second {
-        Cow::Owned(Value::Object(second)) => merged.extend(second),
-        Cow::Borrowed(Value::Object(second)) => {
-            merged.extend(second.iter().map(|(k, v)| (k.clone(), v.clone())))
+    if let (Some(merged), Some(second)) = (merged.object_mut(), second.as_object()) {
+        for (k, v) in second.iter() {
+            merged.insert(k.clone(), v.clone());
         }
-        _ => {}
     }
-    Ok(Value::Object(merged))
+    Ok(merged)
 }
 
-fn math_random(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+fn math_random(f: Func, args: &[Cow<'_, Val>]) -> Result<Val> {
     let start = f.truncated(&args[0], "first")?;
     let end = f.truncated(&args[1], "second")?;
     if start >= end {
@@ -496,16 +477,16 @@ fn math_random(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
         Some(seed) => JavaRandom::new(f.truncated(seed, "third")?),
         None => JavaRandom::from_entropy(),
     };
-    Ok(Value::from(rng.in_range(start, end)))
+    Ok(Val::from(rng.in_range(start, end)))
 }
 
-fn string_split(f: Func, args: &[Cow<'_, Value>]) -> Result<Value> {
+fn string_split(f: Func, args: &[Cow<'_, Val>]) -> Result<Val> {
     let s = f.string(&args[0], "first")?;
     let delimiters = f.string(&args[1], "second")?;
     let pieces = s
         .split(|c| delimiters.contains(c))
         .filter(|piece| !piece.is_empty())
-        .map(|piece| Value::String(piece.to_owned()))
+        .map(Val::from)
         .collect();
-    Ok(Value::Array(pieces))
+    Ok(Val::array(pieces))
 }

@@ -7,17 +7,17 @@
 //! and evaluated many times without re-parsing.
 //!
 //! ```
-//! use serde_json::{json, Value};
 //! use workflow_core::intrinsics::Call;
+//! use workflow_core::val;
 //!
 //! // A toy path type: the text after `$.`, one object key.
 //! let mut compile = |text: &str| -> Result<String, String> {
 //!     text.strip_prefix("$.").map(str::to_owned).ok_or_else(|| "expected `$.key`".to_owned())
 //! };
 //! let call = Call::parse("States.Format('Hello, {}!', $.name)", &mut compile).unwrap();
-//! let input = json!({"name": "Arnav"});
-//! let out = call.evaluate(&|key: &String| Ok(input[key.as_str()].clone())).unwrap();
-//! assert_eq!(out, json!("Hello, Arnav!"));
+//! let input = val!({"name": "Arnav"});
+//! let out = call.evaluate(&|key: &String| Ok(input.get(key).cloned().unwrap_or_default())).unwrap();
+//! assert_eq!(out, val!("Hello, Arnav!"));
 //! ```
 
 mod functions;
@@ -31,7 +31,7 @@ mod tests;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde_json::Value;
+use crate::value::Val;
 
 use crate::error::StatesError;
 
@@ -43,7 +43,7 @@ pub const MAX_NESTING: usize = 10;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg<P> {
     /// A literal: `'text'` (escapes resolved), a number, `true`, `false` or `null`.
-    Literal(Value),
+    Literal(Val),
     /// A path (`$.a`, `$$.Execution.Input`, `$var`), compiled by the caller.
     Path(P),
     /// A nested call.
@@ -81,8 +81,8 @@ impl<P> Call<P> {
     /// executions show); errors from `resolve` pass through unchanged.
     pub fn evaluate(
         &self,
-        resolve: &dyn Fn(&P) -> Result<Value, StatesError>,
-    ) -> Result<Value, StatesError> {
+        resolve: &dyn Fn(&P) -> Result<Val, StatesError>,
+    ) -> Result<Val, StatesError> {
         self.evaluate_borrowed(&|p| resolve(p).map(Cow::Owned))
     }
 
@@ -90,8 +90,8 @@ impl<P> Call<P> {
     /// of copying them (`States.ArrayLength($.items)` then reads the array where it is).
     pub fn evaluate_borrowed<'v>(
         &self,
-        resolve: &dyn Fn(&P) -> Result<Cow<'v, Value>, StatesError>,
-    ) -> Result<Value, StatesError> {
+        resolve: &dyn Fn(&P) -> Result<Cow<'v, Val>, StatesError>,
+    ) -> Result<Val, StatesError> {
         let args = self
             .args
             .iter()
@@ -131,8 +131,8 @@ impl<P> Call<P> {
 impl<P> Arg<P> {
     fn evaluate<'a, 's: 'a, 'v: 'a>(
         &'s self,
-        resolve: &dyn Fn(&P) -> Result<Cow<'v, Value>, StatesError>,
-    ) -> Result<Cow<'a, Value>, StatesError> {
+        resolve: &dyn Fn(&P) -> Result<Cow<'v, Val>, StatesError>,
+    ) -> Result<Cow<'a, Val>, StatesError> {
         Ok(match self {
             Arg::Literal(value) => Cow::Borrowed(value),
             Arg::Path(path) => resolve(path)?,

@@ -7,7 +7,7 @@
 //! path     = "$" ...   up to the next "," or ")" outside brackets, parentheses and quotes
 //! ```
 
-use serde_json::Value;
+use crate::value::Val;
 
 use super::{Arg, Call, Function, IntrinsicParseError, MAX_NESTING};
 
@@ -140,16 +140,16 @@ impl<'t, P> Parser<'t, '_, P> {
         match self.peek() {
             Some('\'') => {
                 let (value, template) = self.string()?;
-                Ok((Arg::Literal(Value::String(value)), Some(template)))
+                Ok((Arg::Literal(Val::from(value)), Some(template)))
             }
             Some('$') => Ok((self.path()?, None)),
             Some(c) if c == '-' || c.is_ascii_digit() => Ok((self.number()?, None)),
             Some(c) if c.is_ascii_alphabetic() => {
                 let word = self.word();
                 let literal = match word {
-                    "true" => Some(Value::Bool(true)),
-                    "false" => Some(Value::Bool(false)),
-                    "null" => Some(Value::Null),
+                    "true" => Some(Val::Bool(true)),
+                    "false" => Some(Val::Bool(false)),
+                    "null" => Some(Val::Null),
                     _ => None,
                 };
                 if let Some(value) = literal {
@@ -236,8 +236,8 @@ impl<'t, P> Parser<'t, '_, P> {
             .count();
         let token = &self.text[start..start + len];
         self.pos += len;
-        match serde_json::from_str::<Value>(token) {
-            Ok(value @ Value::Number(_)) => Ok(Arg::Literal(value)),
+        match serde_json::from_str::<Val>(token) {
+            Ok(value @ Val::Number(_)) => Ok(Arg::Literal(value)),
             _ => Err(self.error(start, format!("invalid number `{token}`"))),
         }
     }

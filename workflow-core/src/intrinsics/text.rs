@@ -7,16 +7,17 @@
 
 use std::fmt::Write;
 
-use serde_json::{Number, Value};
+use crate::value::Val;
+use serde_json::Number;
 
 /// Appends `value` as compact JSON (no spaces), numbers in the JVM's form.
-pub(super) fn write_json(out: &mut String, value: &Value) {
+pub(super) fn write_json(out: &mut String, value: &Val) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_json_string(out, s),
-        Value::Array(items) => {
+        Val::Null => out.push_str("null"),
+        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Number(n) => write_number(out, n),
+        Val::String(s) => write_json_string(out, s),
+        Val::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -26,7 +27,7 @@ pub(super) fn write_json(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
+        Val::Object(map) => {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
@@ -43,13 +44,13 @@ pub(super) fn write_json(out: &mut String, value: &Value) {
 
 /// Appends `value` as `States.Format` shows an argument: strings unquoted, containers in
 /// Java's `toString` form, nested strings unquoted too.
-pub(super) fn write_display(out: &mut String, value: &Value) {
+pub(super) fn write_display(out: &mut String, value: &Val) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(out, n),
-        Value::String(s) => out.push_str(s),
-        Value::Array(items) => {
+        Val::Null => out.push_str("null"),
+        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Number(n) => write_number(out, n),
+        Val::String(s) => out.push_str(s),
+        Val::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -59,7 +60,7 @@ pub(super) fn write_display(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
+        Val::Object(map) => {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
@@ -168,7 +169,7 @@ pub(super) fn write_java_double(out: &mut String, x: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::val;
 
     fn double(x: f64) -> String {
         let mut out = String::new();
@@ -195,7 +196,7 @@ mod tests {
         let mut out = String::new();
         write_json(
             &mut out,
-            &json!({"Arg1": 1, "Arg2": [], "f": 2.0, "s": "a\"b"}),
+            &val!({"Arg1": 1, "Arg2": [], "f": 2.0, "s": "a\"b"}),
         );
         assert_eq!(out, r#"{"Arg1":1,"Arg2":[],"f":2.0,"s":"a\"b"}"#);
     }
@@ -205,7 +206,7 @@ mod tests {
         let mut out = String::new();
         write_display(
             &mut out,
-            &json!({"Arg1": 1, "Arg2": [], "n": null, "s": "x", "a": [1, "y"]}),
+            &val!({"Arg1": 1, "Arg2": [], "n": null, "s": "x", "a": [1, "y"]}),
         );
         assert_eq!(out, "{Arg1=1, Arg2=[], n=null, s=x, a=[1, y]}");
     }

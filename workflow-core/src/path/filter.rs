@@ -1,7 +1,7 @@
 //! Filter conditions (`[?(@.price < 10)]`) and how they compare values (Jayway's rules).
 
 use super::{JsonPath, Root};
-use serde_json::Value;
+use crate::value::Val;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -21,7 +21,7 @@ pub(crate) enum Expr {
 pub(crate) enum Operand {
     /// `@...`, relative to the candidate, or `$...`, from the document's root.
     Path(JsonPath),
-    Literal(Value),
+    Literal(Val),
 }
 
 /// A comparison operator.
@@ -38,7 +38,7 @@ pub(crate) enum Op {
 impl Expr {
     /// Whether the condition holds for `candidate` (the value `@` denotes); `$` denotes
     /// `document`, the value the whole path started from.
-    pub(crate) fn holds(&self, candidate: &Value, document: &Value) -> bool {
+    pub(crate) fn holds(&self, candidate: &Val, document: &Val) -> bool {
         match self {
             Expr::Or(a, b) => a.holds(candidate, document) || b.holds(candidate, document),
             Expr::And(a, b) => a.holds(candidate, document) && b.holds(candidate, document),
@@ -60,7 +60,7 @@ impl Expr {
 
 impl Operand {
     /// The operand's value; `None` when a path selects nothing.
-    fn resolve<'a>(&'a self, candidate: &'a Value, document: &'a Value) -> Option<Cow<'a, Value>> {
+    fn resolve<'a>(&'a self, candidate: &'a Val, document: &'a Val) -> Option<Cow<'a, Val>> {
         match self {
             Operand::Path(path) => eval(path, candidate, document),
             Operand::Literal(value) => Some(Cow::Borrowed(value)),
@@ -69,7 +69,7 @@ impl Operand {
 }
 
 /// A path inside a filter: from the candidate (`@`) or from the document (`$`).
-fn eval<'a>(path: &JsonPath, candidate: &'a Value, document: &'a Value) -> Option<Cow<'a, Value>> {
+fn eval<'a>(path: &JsonPath, candidate: &'a Val, document: &'a Val) -> Option<Cow<'a, Val>> {
     let start = if path.root == Root::Current {
         candidate
     } else {
@@ -81,7 +81,7 @@ fn eval<'a>(path: &JsonPath, candidate: &'a Value, document: &'a Value) -> Optio
 /// Jayway's comparison: `==` compares numbers by value (a string operand is read as a number),
 /// other values structurally; a missing operand equals nothing, so `!=` holds for it. `<` and
 /// friends compare two numbers or two strings and are false for anything else.
-fn compare(left: Option<Cow<'_, Value>>, op: Op, right: Option<Cow<'_, Value>>) -> bool {
+fn compare(left: Option<Cow<'_, Val>>, op: Op, right: Option<Cow<'_, Val>>) -> bool {
     let (Some(left), Some(right)) = (left, right) else {
         return op == Op::Ne;
     };
@@ -90,8 +90,8 @@ fn compare(left: Option<Cow<'_, Value>>, op: Op, right: Option<Cow<'_, Value>>) 
         Op::Ne => !loose_eq(&left, &right),
         Op::Lt | Op::Le | Op::Gt | Op::Ge => {
             let ordering = match (&*left, &*right) {
-                (Value::Number(a), Value::Number(b)) => number_cmp(a, b),
-                (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+                (Val::Number(a), Val::Number(b)) => number_cmp(a, b),
+                (Val::String(a), Val::String(b)) => Some(a.cmp(b)),
                 _ => None,
             };
             match ordering {
@@ -104,9 +104,9 @@ fn compare(left: Option<Cow<'_, Value>>, op: Op, right: Option<Cow<'_, Value>>) 
     }
 }
 
-fn loose_eq(a: &Value, b: &Value) -> bool {
+fn loose_eq(a: &Val, b: &Val) -> bool {
     match (a, b) {
-        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => s
+        (Val::Number(n), Val::String(s)) | (Val::String(s), Val::Number(n)) => s
             .trim()
             .parse::<f64>()
             .is_ok_and(|parsed| n.as_f64() == Some(parsed)),
@@ -115,13 +115,13 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// JSON equality with numbers compared by value (`1 == 1.0`).
-pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+pub(crate) fn values_equal(a: &Val, b: &Val) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => number_cmp(x, y) == Some(Ordering::Equal),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        (Val::Number(x), Val::Number(y)) => number_cmp(x, y) == Some(Ordering::Equal),
+        (Val::Array(x), Val::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| values_equal(a, b))
         }
-        (Value::Object(x), Value::Object(y)) => {
+        (Val::Object(x), Val::Object(y)) => {
             x.len() == y.len()
                 && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
@@ -144,9 +144,9 @@ fn number_cmp(a: &serde_json::Number, b: &serde_json::Number) -> Option<Ordering
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::val;
 
-    fn holds(filter: &str, candidate: Value) -> bool {
+    fn holds(filter: &str, candidate: Val) -> bool {
         let path = JsonPath::parse(&format!("$[?({filter})]")).unwrap();
         let super::super::Body::Indefinite(segments) = &path.body else {
             panic!("filters are indefinite");
@@ -159,58 +159,58 @@ mod tests {
 
     #[test]
     fn numbers_compare_by_value() {
-        assert!(holds("@.a == 1", json!({"a": 1.0})));
-        assert!(holds("@.a < 10", json!({"a": 9.5})));
-        assert!(holds("@.a >= 10", json!({"a": 10})));
-        assert!(!holds("@.a > 10", json!({"a": 10})));
-        assert!(holds("@.a <= -1e2", json!({"a": -100})));
+        assert!(holds("@.a == 1", val!({"a": 1.0})));
+        assert!(holds("@.a < 10", val!({"a": 9.5})));
+        assert!(holds("@.a >= 10", val!({"a": 10})));
+        assert!(!holds("@.a > 10", val!({"a": 10})));
+        assert!(holds("@.a <= -1e2", val!({"a": -100})));
         assert!(holds(
             "@.a > 18446744073709551614",
-            json!({"a": 18446744073709551615u64})
+            val!({"a": 18446744073709551615u64})
         ));
     }
 
     #[test]
     fn strings_compare_lexicographically() {
-        assert!(holds("@.s == 'abc'", json!({"s": "abc"})));
-        assert!(holds("@.s < \"abd\"", json!({"s": "abc"})));
-        assert!(!holds("@.s < 5", json!({"s": "abc"})));
+        assert!(holds("@.s == 'abc'", val!({"s": "abc"})));
+        assert!(holds("@.s < \"abd\"", val!({"s": "abc"})));
+        assert!(!holds("@.s < 5", val!({"s": "abc"})));
     }
 
     #[test]
     fn a_string_equals_the_number_it_spells() {
-        assert!(holds("@.status == '0'", json!({"status": 0})));
-        assert!(holds("@.status == 0", json!({"status": "0"})));
-        assert!(!holds("@.status == 'x'", json!({"status": 0})));
+        assert!(holds("@.status == '0'", val!({"status": 0})));
+        assert!(holds("@.status == 0", val!({"status": "0"})));
+        assert!(!holds("@.status == 'x'", val!({"status": 0})));
     }
 
     #[test]
     fn booleans_and_null() {
-        assert!(holds("@.b == true", json!({"b": true})));
-        assert!(!holds("@.b == true", json!({"b": "true"})));
-        assert!(holds("@.n == null", json!({"n": null})));
-        assert!(!holds("@.n == null", json!({})));
+        assert!(holds("@.b == true", val!({"b": true})));
+        assert!(!holds("@.b == true", val!({"b": "true"})));
+        assert!(holds("@.n == null", val!({"n": null})));
+        assert!(!holds("@.n == null", val!({})));
     }
 
     #[test]
     fn missing_operands_equal_nothing() {
-        assert!(!holds("@.x == 1", json!({})));
-        assert!(holds("@.x != 1", json!({})));
-        assert!(!holds("@.x < 1", json!({})));
+        assert!(!holds("@.x == 1", val!({})));
+        assert!(holds("@.x != 1", val!({})));
+        assert!(!holds("@.x < 1", val!({})));
     }
 
     #[test]
     fn existence_counts_null_as_present() {
-        assert!(holds("@.x", json!({"x": null})));
-        assert!(!holds("@.x", json!({"y": 1})));
-        assert!(holds("!@.x", json!({"y": 1})));
-        assert!(holds("@.a[*]", json!({"a": [1]})));
-        assert!(!holds("@.a[*]", json!({"a": []})));
+        assert!(holds("@.x", val!({"x": null})));
+        assert!(!holds("@.x", val!({"y": 1})));
+        assert!(holds("!@.x", val!({"y": 1})));
+        assert!(holds("@.a[*]", val!({"a": [1]})));
+        assert!(!holds("@.a[*]", val!({"a": []})));
     }
 
     #[test]
     fn logic_and_parentheses() {
-        let v = json!({"a": 1, "b": 2});
+        let v = val!({"a": 1, "b": 2});
         assert!(holds("@.a == 1 && @.b == 2", v.clone()));
         assert!(!holds("@.a == 1 && @.b == 3", v.clone()));
         assert!(holds("@.a == 5 || @.b == 2", v.clone()));
@@ -221,10 +221,7 @@ mod tests {
 
     #[test]
     fn arrays_and_objects_compare_structurally() {
-        assert!(values_equal(
-            &json!([1, {"a": 2.0}]),
-            &json!([1.0, {"a": 2}])
-        ));
-        assert!(!values_equal(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(values_equal(&val!([1, {"a": 2.0}]), &val!([1.0, {"a": 2}])));
+        assert!(!values_equal(&val!({"a": 1}), &val!({"a": 1, "b": 2})));
     }
 }

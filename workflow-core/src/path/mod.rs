@@ -22,12 +22,12 @@
 //! only when the result is a new array or object.
 //!
 //! ```
-//! use serde_json::json;
+//! use workflow_core::val;
 //! use workflow_core::path::{JsonPath, Scope};
 //!
-//! let input = json!({"items": [{"price": 5}, {"price": 12}]});
+//! let input = val!({"items": [{"price": 5}, {"price": 12}]});
 //! let cheap = JsonPath::parse("$.items[?(@.price < 10)]").unwrap();
-//! assert_eq!(*cheap.select(&Scope::new(&input)).unwrap(), json!([{"price": 5}]));
+//! assert_eq!(*cheap.select(&Scope::new(&input)).unwrap(), val!([{"price": 5}]));
 //! ```
 
 mod filter;
@@ -40,7 +40,7 @@ pub use result_path::{put_result_path, set_result_path, REFERENCE_PATH_CONFLICT}
 pub use template::{Template, TemplateError};
 
 use crate::error::StatesError;
-use serde_json::Value;
+use crate::value::{Object, Val};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -48,17 +48,17 @@ use std::fmt;
 /// The workflow variables that `$name` paths read (JSONPath-mode `Assign`).
 pub trait Variables {
     /// The value of variable `name` (without the `$`), if it is defined.
-    fn get(&self, name: &str) -> Option<&Value>;
+    fn get(&self, name: &str) -> Option<&Val>;
 }
 
-impl Variables for serde_json::Map<String, Value> {
-    fn get(&self, name: &str) -> Option<&Value> {
-        serde_json::Map::get(self, name)
+impl Variables for Object {
+    fn get(&self, name: &str) -> Option<&Val> {
+        Object::get(self, name)
     }
 }
 
-impl Variables for HashMap<String, Value> {
-    fn get(&self, name: &str) -> Option<&Value> {
+impl Variables for HashMap<String, Val> {
+    fn get(&self, name: &str) -> Option<&Val> {
         HashMap::get(self, name)
     }
 }
@@ -68,16 +68,16 @@ impl Variables for HashMap<String, Value> {
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {
     /// The value `$` denotes.
-    pub input: &'a Value,
+    pub input: &'a Val,
     /// The context object `$$` denotes; `None` when it was not built (referencing it is an error).
-    pub context: Option<&'a Value>,
+    pub context: Option<&'a Val>,
     /// The variables `$name` reads; `None` when there are none.
     pub variables: Option<&'a dyn Variables>,
 }
 
 impl<'a> Scope<'a> {
     /// A scope with only an input: no context object and no variables.
-    pub fn new(input: &'a Value) -> Self {
+    pub fn new(input: &'a Val) -> Self {
         Scope {
             input,
             context: None,
@@ -86,7 +86,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The same scope with a context object.
-    pub fn with_context(self, context: &'a Value) -> Self {
+    pub fn with_context(self, context: &'a Val) -> Self {
         Scope {
             context: Some(context),
             ..self
@@ -247,7 +247,7 @@ impl JsonPath {
     /// Selects the node (definite path) or the array of matches (indefinite path). A definite
     /// path whose node does not exist is `States.Runtime`, with the service's wording:
     /// `Invalid path '$.a' : No results for path: $['a']`.
-    pub fn select<'a>(&self, scope: &Scope<'a>) -> Result<Cow<'a, Value>, StatesError> {
+    pub fn select<'a>(&self, scope: &Scope<'a>) -> Result<Cow<'a, Val>, StatesError> {
         let root = self.root_value(scope)?;
         self.eval(root).map_err(|miss| {
             StatesError::runtime(format!(
@@ -260,13 +260,13 @@ impl JsonPath {
 
     /// Like [`select`](Self::select), but `None` when the node does not exist (or the context
     /// object or variable the path starts from is missing). Used by `IsPresent`.
-    pub fn try_select<'a>(&self, scope: &Scope<'a>) -> Option<Cow<'a, Value>> {
+    pub fn try_select<'a>(&self, scope: &Scope<'a>) -> Option<Cow<'a, Val>> {
         let root = self.root_value(scope).ok()?;
         self.eval(root).ok()
     }
 
     /// The value the path starts from.
-    fn root_value<'a>(&self, scope: &Scope<'a>) -> Result<&'a Value, StatesError> {
+    fn root_value<'a>(&self, scope: &Scope<'a>) -> Result<&'a Val, StatesError> {
         match &self.root {
             Root::Input | Root::Current => Ok(scope.input),
             Root::Context => scope.context.ok_or_else(|| {

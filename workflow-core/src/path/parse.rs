@@ -12,7 +12,7 @@
 
 use super::filter::{Expr, Op, Operand};
 use super::{Body, JsonPath, PathError, Root, Segment, Slice, Step};
-use serde_json::Value;
+use crate::value::Val;
 
 /// How deeply filters and parentheses may nest; deeper input is an error, not a stack overflow.
 const MAX_DEPTH: usize = 64;
@@ -524,13 +524,13 @@ impl<'t> Parser<'t> {
                     body: into_body(segments),
                 }))
             }
-            Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.string_literal()?))),
+            Some(b'\'' | b'"') => Ok(Operand::Literal(Val::from(self.string_literal()?))),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => {
                 for (word, value) in [
-                    ("true", Value::Bool(true)),
-                    ("false", Value::Bool(false)),
-                    ("null", Value::Null),
+                    ("true", Val::Bool(true)),
+                    ("false", Val::Bool(false)),
+                    ("null", Val::Null),
                 ] {
                     let rest = self.rest();
                     let boundary = rest
@@ -609,7 +609,7 @@ impl<'t> Parser<'t> {
         match serde_json::from_str::<serde_json::Number>(&self.text[start..end]) {
             Ok(n) => {
                 self.pos = end;
-                Ok(Operand::Literal(Value::Number(n)))
+                Ok(Operand::Literal(Val::Number(n)))
             }
             Err(_) => self.error(
                 start,

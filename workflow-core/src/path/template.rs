@@ -6,11 +6,12 @@
 //! objects inside arrays included. Subtrees without any `.$` key are kept as literal values.
 
 use super::{JsonPath, Root};
-use crate::compact;
 use crate::error::StatesError;
 use crate::intrinsics::{self, Call};
 use crate::privacy::Payload;
-use serde_json::{Map, Value};
+use crate::value::{Object, Val};
+use serde_json::Value;
+use std::sync::Arc;
 
 /// A template that does not compile: where (a JSON pointer from the template's root, to the
 /// offending `.$` key) and what is wrong.
@@ -33,14 +34,10 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     /// A subtree without `.$` keys, copied as is.
-    Literal(Value),
-    /// An object with at least one dynamic member somewhere below: its keys in order (each
-    /// value `null`; cloning it copies the hash table instead of hashing every key again) and
-    /// the member nodes in the same order.
-    Object {
-        keys: Map<String, Value>,
-        members: Vec<Node>,
-    },
+    Literal(Val),
+    /// An object with at least one dynamic member somewhere below: its keys (shared by every
+    /// object it builds) and member nodes, in order.
+    Object { members: Vec<(Arc<str>, Node)> },
     /// An array with at least one dynamic element somewhere below.
     Array(Vec<Node>),
     /// `"key.$": "$.path"`; `field` is the key as written, for messages.
@@ -69,7 +66,7 @@ impl Template {
     /// service's wording: "The JSONPath '$.x' specified for the field 'x.$' could not be found in
     /// the input '{...}'"; an intrinsic function given bad arguments is `States.Runtime` too
     /// ("Invalid arguments in States.Xxx"), as the service reports it.
-    pub fn evaluate(&self, scope: &super::Scope<'_>) -> Result<Value, StatesError> {
+    pub fn evaluate(&self, scope: &super::Scope<'_>) -> Result<Val, StatesError> {
         evaluate_node(&self.root, scope)
     }
 
@@ -88,7 +85,7 @@ impl Template {
 fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateError> {
     match value {
         Value::Object(map) => {
-            let mut members = Vec::with_capacity(map.len());
+            let mut members: Vec<(Arc<str>, Node)> = Vec::with_capacity(map.len());
             let mut dynamic = false;
             for (key, member) in map {
                 let len = pointer.len();
@@ -102,7 +99,7 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
                             ));
                         }
                         let node = compile_dynamic(key, member, pointer)?;
-                        members.push((name.to_owned(), node));
+                        members.push((Arc::from(name), node));
                         dynamic = true;
                         pointer.truncate(len);
                         continue;
@@ -111,17 +108,12 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
                 };
                 pointer.truncate(len);
                 dynamic |= !matches!(node, Node::Literal(_));
-                members.push((key.clone(), node));
+                members.push((Arc::from(key.as_str()), node));
             }
             Ok(if dynamic {
-                let keys = members
-                    .iter()
-                    .map(|(key, _)| (key.clone(), Value::Null))
-                    .collect();
-                let members = members.into_iter().map(|(_, node)| node).collect();
-                Node::Object { keys, members }
+                Node::Object { members }
             } else {
-                Node::Literal(value.clone())
+                Node::Literal(Val::from(value))
             })
         }
         Value::Array(items) => {
@@ -134,12 +126,12 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
                 pointer.truncate(len);
             }
             Ok(if nodes.iter().all(|n| matches!(n, Node::Literal(_))) {
-                Node::Literal(value.clone())
+                Node::Literal(Val::from(value))
             } else {
                 Node::Array(nodes)
             })
         }
-        other => Ok(Node::Literal(other.clone())),
+        other => Ok(Node::Literal(Val::from(other))),
     }
 }
 
@@ -151,7 +143,7 @@ fn compile_dynamic(key: &str, value: &Value, pointer: &str) -> Result<Node, Temp
             format!(
                 "The value for the field '{key}' must be a STRING that contains a JSONPath but \
                  was {}",
-                super::select::kind(value)
+                super::select::kind(&Val::from(value))
             ),
         ));
     };
@@ -195,24 +187,24 @@ fn error(pointer: &str, message: String) -> TemplateError {
 fn node_references_context(node: &Node) -> bool {
     match node {
         Node::Literal(_) => false,
-        Node::Object { members, .. } => members.iter().any(node_references_context),
+        Node::Object { members } => members.iter().any(|(_, n)| node_references_context(n)),
         Node::Array(items) => items.iter().any(node_references_context),
         Node::Path { path, .. } => path.references_context(),
         Node::Call { call, .. } => call.paths().iter().any(|p| p.references_context()),
     }
 }
 
-fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Value, StatesError> {
+fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Val, StatesError> {
     Ok(match node {
         Node::Literal(value) => value.clone(),
-        Node::Object { keys, members } => {
-            let mut map = compact::sized_like(keys, 0);
-            for (slot, member) in map.values_mut().zip(members) {
-                *slot = evaluate_node(member, scope)?;
+        Node::Object { members } => {
+            let mut object = Object::with_capacity(members.len());
+            for (key, member) in members {
+                object.push_unique(key.clone(), evaluate_node(member, scope)?);
             }
-            Value::Object(map)
+            Val::object(object)
         }
-        Node::Array(items) => Value::Array(
+        Node::Array(items) => Val::array(
             items
                 .iter()
                 .map(|item| evaluate_node(item, scope))
@@ -245,29 +237,30 @@ mod tests {
     use super::super::Scope;
     use super::*;
     use crate::error::names;
+    use crate::val;
     use serde_json::json;
 
-    fn run(template: Value, input: Value) -> Result<Value, StatesError> {
-        Template::compile(&template)
+    fn run(template: Val, input: Val) -> Result<Val, StatesError> {
+        Template::compile(&template.to_json())
             .unwrap()
             .evaluate(&Scope::new(&input))
     }
 
-    fn compile_error(template: Value) -> TemplateError {
-        Template::compile(&template).unwrap_err()
+    fn compile_error(template: Val) -> TemplateError {
+        Template::compile(&template.to_json()).unwrap_err()
     }
 
     #[test]
     fn dollar_keys_take_paths_and_lose_the_suffix() {
         // The ASL spec's example.
         let out = run(
-            json!({"flagged": true, "parts": {"first.$": "$.vals[0]", "last3.$": "$.vals[3:]"}}),
-            json!({"flagged": 7, "vals": [0, 10, 20, 30, 40, 50]}),
+            val!({"flagged": true, "parts": {"first.$": "$.vals[0]", "last3.$": "$.vals[3:]"}}),
+            val!({"flagged": 7, "vals": [0, 10, 20, 30, 40, 50]}),
         )
         .unwrap();
         assert_eq!(
             out,
-            json!({"flagged": true, "parts": {"first": 0, "last3": [30, 40, 50]}})
+            val!({"flagged": true, "parts": {"first": 0, "last3": [30, 40, 50]}})
         );
     }
 
@@ -277,35 +270,35 @@ mod tests {
         let t = json!({"Comment": "Comment text", "constant": "c", "s": "$.not.a.path"});
         let compiled = Template::compile(&t).unwrap();
         assert!(compiled.is_literal());
-        assert_eq!(compiled.evaluate(&Scope::new(&json!({}))).unwrap(), t);
+        assert_eq!(compiled.evaluate(&Scope::new(&val!({}))).unwrap(), t);
     }
 
     #[test]
     fn objects_inside_arrays_are_templates() {
         let out = run(
-            json!({"list": [1, {"v.$": "$.a"}, [{"w.$": "$.b"}]]}),
-            json!({"a": "A", "b": "B"}),
+            val!({"list": [1, {"v.$": "$.a"}, [{"w.$": "$.b"}]]}),
+            val!({"a": "A", "b": "B"}),
         )
         .unwrap();
-        assert_eq!(out, json!({"list": [1, {"v": "A"}, [{"w": "B"}]]}));
+        assert_eq!(out, val!({"list": [1, {"v": "A"}, [{"w": "B"}]]}));
         assert_eq!(
-            run(json!([{"x.$": "$"}]), json!(3)).unwrap(),
-            json!([{"x": 3}])
+            run(val!([{"x.$": "$"}]), val!(3)).unwrap(),
+            val!([{"x": 3}])
         );
     }
 
     #[test]
     fn context_and_variable_paths() {
-        let input = json!({});
-        let context = json!({"Map": {"Item": {"Index": 2}}});
-        let vars: Map<String, Value> = serde_json::from_value(json!({"v": [1, 2]})).unwrap();
+        let input = val!({});
+        let context = val!({"Map": {"Item": {"Index": 2}}});
+        let vars: Object = val!({"v": [1, 2]}).into_object().unwrap();
         let template =
             Template::compile(&json!({"i.$": "$$.Map.Item.Index", "v.$": "$v[1]"})).unwrap();
         assert!(template.references_context());
         let scope = Scope::new(&input)
             .with_context(&context)
             .with_variables(&vars);
-        assert_eq!(template.evaluate(&scope).unwrap(), json!({"i": 2, "v": 2}));
+        assert_eq!(template.evaluate(&scope).unwrap(), val!({"i": 2, "v": 2}));
         assert!(!Template::compile(&json!({"a.$": "$.x"}))
             .unwrap()
             .references_context());
@@ -315,8 +308,8 @@ mod tests {
     fn missing_paths_use_the_service_wording() {
         // Recorded case 030.
         let e = run(
-            json!({"value.$": "$.no_such_jsonpath"}),
-            json!({"int-literal": 0}),
+            val!({"value.$": "$.no_such_jsonpath"}),
+            val!({"int-literal": 0}),
         )
         .unwrap_err();
         assert_eq!(e.error, names::RUNTIME);
@@ -326,33 +319,29 @@ mod tests {
              found in the input '<hidden object>'"
         );
         let shown = crate::privacy::with_payloads(true, || {
-            run(json!({"v.$": "$.no"}), json!({"int-literal": 0})).unwrap_err()
+            run(val!({"v.$": "$.no"}), val!({"int-literal": 0})).unwrap_err()
         });
         assert!(shown
             .cause
             .ends_with("found in the input '{\"int-literal\":0}'"));
         // Indefinite paths never fail (recorded cases 011-022).
         assert_eq!(
-            run(json!({"item.$": "$.items[*]"}), json!({})).unwrap(),
-            json!({"item": []})
+            run(val!({"item.$": "$.items[*]"}), val!({})).unwrap(),
+            val!({"item": []})
         );
     }
 
     #[test]
     fn intrinsic_calls() {
         let out = run(
-            json!({"greeting.$": "States.Format('Hello, {}!', $.name)", "n.$": "States.ArrayLength($.xs)"}),
-            json!({"name": "Ada", "xs": [1, 2, 3]}),
+            val!({"greeting.$": "States.Format('Hello, {}!', $.name)", "n.$": "States.ArrayLength($.xs)"}),
+            val!({"name": "Ada", "xs": [1, 2, 3]}),
         )
         .unwrap();
-        assert_eq!(out, json!({"greeting": "Hello, Ada!", "n": 3}));
+        assert_eq!(out, val!({"greeting": "Hello, Ada!", "n": 3}));
         let t = Template::compile(&json!({"a.$": "States.Array($$.Execution.Id)"})).unwrap();
         assert!(t.references_context());
-        let e = run(
-            json!({"a.$": "States.StringToJson($.s)"}),
-            json!({"s": "{"}),
-        )
-        .unwrap_err();
+        let e = run(val!({"a.$": "States.StringToJson($.s)"}), val!({"s": "{"})).unwrap_err();
         // The service fails bad intrinsic arguments with States.Runtime (see the intrinsics
         // module), not the States.IntrinsicFailure the spec names.
         assert_eq!(e.error, names::RUNTIME);
@@ -360,28 +349,28 @@ mod tests {
 
     #[test]
     fn compile_errors_point_at_the_key() {
-        let e = compile_error(json!({"a": {"arrayField.$": ["$.x"]}}));
+        let e = compile_error(val!({"a": {"arrayField.$": ["$.x"]}}));
         assert_eq!(e.pointer, "/a/arrayField.$");
         assert_eq!(
             e.message,
             "The value for the field 'arrayField.$' must be a STRING that contains a JSONPath \
              but was an array"
         );
-        let e = compile_error(json!({"l": [0, {"x/y~.$": "nope"}]}));
+        let e = compile_error(val!({"l": [0, {"x/y~.$": "nope"}]}));
         assert_eq!(e.pointer, "/l/1/x~1y~0.$");
         assert!(e
             .message
             .contains("must be a JSONPath or an intrinsic function call"));
-        let e = compile_error(json!({"f.$": "States.NoSuchFunction($.a)"}));
+        let e = compile_error(val!({"f.$": "States.NoSuchFunction($.a)"}));
         assert_eq!(e.pointer, "/f.$");
         assert!(
             e.message.contains("not a valid intrinsic call"),
             "{}",
             e.message
         );
-        let e = compile_error(json!({"f.$": "States.Format('{}', $.a b)"}));
+        let e = compile_error(val!({"f.$": "States.Format('{}', $.a b)"}));
         assert_eq!(e.pointer, "/f.$");
-        let e = compile_error(json!({"a": 1, "a.$": "$.x"}));
+        let e = compile_error(val!({"a": 1, "a.$": "$.x"}));
         assert_eq!(e.message, "`a.$` and `a` both define the field `a`");
     }
 }

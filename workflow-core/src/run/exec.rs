@@ -15,15 +15,15 @@ use super::progress::Progress;
 use super::results::{Child, Outcome, ResultSink, WriterPlan};
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
-use crate::compact;
 use crate::error::{names, StatesError};
 use crate::limits::{json_len, measure, Over};
-use crate::path::{put_result_path, set_result_path, JsonPath, Scope};
+use crate::path::{put_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskHandler, TaskRegistry};
+use crate::val;
+use crate::value::{Object, Val};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -60,7 +60,7 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub limits: Limits,
     /// The execution's input, kept only when a state reads `$$` (`$$.Execution.Input`).
-    pub input: Option<Arc<Value>>,
+    pub input: Option<Val>,
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
     pub progress: Option<Arc<Progress>>,
@@ -73,7 +73,7 @@ pub(crate) struct Shared {
 pub(crate) type Failed = (StatesError, u64);
 
 /// How a scope ended well: its output, the last event of its line, and that event's time.
-pub(crate) type Finished = (Arc<Value>, u64, i64);
+pub(crate) type Finished = (Val, u64, i64);
 
 /// Instant states run in a row before the task yields (see [`Shared::resume_scope`]).
 const YIELD_EVERY: u32 = 1024;
@@ -82,7 +82,7 @@ const YIELD_EVERY: u32 = 1024;
 /// the time of that event.
 pub(crate) struct Cursor {
     id: StateId,
-    input: Arc<Value>,
+    input: Val,
     prev: u64,
     now: i64,
 }
@@ -96,8 +96,8 @@ enum Instant {
 }
 
 pub(crate) enum Step {
-    Next(Arc<Value>, StateId),
-    End(Arc<Value>),
+    Next(Val, StateId),
+    End(Val),
 }
 
 fn history_full() -> StatesError {
@@ -176,7 +176,7 @@ impl Shared {
 
     /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
     /// size or the nesting depth limit.
-    fn check_size(&self, v: &Value, state: &str) -> Result<(), StatesError> {
+    fn check_size(&self, v: &Val, state: &str) -> Result<(), StatesError> {
         let cause = match measure(v, self.limits.payload_bytes, self.limits.json_depth) {
             None => return Ok(()),
             Some(Over::Bytes) => format!(
@@ -197,7 +197,7 @@ impl Shared {
     pub(crate) fn assign_variables(
         &self,
         frame: &mut Frame,
-        values: Map<String, Value>,
+        values: Object,
         state: &str,
     ) -> Result<(), StatesError> {
         let (per_assign, all) = (self.limits.payload_bytes, self.limits.variable_bytes);
@@ -208,8 +208,8 @@ impl Shared {
             frame.assign(values);
             return Ok(());
         }
-        let measured: Vec<(String, Value, usize)> = values
-            .into_iter()
+        let measured: Vec<(Arc<str>, Val, usize)> = values
+            .into_members()
             .map(|(k, v)| {
                 let bytes = k.len() + json_len(&v);
                 (k, v, bytes)
@@ -237,33 +237,50 @@ impl Shared {
     }
 
     /// The context object `$$` for a state.
-    pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Value)>) -> Value {
-        let mut ctx = json!({
-            "Execution": {
-                "Id": &*self.info.id,
-                "Input": self.input.as_deref().unwrap_or(&Value::Null),
-                "Name": self.info.name,
-                "RoleArn": "arn:aws:iam::000000000000:role/workflow-local",
-                "StartTime": format_millis(self.info.start_millis),
-                "RedriveCount": 0,
-            },
-            "State": {
-                "EnteredTime": format_millis(run.entered_millis),
-                "Name": &*run.node.name,
-                "RetryCount": run.retry_count,
-            },
-            "StateMachine": {
-                "Id": self.info.state_machine_id,
-                "Name": self.info.state_machine_name,
-            },
-        });
+    pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Val)>) -> Val {
+        let object = |members: &[(&str, Val)]| {
+            let mut o = Object::with_capacity(members.len());
+            for (k, v) in members {
+                o.push_unique(Arc::from(*k), v.clone());
+            }
+            Val::object(o)
+        };
+        let mut ctx = Object::with_capacity(5);
+        let execution = object(&[
+            ("Id", Val::from(self.info.id.clone())),
+            ("Input", self.input.clone().unwrap_or_default()),
+            ("Name", Val::from(self.info.name.as_str())),
+            (
+                "RoleArn",
+                Val::from("arn:aws:iam::000000000000:role/workflow-local"),
+            ),
+            (
+                "StartTime",
+                Val::from(format_millis(self.info.start_millis)),
+            ),
+            ("RedriveCount", Val::from(0)),
+        ]);
+        ctx.push_unique(Arc::from("Execution"), execution);
+        let state = object(&[
+            ("EnteredTime", Val::from(format_millis(run.entered_millis))),
+            ("Name", Val::from(run.node.name.clone())),
+            ("RetryCount", Val::from(run.retry_count)),
+        ]);
+        ctx.push_unique(Arc::from("State"), state);
+        let machine = object(&[
+            ("Id", Val::from(self.info.state_machine_id.as_str())),
+            ("Name", Val::from(self.info.state_machine_name.as_str())),
+        ]);
+        ctx.push_unique(Arc::from("StateMachine"), machine);
         if let Some((index, value)) = item {
-            ctx["Map"] = json!({ "Item": { "Index": index, "Value": value } });
+            let item = object(&[("Index", Val::from(index)), ("Value", value.clone())]);
+            ctx.push_unique(Arc::from("Map"), object(&[("Item", item)]));
         }
         if matches!(run.node.kind, Kind::Task(_)) {
-            ctx["Task"] = json!({ "Token": self.task_token(run) });
+            let token = Val::from(self.task_token(run));
+            ctx.push_unique(Arc::from("Task"), object(&[("Token", token)]));
         }
-        ctx
+        Val::object(ctx)
     }
 
     /// `$$.Task.Token`: names this attempt of this Task state in this execution (the handler
@@ -277,7 +294,7 @@ impl Shared {
     pub(crate) fn run_scope<'a>(
         &'a self,
         scope: ScopeId,
-        input: Arc<Value>,
+        input: Val,
         frame: Frame,
         (prev, now): (u64, i64),
     ) -> BoxFuture<'a, Result<Finished, Failed>> {
@@ -343,7 +360,7 @@ impl Shared {
     fn run_instant_scope(
         &self,
         scope: ScopeId,
-        input: Arc<Value>,
+        input: Val,
         frame: &mut Frame,
         prev: u64,
         now: i64,
@@ -379,7 +396,7 @@ impl Shared {
     fn enter<'n>(
         &self,
         node: &'n Node,
-        input: &Arc<Value>,
+        input: &Val,
         prev: &mut u64,
         now: i64,
     ) -> Result<StateRun<'n>, Failed> {
@@ -405,7 +422,7 @@ impl Shared {
         step: Result<Step, StatesError>,
         prev: &mut u64,
         now: &mut i64,
-    ) -> Result<(Arc<Value>, Option<StateId>), Failed> {
+    ) -> Result<(Val, Option<StateId>), Failed> {
         let node = run.node;
         let (output, next) = match step {
             Ok(Step::Next(o, n)) => (o, Some(n)),
@@ -429,7 +446,7 @@ impl Shared {
     async fn state(
         &self,
         run: &mut StateRun<'_>,
-        input: Arc<Value>,
+        input: Val,
         frame: &mut Frame,
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
@@ -462,7 +479,7 @@ impl Shared {
                     };
                     (delay, assigned)
                 };
-                if let Some(Value::Object(m)) = assigned {
+                if let Some(m) = assigned.and_then(Val::into_object) {
                     self.assign_variables(frame, m, &node.name)?;
                 }
                 if !delay.is_zero() {
@@ -480,7 +497,7 @@ impl Shared {
     fn instant_state(
         &self,
         run: &StateRun<'_>,
-        input: Arc<Value>,
+        input: Val,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let node = run.node;
@@ -507,10 +524,12 @@ impl Shared {
                     (None, Some(d)) => (*d, None),
                     (None, None) => return Err(no_choice_matched(run)),
                 };
-                let mut assigned = Map::new();
+                let mut assigned = Object::new();
                 for a in [node.assign.as_ref(), rule_assign].into_iter().flatten() {
-                    if let Value::Object(m) = path_assign(a, &scope)? {
-                        assigned.extend(m);
+                    if let Some(m) = path_assign(a, &scope)?.into_object() {
+                        for (k, v) in m.into_members() {
+                            assigned.insert(k, v);
+                        }
                     }
                 }
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
@@ -545,7 +564,7 @@ impl Shared {
                         }
                     };
                     match v {
-                        Value::String(s) => Ok(Some(s)),
+                        Val::String(s) => Ok(Some(s.to_string())),
                         other => Err(StatesError::runtime(format!(
                             "The Fail state's error or cause path did not select a string: {}",
                             Payload(&other)
@@ -563,7 +582,7 @@ impl Shared {
                 let ctx = node.uses_context.then(|| self.context(run, None));
                 let effective = select_input(node, &input, ctx.as_ref(), frame)?;
                 let result = match result {
-                    Some(r) => Arc::clone(r),
+                    Some(r) => r.clone(),
                     None => parameters(node, effective, ctx.as_ref(), frame)?,
                 };
                 self.finish_attempt(node, input, result, ctx.as_ref(), frame)
@@ -576,7 +595,7 @@ impl Shared {
     async fn retrying(
         &self,
         run: &mut StateRun<'_>,
-        input: Arc<Value>,
+        input: Val,
         frame: &mut Frame,
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
@@ -587,7 +606,7 @@ impl Shared {
         }
         let mut attempts = vec![0u64; node.retry.len()];
         loop {
-            let error = match self.attempt(run, Arc::clone(&input), frame, prev).await {
+            let error = match self.attempt(run, input.clone(), frame, prev).await {
                 Ok(step) => return Ok(step),
                 Err(e) => e,
             };
@@ -620,11 +639,14 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         c: &Catcher,
-        input: Arc<Value>,
+        input: Val,
         error: StatesError,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
-        let error_output = json!({ "Error": error.error, "Cause": error.cause });
+        let mut error_output = Object::with_capacity(2);
+        error_output.push_unique(Arc::from("Error"), Val::from(error.error));
+        error_output.push_unique(Arc::from("Cause"), Val::from(error.cause));
+        let error_output = Val::object(error_output);
         if run.node.jsonata.is_some() {
             return self.jsonata_caught(run, c, &input, error_output, frame);
         }
@@ -635,14 +657,14 @@ impl Shared {
                 context: ctx.as_ref(),
                 variables: Some(&*frame),
             };
-            if let Value::Object(m) = path_assign(a, &scope)? {
+            if let Some(m) = path_assign(a, &scope)?.into_object() {
                 self.assign_variables(frame, m, &run.node.name)?;
             }
         }
         let output = match &c.result_path {
-            None => Arc::new(error_output),
+            None => error_output,
             Some(None) => input,
-            Some(Some(p)) => Arc::new(result_into(p, input, error_output)?),
+            Some(Some(p)) => result_into(p, input, error_output)?,
         };
         Ok(Step::Next(output, c.next))
     }
@@ -653,7 +675,7 @@ impl Shared {
     async fn attempt(
         &self,
         run: &mut StateRun<'_>,
-        input: Arc<Value>,
+        input: Val,
         frame: &mut Frame,
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
@@ -664,7 +686,7 @@ impl Shared {
         }
         let ctx = node.uses_context.then(|| self.context(run, None));
         let effective = select_input(node, &input, ctx.as_ref(), frame)?;
-        let result: Arc<Value> = match &node.kind {
+        let result: Val = match &node.kind {
             Kind::Task(task) => {
                 let limits = {
                     let scope = Scope {
@@ -689,11 +711,9 @@ impl Shared {
             }
             Kind::Parallel { branches } => {
                 let params = parameters(node, effective, ctx.as_ref(), frame)?;
-                Arc::new(
-                    self.parallel(run, branches, params, frame, prev)
-                        .boxed()
-                        .await?,
-                )
+                self.parallel(run, branches, params, frame, prev)
+                    .boxed()
+                    .await?
             }
             Kind::Map(m) => {
                 let output = self
@@ -702,7 +722,7 @@ impl Shared {
                     .await?;
                 // The effective input may be the input itself, which ResultPath may now own.
                 drop(effective);
-                Arc::new(output)
+                output
             }
             _ => unreachable!("only Task, Parallel and Map are attempted"),
         };
@@ -713,9 +733,9 @@ impl Shared {
     fn finish_attempt(
         &self,
         node: &Node,
-        input: Arc<Value>,
-        result: Arc<Value>,
-        ctx: Option<&Value>,
+        input: Val,
+        result: Val,
+        ctx: Option<&Val>,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let result = match &node.io.result_selector {
@@ -725,7 +745,7 @@ impl Shared {
                     context: ctx,
                     variables: Some(&*frame),
                 };
-                Arc::new(sel.evaluate(&scope)?)
+                sel.evaluate(&scope)?
             }
             None => result,
         };
@@ -735,14 +755,14 @@ impl Shared {
                 context: ctx,
                 variables: Some(&*frame),
             };
-            if let Value::Object(m) = path_assign(a, &scope)? {
+            if let Some(m) = path_assign(a, &scope)?.into_object() {
                 self.assign_variables(frame, m, &node.name)?;
             }
         }
         let merged = match &node.io.result_path {
             None => result,
             Some(None) => input,
-            Some(Some(p)) => Arc::new(result_into(p, input, compact::take(result))?),
+            Some(Some(p)) => result_into(p, input, result)?,
         };
         let output = apply_output_path(node, merged, ctx, frame)?;
         Ok(next_step(node, output))
@@ -755,13 +775,13 @@ impl Shared {
             Wait::SecondsPath(p) => {
                 let v = p.select(scope)?;
                 match v.as_ref() {
-                    Value::Number(n) if n.as_i64().is_some_and(|n| n < 0) => {
+                    Val::Number(n) if n.as_i64().is_some_and(|n| n < 0) => {
                         return Err(StatesError::runtime(format!(
                             "The SecondsPath parameter references a negative value: {}",
                             p.as_str()
                         )))
                     }
-                    Value::Number(n) if n.as_u64().is_some() => n.as_u64().unwrap_or(0) as i128,
+                    Val::Number(n) if n.as_u64().is_some() => n.as_u64().unwrap_or(0) as i128,
                     other => {
                         return Err(StatesError::runtime(format!(
                             "The SecondsPath parameter cannot be parsed as a long value: {}",
@@ -810,10 +830,10 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         task: &TaskNode,
-        params: Arc<Value>,
+        params: Val,
         (timeout, heartbeat): (Option<u64>, Option<u64>),
         prev: &mut u64,
-    ) -> Result<(Arc<Value>, i64), StatesError> {
+    ) -> Result<(Val, i64), StatesError> {
         let node = run.node;
         let lambda_events = task.invoke == Invoke::LambdaArn;
         let (scheduled, started, succeeded, failed, timed_out) = if lambda_events {
@@ -839,15 +859,18 @@ impl Shared {
             Invoke::OptimisedLambda => {
                 let name = params
                     .get("FunctionName")
-                    .and_then(Value::as_str)
+                    .and_then(Val::as_str)
                     .ok_or_else(|| {
                         StatesError::runtime(
                             "lambda:invoke needs a string `FunctionName` parameter",
                         )
                     })?
                     .to_owned();
-                let payload = params.get("Payload").cloned().unwrap_or(json!({}));
-                (Arc::from(name.as_str()), Arc::new(payload))
+                let payload = params
+                    .get("Payload")
+                    .cloned()
+                    .unwrap_or_else(|| Val::object(Object::new()));
+                (Arc::from(name.as_str()), payload)
             }
             _ => (task.resource.clone(), params),
         };
@@ -895,9 +918,8 @@ impl Shared {
                     return Err(e);
                 };
                 let fut = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    // The history may hold the parameters: the handler borrows them or gets
-                    // them (copied only if it takes them while they are held).
-                    handler.invoke_shared(recorded, task_ctx)
+                    // The history may hold the parameters: the handler gets them shared.
+                    handler.invoke(recorded, task_ctx)
                 }));
                 match fut {
                     Ok(f) => AssertUnwindSafe(f)
@@ -951,11 +973,11 @@ impl Shared {
         });
         match outcome {
             Ok(v) => {
-                let v = Arc::new(if wrap_envelope {
+                let v = if wrap_envelope {
                     lambda_invoke_envelope(v)
                 } else {
                     v
-                });
+                };
                 let at = self.now();
                 let brief = Brief::Succeeded(&task.resource, &v);
                 *prev = self.history.push_brief(*prev, at, succeeded, brief)?;
@@ -990,10 +1012,10 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         branches: &[ScopeId],
-        input: Arc<Value>,
+        input: Val,
         frame: &Frame,
         prev: &mut u64,
-    ) -> Result<Value, StatesError> {
+    ) -> Result<Val, StatesError> {
         let started = self.event(
             *prev,
             EventType::ParallelStateStarted,
@@ -1009,7 +1031,7 @@ impl Shared {
             let mut now = self.now();
             for &b in branches {
                 let mut frame = Frame::child(Arc::clone(&outer));
-                let input = Arc::clone(&input);
+                let input = input.clone();
                 let r =
                     match self.run_instant_scope(b, input, &mut frame, started, now, YIELD_EVERY) {
                         Ok(Instant::Done(done)) => {
@@ -1035,7 +1057,7 @@ impl Shared {
             // Every branch starts at once, when the Parallel state did.
             let now = self.now();
             let futures = branches.iter().map(|&b| {
-                let input = Arc::clone(&input);
+                let input = input.clone();
                 let frame = Frame::child(Arc::clone(&outer));
                 self.run_scope(b, input, frame, (started, now))
             });
@@ -1048,9 +1070,7 @@ impl Shared {
                     EventType::ParallelStateSucceeded,
                     EventDetails::default(),
                 )?;
-                Ok(Value::Array(
-                    outs.into_iter().map(|(v, ..)| compact::take(v)).collect(),
-                ))
+                Ok(Val::array(outs.into_iter().map(|(v, ..)| v).collect()))
             }
             Err((e, last)) => {
                 *prev = self.event(
@@ -1067,11 +1087,11 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         m: &MapNode,
-        effective: &Value,
-        ctx: Option<&Value>,
+        effective: &Val,
+        ctx: Option<&Val>,
         frame: &Frame,
         prev: &mut u64,
-    ) -> Result<Value, StatesError> {
+    ) -> Result<Val, StatesError> {
         let iterations = self.map_items(run, m, effective, ctx, frame)?;
         self.map_iterations(run, m, iterations, frame, prev).await
     }
@@ -1081,8 +1101,8 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         m: &MapNode,
-        effective: &Value,
-        ctx: Option<&Value>,
+        effective: &Val,
+        ctx: Option<&Val>,
         frame: &Frame,
     ) -> Result<Iterations, StatesError> {
         let (items_value, limit) = {
@@ -1098,10 +1118,10 @@ impl Shared {
                         Some(Selector::Jsonata(_)) => {
                             unreachable!("JSONata Maps run in jsonata_attempt")
                         }
-                        None => Value::Object(Map::new()),
+                        None => Val::object(Object::new()),
                     };
                     let source = self.item_source.as_deref();
-                    Cow::Owned(Value::Array(read_items(
+                    Cow::Owned(Val::array(read_items(
                         source,
                         &r.resource,
                         &params,
@@ -1136,10 +1156,10 @@ impl Shared {
             };
             (items_value, limit)
         };
-        let Value::Array(items) = items_value.as_ref() else {
+        let Val::Array(items) = items_value.as_ref() else {
             return Err(StatesError::runtime(format!(
                 "Map state input must be an array but was: {}",
-                type_name(&items_value)
+                type_name(&*items_value)
             )));
         };
         // Iteration inputs are computed up front so that a bad ItemSelector fails the state
@@ -1161,9 +1181,9 @@ impl Shared {
                 Some(Selector::Jsonata(_)) => {
                     unreachable!("JSONata Maps run in jsonata_attempt")
                 }
-                None => compact::copy(item),
+                None => item.clone(),
             };
-            inputs.push(Arc::new(input));
+            inputs.push(input);
         }
         let scope = Scope {
             input: effective,
@@ -1210,7 +1230,7 @@ impl Shared {
             .map(|w| {
                 w.plan(
                     |selector| match selector {
-                        Selector::Path(t) => t.evaluate(&scope),
+                        Selector::Path(t) => t.evaluate(&scope).map(|v| v.to_json()),
                         Selector::Jsonata(_) => unreachable!("JSONata Maps run in jsonata_attempt"),
                     },
                     |_| unreachable!("JSONata Maps run in jsonata_attempt"),
@@ -1233,7 +1253,7 @@ impl Shared {
         iterations: Iterations,
         frame: &Frame,
         prev: &mut u64,
-    ) -> Result<Value, StatesError> {
+    ) -> Result<Val, StatesError> {
         let Iterations {
             inputs,
             limit,
@@ -1343,7 +1363,7 @@ impl Shared {
                 let sink = self.result_sink.as_deref();
                 let machine = &self.info.state_machine_name;
                 match outcome {
-                    Ok(()) => plan.finish(sink, machine, &children),
+                    Ok(()) => plan.finish(sink, machine, &children).map(Val::from),
                     Err(e) => {
                         // The results so far are written; the Map's own error stands.
                         if plan.export.is_some() {
@@ -1354,11 +1374,11 @@ impl Shared {
                 }
             }
             _ => outcome.map(|()| {
-                Value::Array(
+                Val::array(
                     collected
                         .results
                         .into_iter()
-                        .map(|r| r.unwrap_or(Value::Null))
+                        .map(|r| r.unwrap_or(Val::Null))
                         .collect(),
                 )
             }),
@@ -1377,7 +1397,7 @@ impl Shared {
         processor: ScopeId,
         name: Arc<str>,
         index: usize,
-        input: Arc<Value>,
+        input: Val,
         frame: Frame,
         started: u64,
     ) -> Result<Iteration, Failed> {
@@ -1396,7 +1416,7 @@ impl Shared {
         processor: ScopeId,
         name: &Arc<str>,
         index: usize,
-        input: Arc<Value>,
+        input: Val,
         outer: &Arc<Frame>,
         started: u64,
     ) -> Result<Iteration, Failed> {
@@ -1459,12 +1479,12 @@ impl Shared {
 
 /// A finished Map iteration: its index, its output or error, its last event, and when it
 /// started and ended.
-type Iteration = (usize, Result<Arc<Value>, StatesError>, u64, (i64, i64));
+type Iteration = (usize, Result<Val, StatesError>, u64, (i64, i64));
 
 /// The outcomes of a Map's iterations, in item order.
 struct Collected {
     tolerance: Tolerance,
-    results: Vec<Option<Value>>,
+    results: Vec<Option<Val>>,
     failures: u64,
     /// The latest event of any iteration.
     last: u64,
@@ -1485,7 +1505,7 @@ impl Collected {
             *slot = Some((outcome.as_ref().err().cloned(), span));
         }
         match outcome {
-            Ok(v) => self.results[index] = Some(compact::take(v)),
+            Ok(v) => self.results[index] = Some(v),
             Err(e) => {
                 self.failures += 1;
                 let failures = self.failures;
@@ -1504,7 +1524,7 @@ impl Collected {
                     }
                     return Err(e);
                 }
-                self.results[index] = Some(json!({ "Error": e.error, "Cause": e.cause }));
+                self.results[index] = Some(val!({ "Error": e.error, "Cause": e.cause }));
             }
         }
         Ok(())
@@ -1514,7 +1534,7 @@ impl Collected {
 impl Collected {
     /// The child executions a ResultWriter reports: each iteration's input and outcome, in
     /// item order (those that never ended are pending).
-    fn children(&mut self, inputs: Vec<Arc<Value>>) -> Vec<Child> {
+    fn children(&mut self, inputs: Vec<Val>) -> Vec<Child> {
         let ended = self.ended.take().unwrap_or_default();
         inputs
             .into_iter()
@@ -1524,10 +1544,9 @@ impl Collected {
                 let (outcome, (start_millis, stop_millis)) = match ended {
                     None => (Outcome::Pending, (0, 0)),
                     Some((Some(e), span)) => (Outcome::Failed(e), span),
-                    Some((None, span)) => (
-                        Outcome::Succeeded(result.take().unwrap_or(Value::Null)),
-                        span,
-                    ),
+                    Some((None, span)) => {
+                        (Outcome::Succeeded(result.take().unwrap_or(Val::Null)), span)
+                    }
                 };
                 Child {
                     input,
@@ -1542,10 +1561,10 @@ impl Collected {
 
 /// Fails the call with `States.HeartbeatTimeout` when `seconds` pass without a heartbeat.
 async fn watch_heartbeat(
-    call: BoxFuture<'static, Result<Value, StatesError>>,
+    call: BoxFuture<'static, Result<Val, StatesError>>,
     seconds: u64,
     beats: Arc<tokio::sync::Notify>,
-) -> Result<Value, StatesError> {
+) -> Result<Val, StatesError> {
     let mut call = call;
     loop {
         tokio::select! {
@@ -1574,7 +1593,7 @@ pub(crate) fn no_choice_matched(run: &StateRun<'_>) -> StatesError {
 }
 
 /// Evaluates a JSONPath-mode Assign (a payload template).
-fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Value, StatesError> {
+fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Val, StatesError> {
     match a {
         Assign::Path(t) => t.evaluate(scope),
         Assign::Jsonata(_) => unreachable!("JSONata Assign runs in the JSONata data flow"),
@@ -1584,7 +1603,7 @@ fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Value, StatesError> {
 /// What a Map state iterates: the inputs, at most `limit` at once (0: all), and how many
 /// failures it tolerates.
 pub(crate) struct Iterations {
-    pub inputs: Vec<Arc<Value>>,
+    pub inputs: Vec<Val>,
     pub limit: u64,
     pub tolerance: Tolerance,
     /// The ResultWriter, with its parameters evaluated.
@@ -1600,19 +1619,15 @@ pub(crate) struct Tolerance {
 
 /// Groups iteration inputs with an ItemBatcher.
 pub(crate) fn batched(
-    inputs: Vec<Arc<Value>>,
+    inputs: Vec<Val>,
     max_items: Option<u64>,
     max_bytes: Option<u64>,
-    batch_input: Option<&Value>,
-) -> Vec<Arc<Value>> {
-    let items = inputs.into_iter().map(compact::take).collect();
-    batch(items, max_items, max_bytes, batch_input)
-        .into_iter()
-        .map(Arc::new)
-        .collect()
+    batch_input: Option<&Val>,
+) -> Vec<Val> {
+    batch(inputs, max_items, max_bytes, batch_input)
 }
 
-pub(crate) fn next_step(node: &Node, output: Arc<Value>) -> Step {
+pub(crate) fn next_step(node: &Node, output: Val) -> Step {
     match node.next {
         Some(n) => Step::Next(output, n),
         None => Step::End(output),
@@ -1642,50 +1657,44 @@ fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, Stat
 /// InputPath: the state's effective input.
 fn select_input(
     node: &Node,
-    input: &Arc<Value>,
-    ctx: Option<&Value>,
+    input: &Val,
+    ctx: Option<&Val>,
     frame: &Frame,
-) -> Result<Arc<Value>, StatesError> {
+) -> Result<Val, StatesError> {
     match &node.io.input_path {
-        None => Ok(Arc::clone(input)),
-        Some(None) => Ok(Arc::new(Value::Object(Map::new()))),
-        Some(Some(p)) => select_arc(p, input, ctx, frame),
+        None => Ok(input.clone()),
+        Some(None) => Ok(Val::object(Object::new())),
+        Some(Some(p)) => select_owned(p, input, ctx, frame),
     }
 }
 
-fn select_arc(
+fn select_owned(
     p: &JsonPath,
-    input: &Arc<Value>,
-    ctx: Option<&Value>,
+    input: &Val,
+    ctx: Option<&Val>,
     frame: &Frame,
-) -> Result<Arc<Value>, StatesError> {
+) -> Result<Val, StatesError> {
     let scope = Scope {
         input,
         context: ctx,
         variables: Some(frame),
     };
-    match p.select(&scope)? {
-        Cow::Borrowed(v) if std::ptr::eq(v, &**input) => Ok(Arc::clone(input)),
-        v => Ok(Arc::new(v.into_owned())),
-    }
+    Ok(p.select(&scope)?.into_owned())
 }
 
-/// ResultPath: `result` put into the state's input in place when nothing else holds the input
-/// (the history does, when it is recorded), else into a copy of what sits beside the path.
-fn result_into(path: &JsonPath, input: Arc<Value>, result: Value) -> Result<Value, StatesError> {
-    match Arc::try_unwrap(input) {
-        Ok(owned) => put_result_path(path, owned, result),
-        Err(shared) => set_result_path(path, &shared, result),
-    }
+/// ResultPath: `result` put into the state's input, in place at each level on the path that
+/// nothing else holds (the history does, when it is recorded), else into a copy of that level.
+fn result_into(path: &JsonPath, input: Val, result: Val) -> Result<Val, StatesError> {
+    put_result_path(path, input, result)
 }
 
 /// Parameters: the payload template applied to the effective input.
 fn parameters(
     node: &Node,
-    effective: Arc<Value>,
-    ctx: Option<&Value>,
+    effective: Val,
+    ctx: Option<&Val>,
     frame: &Frame,
-) -> Result<Arc<Value>, StatesError> {
+) -> Result<Val, StatesError> {
     match &node.io.parameters {
         None => Ok(effective),
         Some(t) => {
@@ -1694,7 +1703,7 @@ fn parameters(
                 context: ctx,
                 variables: Some(frame),
             };
-            Ok(Arc::new(t.evaluate(&scope)?))
+            t.evaluate(&scope)
         }
     }
 }
@@ -1702,14 +1711,14 @@ fn parameters(
 /// OutputPath: the part of the state's output passed on.
 fn apply_output_path(
     node: &Node,
-    output: Arc<Value>,
-    ctx: Option<&Value>,
+    output: Val,
+    ctx: Option<&Val>,
     frame: &Frame,
-) -> Result<Arc<Value>, StatesError> {
+) -> Result<Val, StatesError> {
     match &node.io.output_path {
         None => Ok(output),
-        Some(None) => Ok(Arc::new(Value::Object(Map::new()))),
-        Some(Some(p)) => select_arc(p, &output, ctx, frame),
+        Some(None) => Ok(Val::object(Object::new())),
+        Some(Some(p)) => select_owned(p, &output, ctx, frame),
     }
 }
 
@@ -1723,8 +1732,8 @@ fn panic_error(payload: Box<dyn std::any::Any + Send>) -> StatesError {
 }
 
 /// The response `arn:aws:states:::lambda:invoke` gives back around the function's result.
-fn lambda_invoke_envelope(payload: Value) -> Value {
-    json!({
+fn lambda_invoke_envelope(payload: Val) -> Val {
+    val!({
         "ExecutedVersion": "$LATEST",
         "Payload": payload,
         "SdkHttpMetadata": {
@@ -1738,9 +1747,9 @@ fn lambda_invoke_envelope(payload: Value) -> Value {
 }
 
 /// A value quoted in a message: a string without its quotes; hidden unless payloads are shown.
-fn value_text(v: &Value) -> String {
+fn value_text(v: &Val) -> String {
     match v {
-        Value::String(s) if crate::privacy::payloads_shown() => s.clone(),
+        Val::String(s) if crate::privacy::payloads_shown() => s.to_string(),
         other => Payload(other).to_string(),
     }
 }

@@ -1,6 +1,6 @@
 //! Execution history, recorded as the service's events.
 
-use serde_json::{json, Map, Value};
+use crate::value::Val;
 use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -65,9 +65,9 @@ pub struct EventDetails {
     /// The state's name (state events).
     pub name: Option<Arc<str>>,
     /// The input (entered, scheduled, started events).
-    pub input: Option<Arc<Value>>,
+    pub input: Option<Val>,
     /// The output (exited, succeeded events).
-    pub output: Option<Arc<Value>>,
+    pub output: Option<Val>,
     /// The error name (failed events).
     pub error: Option<Arc<str>>,
     /// The cause (failed events).
@@ -81,34 +81,37 @@ pub struct EventDetails {
 impl HistoryEvent {
     /// The event as the service's `GetExecutionHistory` writes it (details under the type's
     /// `...EventDetails` key).
-    pub fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("id".into(), json!(self.id));
-        obj.insert("previousEventId".into(), json!(self.previous_event_id));
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("id".into(), serde_json::json!(self.id));
+        obj.insert(
+            "previousEventId".into(),
+            serde_json::json!(self.previous_event_id),
+        );
         obj.insert(
             "timestamp".into(),
-            json!(self.timestamp_millis as f64 / 1000.0),
+            serde_json::json!(self.timestamp_millis as f64 / 1000.0),
         );
-        obj.insert("type".into(), json!(self.event_type.as_str()));
+        obj.insert("type".into(), serde_json::json!(self.event_type.as_str()));
         let d = &self.details;
-        let mut details = Map::new();
+        let mut details = serde_json::Map::new();
         if let Some(n) = &d.name {
-            details.insert("name".into(), json!(&**n));
+            details.insert("name".into(), serde_json::json!(&**n));
         }
         if let Some(r) = &d.resource {
-            details.insert("resource".into(), json!(&**r));
+            details.insert("resource".into(), serde_json::json!(&**r));
         }
         if let Some(i) = &d.input {
-            details.insert("input".into(), json!(i.to_string()));
+            details.insert("input".into(), serde_json::json!(i.to_string()));
         }
         if let Some(o) = &d.output {
-            details.insert("output".into(), json!(o.to_string()));
+            details.insert("output".into(), serde_json::json!(o.to_string()));
         }
         if let Some(e) = &d.error {
-            details.insert("error".into(), json!(&**e));
+            details.insert("error".into(), serde_json::json!(&**e));
         }
         if let Some(c) = &d.cause {
-            details.insert("cause".into(), json!(&**c));
+            details.insert("cause".into(), serde_json::json!(&**c));
         }
         if let Some(i) = d.index {
             let key = if self.event_type == EventType::MapStateStarted {
@@ -116,12 +119,15 @@ impl HistoryEvent {
             } else {
                 "index"
             };
-            details.insert(key.into(), json!(i));
+            details.insert(key.into(), serde_json::json!(i));
         }
         if !details.is_empty() {
-            obj.insert(details_key(self.event_type), Value::Object(details));
+            obj.insert(
+                details_key(self.event_type),
+                serde_json::Value::Object(details),
+            );
         }
-        Value::Object(obj)
+        serde_json::Value::Object(obj)
     }
 }
 
@@ -167,7 +173,7 @@ struct Record {
     timestamp_millis: i64,
     name: Option<Arc<str>>,
     resource: Option<Arc<str>>,
-    payload: Option<Arc<Value>>,
+    payload: Option<Val>,
     index_plus_one: Option<NonZeroU64>,
     rare: Option<Box<Rare>>,
     event_type: EventType,
@@ -178,15 +184,15 @@ struct Record {
 /// [`History::push_brief`]).
 pub(crate) enum Brief<'a> {
     /// A state entered: its name and input.
-    Entered(&'a Arc<str>, &'a Arc<Value>),
+    Entered(&'a Arc<str>, &'a Val),
     /// A state exited: its name and output.
-    Exited(&'a Arc<str>, &'a Arc<Value>),
+    Exited(&'a Arc<str>, &'a Val),
     /// A Map iteration started or ended: the Map state's name and the iteration's index.
     Iteration(&'a Arc<str>, u64),
     /// A task scheduled: its resource and input.
-    Scheduled(&'a Arc<str>, &'a Arc<Value>),
+    Scheduled(&'a Arc<str>, &'a Val),
     /// A task succeeded: its resource and output.
-    Succeeded(&'a Arc<str>, &'a Arc<Value>),
+    Succeeded(&'a Arc<str>, &'a Val),
     /// No details (a task started).
     Bare,
 }
@@ -201,7 +207,7 @@ fn index_plus_one(index: u64) -> Option<NonZeroU64> {
 struct Rare {
     error: Option<Arc<str>>,
     cause: Option<Arc<str>>,
-    output: Option<Arc<Value>>,
+    output: Option<Val>,
 }
 
 impl Record {
@@ -259,11 +265,11 @@ impl Record {
         match brief {
             Brief::Entered(name, input) => {
                 record.name = Some(Arc::clone(name));
-                record.payload = Some(Arc::clone(input));
+                record.payload = Some(input.clone());
             }
             Brief::Exited(name, output) => {
                 record.name = Some(Arc::clone(name));
-                record.payload = Some(Arc::clone(output));
+                record.payload = Some(output.clone());
                 record.payload_is_output = true;
             }
             Brief::Iteration(name, index) => {
@@ -272,11 +278,11 @@ impl Record {
             }
             Brief::Scheduled(resource, input) => {
                 record.resource = Some(Arc::clone(resource));
-                record.payload = Some(Arc::clone(input));
+                record.payload = Some(input.clone());
             }
             Brief::Succeeded(resource, output) => {
                 record.resource = Some(Arc::clone(resource));
-                record.payload = Some(Arc::clone(output));
+                record.payload = Some(output.clone());
                 record.payload_is_output = true;
             }
             Brief::Bare => {}
@@ -548,7 +554,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::val;
 
     fn filled(expected: usize, count: u64) -> ExecutionHistory {
         let mut history = ExecutionHistory::with_room(expected);
@@ -566,7 +572,7 @@ mod tests {
     fn brief_events_read_back_as_the_same_events_with_details() {
         let name: Arc<str> = Arc::from("Step");
         let resource: Arc<str> = Arc::from("arn:aws:lambda:us-east-1:1:function:f");
-        let value = Arc::new(json!({"a": [1, 2]}));
+        let value = val!({"a": [1, 2]});
         use EventType::*;
         let cases: Vec<(EventType, Brief<'_>, EventDetails)> = vec![
             (
@@ -574,7 +580,7 @@ mod tests {
                 Brief::Entered(&name, &value),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
-                    input: Some(Arc::clone(&value)),
+                    input: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -583,7 +589,7 @@ mod tests {
                 Brief::Exited(&name, &value),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
-                    output: Some(Arc::clone(&value)),
+                    output: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -601,7 +607,7 @@ mod tests {
                 Brief::Scheduled(&resource, &value),
                 EventDetails {
                     resource: Some(Arc::clone(&resource)),
-                    input: Some(Arc::clone(&value)),
+                    input: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -611,7 +617,7 @@ mod tests {
                 Brief::Succeeded(&resource, &value),
                 EventDetails {
                     resource: Some(Arc::clone(&resource)),
-                    output: Some(Arc::clone(&value)),
+                    output: Some(value.clone()),
                     ..EventDetails::default()
                 },
             ),
@@ -672,17 +678,17 @@ mod tests {
     #[test]
     fn an_event_reads_back_as_it_was_recorded_whichever_details_it_has() {
         let text = |s: &str| Some(Arc::<str>::from(s));
-        let payload = |v: Value| Some(Arc::new(v));
+        let payload = |v: Val| Some(v);
         let all = [
             EventDetails::default(),
             EventDetails {
                 name: text("Work"),
-                input: payload(json!({"a": 1})),
+                input: payload(val!({"a": 1})),
                 resource: text("arn:aws:lambda:us-east-1:1:function:f"),
                 ..EventDetails::default()
             },
             EventDetails {
-                output: payload(json!([1, 2])),
+                output: payload(val!([1, 2])),
                 index: Some(0),
                 ..EventDetails::default()
             },
@@ -694,8 +700,8 @@ mod tests {
             },
             // No event the interpreter writes has both, but nothing is lost if one does.
             EventDetails {
-                input: payload(json!("in")),
-                output: payload(json!("out")),
+                input: payload(val!("in")),
+                output: payload(val!("out")),
                 ..EventDetails::default()
             },
         ];
@@ -715,7 +721,8 @@ mod tests {
             assert_eq!(event.event_type, EventType::TaskFailed);
             assert_eq!(format!("{:?}", event.details), format!("{details:?}"));
         }
-        assert!(std::mem::size_of::<Record>() <= 80);
+        // A payload is a `Val` (24 bytes: a number's or a shared string's), not an `Arc`.
+        assert!(std::mem::size_of::<Record>() <= 96);
     }
 
     #[test]

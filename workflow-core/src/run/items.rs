@@ -7,11 +7,12 @@
 //! same kinds of store (see `results`).
 
 use crate::error::{names, StatesError};
-use serde_json::{json, Map, Value};
+use crate::val;
+use crate::value::{Object, Val};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// One object of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,14 +169,14 @@ fn reader_failed(cause: impl Into<String>) -> StatesError {
 pub(crate) fn read_items(
     source: Option<&dyn ItemSource>,
     resource: &str,
-    params: &Value,
-    config: Option<&Value>,
-) -> Result<Vec<Value>, StatesError> {
+    params: &Val,
+    config: Option<&Val>,
+) -> Result<Vec<Val>, StatesError> {
     let source = source.ok_or_else(|| {
         reader_failed("no item source is configured (RunOptions::item_source) for this ItemReader")
     })?;
-    let text = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default();
-    let config = config.and_then(Value::as_object);
+    let text = |k: &str| params.get(k).and_then(Val::as_str).unwrap_or_default();
+    let config = config.and_then(Val::as_object);
     let conf = |k: &str| config.and_then(|c| c.get(k));
     let bucket = text("Bucket");
     let mut items = if resource.ends_with(":s3:listObjectsV2") {
@@ -183,16 +184,16 @@ pub(crate) fn read_items(
             .list_objects(bucket, text("Prefix"))
             .map_err(reader_failed)?
             .into_iter()
-            .map(|o| json!({ "Key": o.key, "Size": o.size, "StorageClass": "STANDARD" }))
+            .map(|o| val!({ "Key": o.key, "Size": o.size, "StorageClass": "STANDARD" }))
             .collect()
     } else if resource.ends_with(":s3:getObject") {
         let bytes = source
             .get_object(bucket, text("Key"))
             .map_err(reader_failed)?;
         let body = String::from_utf8(bytes).map_err(|e| reader_failed(e.to_string()))?;
-        match conf("InputType").and_then(Value::as_str).unwrap_or("JSON") {
+        match conf("InputType").and_then(Val::as_str).unwrap_or("JSON") {
             "JSON" => match serde_json::from_str(&body) {
-                Ok(Value::Array(items)) => items,
+                Ok(Val::Array(items)) => Arc::try_unwrap(items).unwrap_or_else(|a| (*a).clone()),
                 Ok(_) => return Err(reader_failed("the JSON object is not an array")),
                 Err(e) => return Err(reader_failed(format!("the object is not JSON: {e}"))),
             },
@@ -202,8 +203,8 @@ pub(crate) fn read_items(
                 .map(|l| serde_json::from_str(l).map_err(|e| reader_failed(format!("JSONL: {e}"))))
                 .collect::<Result<_, _>>()?,
             "CSV" => {
-                let given = conf("CSVHeaderLocation").and_then(Value::as_str) == Some("GIVEN");
-                let headers = conf("CSVHeaders").and_then(Value::as_array).map(|h| {
+                let given = conf("CSVHeaderLocation").and_then(Val::as_str) == Some("GIVEN");
+                let headers = conf("CSVHeaders").and_then(Val::as_array).map(|h| {
                     h.iter()
                         .map(|v| v.as_str().unwrap_or_default().to_owned())
                         .collect::<Vec<_>>()
@@ -221,14 +222,14 @@ pub(crate) fn read_items(
             "ItemReader resource `{resource}` is not supported in-process (s3:getObject and s3:listObjectsV2 are)"
         )));
     };
-    if let Some(max) = conf("MaxItems").and_then(Value::as_u64) {
+    if let Some(max) = conf("MaxItems").and_then(Val::as_u64) {
         items.truncate(max as usize);
     }
     Ok(items)
 }
 
 /// CSV rows as objects keyed by the header row (or the given headers); values are strings.
-fn csv_items(body: &str, headers: Option<Vec<String>>) -> Result<Vec<Value>, StatesError> {
+fn csv_items(body: &str, headers: Option<Vec<String>>) -> Result<Vec<Val>, StatesError> {
     let mut rows = parse_csv(body).into_iter();
     let headers = match headers {
         Some(h) => h,
@@ -238,14 +239,14 @@ fn csv_items(body: &str, headers: Option<Vec<String>>) -> Result<Vec<Value>, Sta
     };
     Ok(rows
         .map(|row| {
-            let mut m = Map::new();
+            let mut m = Object::with_capacity(headers.len());
             for (i, h) in headers.iter().enumerate() {
                 m.insert(
-                    h.clone(),
-                    Value::String(row.get(i).cloned().unwrap_or_default()),
+                    h.as_str(),
+                    Val::from(row.get(i).cloned().unwrap_or_default()),
                 );
             }
-            Value::Object(m)
+            Val::object(m)
         })
         .collect())
 }
@@ -284,16 +285,16 @@ fn parse_csv(body: &str) -> Vec<Vec<String>> {
 
 /// `ItemBatcher`: groups items into `{"Items": [...], "BatchInput": ...}` inputs.
 pub(crate) fn batch(
-    items: Vec<Value>,
+    items: Vec<Val>,
     max_items: Option<u64>,
     max_bytes: Option<u64>,
-    batch_input: Option<&Value>,
-) -> Vec<Value> {
+    batch_input: Option<&Val>,
+) -> Vec<Val> {
     let mut batches = Vec::new();
-    let mut current: Vec<Value> = Vec::new();
+    let mut current: Vec<Val> = Vec::new();
     let mut bytes = 0u64;
     for item in items {
-        let size = serde_json::to_string(&item).map_or(0, |s| s.len() as u64);
+        let size = crate::limits::json_len(&item) as u64;
         let full_items = max_items.is_some_and(|m| current.len() as u64 >= m.max(1));
         let full_bytes = max_bytes.is_some_and(|m| !current.is_empty() && bytes + size > m);
         if full_items || full_bytes {
@@ -309,12 +310,12 @@ pub(crate) fn batch(
     batches
         .into_iter()
         .map(|items| {
-            let mut m = Map::new();
+            let mut m = Object::with_capacity(2);
             if let Some(b) = batch_input {
-                m.insert("BatchInput".into(), b.clone());
+                m.insert("BatchInput", b.clone());
             }
-            m.insert("Items".into(), Value::Array(items));
-            Value::Object(m)
+            m.insert("Items", Val::array(items));
+            Val::object(m)
         })
         .collect()
 }
@@ -333,8 +334,8 @@ mod tests {
         assert_eq!(
             items,
             vec![
-                json!({"name": "ada", "note": "likes, commas"}),
-                json!({"name": "bob", "note": "say \"hi\""})
+                val!({"name": "ada", "note": "likes, commas"}),
+                val!({"name": "bob", "note": "say \"hi\""})
             ]
         );
     }
@@ -346,48 +347,45 @@ mod tests {
             .put("b", "a.json", "[1, 2, 3]")
             .put("b", "a.jsonl", "{\"x\":1}\n{\"x\":2}\n")
             .put("b", "a.csv", "1,2\n3,4\n");
-        let p = |k: &str| json!({"Bucket": "b", "Key": k});
+        let p = |k: &str| val!({"Bucket": "b", "Key": k});
         let get = "arn:aws:states:::s3:getObject";
         assert_eq!(
             read_items(Some(&store), get, &p("a.json"), None).unwrap(),
-            vec![json!(1), json!(2), json!(3)]
+            vec![val!(1), val!(2), val!(3)]
         );
-        let jsonl = json!({"InputType": "JSONL", "MaxItems": 1});
+        let jsonl = val!({"InputType": "JSONL", "MaxItems": 1});
         assert_eq!(
             read_items(Some(&store), get, &p("a.jsonl"), Some(&jsonl)).unwrap(),
-            vec![json!({"x": 1})]
+            vec![val!({"x": 1})]
         );
         let csv =
-            json!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", "b"]});
+            val!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", "b"]});
         assert_eq!(
             read_items(Some(&store), get, &p("a.csv"), Some(&csv)).unwrap(),
-            vec![json!({"a": "1", "b": "2"}), json!({"a": "3", "b": "4"})]
+            vec![val!({"a": "1", "b": "2"}), val!({"a": "3", "b": "4"})]
         );
         let list = read_items(
             Some(&store),
             "arn:aws:states:::s3:listObjectsV2",
-            &json!({"Bucket": "b", "Prefix": "a.j"}),
+            &val!({"Bucket": "b", "Prefix": "a.j"}),
             None,
         )
         .unwrap();
         assert_eq!(list.len(), 2);
-        assert_eq!(list[0]["Key"], "a.json");
+        assert_eq!(list[0].get("Key").unwrap(), &val!("a.json"));
         let e = read_items(Some(&store), get, &p("missing"), None).unwrap_err();
         assert_eq!(e.error, names::ITEM_READER_FAILED);
     }
 
     #[test]
     fn batches_respect_item_and_byte_limits_and_carry_batch_input() {
-        let items: Vec<Value> = (0..5).map(|i| json!(i)).collect();
-        let b = batch(items.clone(), Some(2), None, Some(&json!({"k": 1})));
+        let items: Vec<Val> = (0..5).map(|i| val!(i)).collect();
+        let b = batch(items.clone(), Some(2), None, Some(&val!({"k": 1})));
         assert_eq!(b.len(), 3);
-        assert_eq!(b[0], json!({"BatchInput": {"k": 1}, "Items": [0, 1]}));
-        assert_eq!(b[2], json!({"BatchInput": {"k": 1}, "Items": [4]}));
+        assert_eq!(b[0], val!({"BatchInput": {"k": 1}, "Items": [0, 1]}));
+        assert_eq!(b[2], val!({"BatchInput": {"k": 1}, "Items": [4]}));
         let b = batch(items, None, Some(3), None);
-        assert_eq!(
-            b,
-            vec![json!({"Items": [0, 1, 2]}), json!({"Items": [3, 4]})]
-        );
+        assert_eq!(b, vec![val!({"Items": [0, 1, 2]}), val!({"Items": [3, 4]})]);
     }
 
     #[test]

@@ -14,13 +14,13 @@ use super::vars::Frame;
 use crate::error::StatesError;
 use crate::privacy::{Payload, PayloadText};
 use crate::timestamp::Timestamp;
+use crate::value::{Object, Val};
 use futures::FutureExt;
 use serde_json::{Map, Value};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Variables a state assigns, applied after its Output is computed.
-type Assigned = Map<String, Value>;
+type Assigned = Object;
 
 /// The `$states` object; `result` and `error_output` only where the service defines them.
 fn states(
@@ -44,14 +44,11 @@ fn states(
 }
 
 /// Evaluates a JSONata `Assign` (an object of variable names) without applying it.
-fn assignments(
-    a: Option<&Assign>,
-    env: &Env<'_>,
-) -> Result<Option<Map<String, Value>>, StatesError> {
+fn assignments(a: Option<&Assign>, env: &Env<'_>) -> Result<Option<Assigned>, StatesError> {
     match a {
         None => Ok(None),
         Some(Assign::Jsonata(j)) => match j.evaluate(env)? {
-            Value::Object(m) => Ok(Some(m)),
+            m @ Value::Object(_) => Ok(Val::from(m).into_object()),
             other => Err(query_error(format!(
                 "The Assign field must be an object, but was {}",
                 type_name(&other)
@@ -76,15 +73,25 @@ fn integer(v: &Value, field: &str, jt: &Jt) -> Result<u64, StatesError> {
 }
 
 impl Shared {
+    /// `$states` for a state: its input, context object, result and error output, as
+    /// JSONata's values (a conversion at this edge).
     fn states_for(
         &self,
         run: &StateRun<'_>,
-        input: &Value,
-        result: Option<&Value>,
-        error: Option<&Value>,
+        input: &Val,
+        result: Option<&Val>,
+        error: Option<&Val>,
     ) -> Value {
-        let ctx = run.node.uses_context.then(|| self.context(run, None));
-        states(input, ctx, result, error)
+        let ctx = run
+            .node
+            .uses_context
+            .then(|| self.context(run, None).to_json());
+        states(
+            &input.to_json(),
+            ctx,
+            result.map(Val::to_json).as_ref(),
+            error.map(Val::to_json).as_ref(),
+        )
     }
 
     /// Output (default: `default`) and Assign of a JSONata state, assigned after both are
@@ -94,11 +101,11 @@ impl Shared {
         output: Option<&Jt>,
         assign: Option<&Assign>,
         env: &Env<'_>,
-        default: Arc<Value>,
-    ) -> Result<(Arc<Value>, Option<Assigned>), StatesError> {
+        default: Val,
+    ) -> Result<(Val, Option<Assigned>), StatesError> {
         let assigned = assignments(assign, env)?;
         let out = match output {
-            Some(o) => Arc::new(o.evaluate(env)?),
+            Some(o) => Val::from(o.evaluate(env)?),
             None => default,
         };
         Ok((out, assigned))
@@ -108,7 +115,7 @@ impl Shared {
     pub(crate) async fn jsonata_state(
         &self,
         run: &mut StateRun<'_>,
-        input: Arc<Value>,
+        input: Val,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let node = run.node;
@@ -149,11 +156,13 @@ impl Shared {
                     };
                     let mut assigned = assignments(node.assign.as_ref(), &env)?.unwrap_or_default();
                     if let Some(m) = assignments(rule_assign, &env)? {
-                        assigned.extend(m);
+                        for (k, v) in m.into_members() {
+                            assigned.insert(k, v);
+                        }
                     }
                     let output = match rule_output.or(io.output.as_ref()) {
-                        Some(o) => Arc::new(o.evaluate(&env)?),
-                        None => Arc::clone(&input),
+                        Some(o) => Val::from(o.evaluate(&env)?),
+                        None => input.clone(),
                     };
                     (target, assigned, output)
                 };
@@ -166,7 +175,7 @@ impl Shared {
                     frame: &*frame,
                 };
                 let out = match &io.output {
-                    Some(o) => Arc::new(o.evaluate(&env)?),
+                    Some(o) => Val::from(o.evaluate(&env)?),
                     None => input,
                 };
                 Ok(Step::End(out))
@@ -230,7 +239,7 @@ impl Shared {
                         io.output.as_ref(),
                         node.assign.as_ref(),
                         &env,
-                        Arc::clone(&input),
+                        input.clone(),
                     )?;
                     (Duration::from_secs(seconds.max(0) as u64), output, assigned)
                 };
@@ -250,17 +259,17 @@ impl Shared {
     pub(crate) async fn jsonata_attempt(
         &self,
         run: &StateRun<'_>,
-        input: &Arc<Value>,
+        input: &Val,
         frame: &mut Frame,
         prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
         let io = node.jsonata.as_deref().expect("a JSONata state");
         let states_in = self.states_for(run, input, None, None);
-        let result: Arc<Value> = match &node.kind {
+        let result: Val = match &node.kind {
             Kind::Pass { result } => match result {
-                Some(r) => Arc::clone(r),
-                None => Arc::clone(input),
+                Some(r) => r.clone(),
+                None => input.clone(),
             },
             Kind::Task(task) => {
                 let (args, limits) = {
@@ -269,8 +278,8 @@ impl Shared {
                         frame: &*frame,
                     };
                     let args = match &io.arguments {
-                        Some(a) => Arc::new(a.evaluate(&env)?),
-                        None => Arc::clone(input),
+                        Some(a) => Val::from(a.evaluate(&env)?),
+                        None => input.clone(),
                     };
                     let seconds =
                         |s: &Option<IntField>, field: &str| -> Result<Option<u64>, StatesError> {
@@ -300,15 +309,13 @@ impl Shared {
                         frame: &*frame,
                     };
                     match &io.arguments {
-                        Some(a) => Arc::new(a.evaluate(&env)?),
-                        None => Arc::clone(input),
+                        Some(a) => Val::from(a.evaluate(&env)?),
+                        None => input.clone(),
                     }
                 };
-                Arc::new(
-                    self.parallel(run, branches, args, frame, prev)
-                        .boxed()
-                        .await?,
-                )
+                self.parallel(run, branches, args, frame, prev)
+                    .boxed()
+                    .await?
             }
             Kind::Map(m) => {
                 let iterations = {
@@ -319,11 +326,11 @@ impl Shared {
                     let items = match (&m.reader, &m.items) {
                         (Some(r), _) => {
                             let params = match &r.params {
-                                Some(Selector::Jsonata(j)) => j.evaluate(&env)?,
+                                Some(Selector::Jsonata(j)) => Val::from(j.evaluate(&env)?),
                                 Some(Selector::Path(_)) => {
                                     unreachable!("a JSONata ItemReader has Arguments")
                                 }
-                                None => Value::Object(Map::new()),
+                                None => Val::object(Object::new()),
                             };
                             read_items(
                                 self.item_source.as_deref(),
@@ -333,7 +340,7 @@ impl Shared {
                             )?
                         }
                         (None, Some(j)) => match j.evaluate(&env)? {
-                            Value::Array(a) => a,
+                            Value::Array(a) => a.into_iter().map(Val::from).collect(),
                             other => {
                                 let (expr, field) = j.text().unwrap_or(("", "Items"));
                                 return Err(query_error(format!(
@@ -343,8 +350,8 @@ impl Shared {
                                 )));
                             }
                         },
-                        (None, None) => match &**input {
-                            Value::Array(a) => a.clone(),
+                        (None, None) => match input {
+                            Val::Array(a) => a.to_vec(),
                             other => {
                                 return Err(query_error(format!(
                                     "Map state input must be an array but was: {other}"
@@ -362,22 +369,23 @@ impl Shared {
                         }
                     };
                     let mut inputs = Vec::with_capacity(items.len());
+                    let input_json = m.item_selector.is_some().then(|| input.to_json());
                     for (index, item) in items.into_iter().enumerate() {
-                        let value = match &m.item_selector {
-                            Some(Selector::Jsonata(sel)) => {
-                                let ctx = self.context(run, Some((index, &item)));
+                        let value = match (&m.item_selector, &input_json) {
+                            (Some(Selector::Jsonata(sel)), Some(input_json)) => {
+                                let ctx = self.context(run, Some((index, &item))).to_json();
                                 let env = Env {
-                                    states: states(input, Some(ctx), None, None),
+                                    states: states(input_json, Some(ctx), None, None),
                                     frame: &*frame,
                                 };
-                                sel.evaluate(&env)?
+                                Val::from(sel.evaluate(&env)?)
                             }
-                            Some(Selector::Path(_)) => {
+                            (Some(_), _) => {
                                 unreachable!("a JSONata Map's ItemSelector is JSONata")
                             }
-                            None => item,
+                            (None, _) => item,
                         };
-                        inputs.push(Arc::new(value));
+                        inputs.push(value);
                     }
                     if let Some(b) = &m.batcher {
                         let int = |f: &Option<IntField>,
@@ -434,11 +442,9 @@ impl Shared {
                         writer,
                     }
                 };
-                Arc::new(
-                    self.map_iterations(run, m, iterations, frame, prev)
-                        .boxed()
-                        .await?,
-                )
+                self.map_iterations(run, m, iterations, frame, prev)
+                    .boxed()
+                    .await?
             }
             _ => unreachable!("Choice, Succeed, Fail and Wait run in jsonata_state"),
         };
@@ -448,8 +454,8 @@ impl Shared {
                 frame: &*frame,
             };
             let default = match node.kind {
-                Kind::Pass { result: None } => Arc::clone(input),
-                _ => Arc::clone(&result),
+                Kind::Pass { result: None } => input.clone(),
+                _ => result.clone(),
             };
             self.finish(io.output.as_ref(), node.assign.as_ref(), &env, default)?
         };
@@ -465,8 +471,8 @@ impl Shared {
         &self,
         run: &StateRun<'_>,
         c: &Catcher,
-        input: &Arc<Value>,
-        error_output: Value,
+        input: &Val,
+        error_output: Val,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
         let (output, assigned) = {
@@ -474,7 +480,7 @@ impl Shared {
                 states: self.states_for(run, input, None, Some(&error_output)),
                 frame: &*frame,
             };
-            let default = Arc::new(error_output.clone());
+            let default = error_output.clone();
             self.finish(c.output.as_ref(), c.assign.as_ref(), &env, default)?
         };
         if let Some(m) = assigned {

@@ -79,11 +79,18 @@ impl Jt {
         match self {
             Jt::Literal(v) => Ok(v.clone()),
             Jt::Expr { expr, field } => {
+                // The variables it reads, as JSONata's values (a conversion at this edge).
+                let variables: Vec<(&str, Value)> = expr
+                    .variables()
+                    .iter()
+                    .filter(|name| *name != "states")
+                    .filter_map(|name| env.frame.get(name).map(|v| (name.as_str(), v.to_json())))
+                    .collect();
                 let bindings = |name: &str| -> Option<&Value> {
                     if name == "states" {
                         Some(&env.states)
                     } else {
-                        env.frame.get(name)
+                        variables.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
                     }
                 };
                 match expr.evaluate_borrowed(env.states.get("input"), &bindings) {
@@ -142,13 +149,6 @@ fn contains_expression(v: &Value) -> bool {
 }
 
 /// The JSON type name the service uses in messages.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+pub(crate) fn type_name<T: crate::privacy::Quotable>(v: &T) -> &'static str {
+    v.kind().unwrap_or("null")
 }

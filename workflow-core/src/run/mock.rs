@@ -10,8 +10,8 @@
 //! past the last number repeat the last response.
 
 use crate::error::StatesError;
+use crate::value::Val;
 use serde::Deserialize;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -34,7 +34,7 @@ struct MockMachine {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 enum MockResponse {
-    Return(Value),
+    Return(Val),
     Throw(MockThrow),
 }
 
@@ -181,7 +181,7 @@ impl MockSession {
     }
 
     /// The mocked outcome of the next call of `state`, if the test case mocks it.
-    pub(crate) fn respond(&self, state: &str) -> Option<Result<Value, StatesError>> {
+    pub(crate) fn respond(&self, state: &str) -> Option<Result<Val, StatesError>> {
         let list = self.case.states.get(state)?;
         let n = {
             let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
@@ -224,11 +224,11 @@ mod tests {
         assert_eq!(s.respond("Work").unwrap().unwrap_err().cause, "try again");
         assert_eq!(
             s.respond("Work").unwrap().unwrap(),
-            serde_json::json!({"ok": true})
+            crate::val!({"ok": true})
         );
         assert_eq!(
             s.respond("Work").unwrap().unwrap(),
-            serde_json::json!({"ok": true})
+            crate::val!({"ok": true})
         );
         assert!(s.respond("Other").is_none());
     }

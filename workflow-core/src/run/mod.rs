@@ -36,11 +36,11 @@ pub use results::ResultSink;
 pub(crate) use results::{parse_writer_config, PUT_OBJECT};
 
 use crate::asl::StateMachine;
-use crate::compact;
 use crate::error::{names, StatesError};
 use crate::limits::Over;
 use crate::task::{TaskHandler, TaskRegistry};
 use crate::validate::Diagnostic;
+use crate::value::Val;
 use exec::{ExecutionInfo, Limits, Shared};
 use history::History;
 use program::Program;
@@ -328,34 +328,61 @@ impl Runner {
     pub fn start(&self, input: Value) -> ExecutionHandle {
         let (tx, rx) = watch::channel(false);
         let runner = self.clone();
-        let join = tokio::spawn(async move { runner.execute(input, Some(rx)).await });
+        let join = tokio::spawn(async move {
+            let (input, over) = runner.admit(input);
+            runner.execute(input, over, Some(rx)).await
+        });
         ExecutionHandle { abort: tx, join }
     }
 
     /// Runs one execution to its end.
     pub async fn run(&self, input: Value) -> Execution {
-        self.execute(input, None).await
+        let (input, over) = self.admit(input);
+        self.execute(input, over, None).await
     }
 
-    async fn execute(&self, input: Value, abort: Option<watch::Receiver<bool>>) -> Execution {
+    /// Runs one execution to its end on an input that is already a [`Val`] (no conversion).
+    pub async fn run_val(&self, input: Val) -> Execution {
+        let over = self.measure(&input);
+        let input = if over == Some(Over::Depth) {
+            crate::limits::dispose(input);
+            Val::Null
+        } else {
+            input
+        };
+        self.execute(input, over, None).await
+    }
+
+    /// The execution input against the limits, and as a [`Val`]: an input too deep for the
+    /// recursive walks (the conversion among them) is neither converted nor kept.
+    fn admit(&self, input: Value) -> (Val, Option<Over>) {
+        let over = self.measure(&input);
+        if over == Some(Over::Depth) {
+            crate::limits::dispose(input);
+            return (Val::Null, over);
+        }
+        (Val::from(input), over)
+    }
+
+    fn measure<T: crate::limits::Json>(&self, input: &T) -> Option<Over> {
+        crate::limits::measure(
+            input,
+            self.options.max_payload_bytes,
+            self.options.max_json_depth,
+        )
+    }
+
+    async fn execute(
+        &self,
+        input: Val,
+        over: Option<Over>,
+        abort: Option<watch::Receiver<bool>>,
+    ) -> Execution {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         let clock = self.options.clock.start();
         let start_millis = clock.now_unix_millis();
         let sm = &self.options.state_machine_name;
         let name = format!("execution-{n}");
-        let over = crate::limits::measure(
-            &input,
-            self.options.max_payload_bytes,
-            self.options.max_json_depth,
-        );
-        // An input too deep for the recursive walks is neither kept nor recorded.
-        let input = if over == Some(Over::Depth) {
-            crate::limits::dispose(input);
-            Value::Null
-        } else {
-            input
-        };
-        let input = Arc::new(input);
         let shared = Shared {
             program: Arc::clone(&self.machine.program),
             tasks: Arc::clone(&self.tasks),
@@ -372,11 +399,7 @@ impl Runner {
                 json_depth: self.options.max_json_depth,
                 variable_bytes: self.options.max_variable_bytes,
             },
-            input: self
-                .machine
-                .program
-                .uses_context
-                .then(|| Arc::clone(&input)),
+            input: self.machine.program.uses_context.then(|| input.clone()),
             info: ExecutionInfo {
                 id: Arc::from(format!(
                     "arn:aws:states:us-east-1:000000000000:execution:{sm}:{name}"
@@ -399,7 +422,7 @@ impl Runner {
             start_millis,
             EventType::ExecutionStarted,
             EventDetails {
-                input: (over != Some(Over::Depth)).then(|| Arc::clone(&input)),
+                input: (over != Some(Over::Depth)).then(|| input.clone()),
                 ..Default::default()
             },
         );
@@ -455,7 +478,7 @@ impl Runner {
                 );
                 Execution {
                     status: Status::Succeeded,
-                    output: Some(compact::take(output)),
+                    output: Some(output.to_json()),
                     error: None,
                     cause: None,
                     history: ExecutionHistory::default(),

@@ -8,6 +8,7 @@ use crate::choice::Rule;
 use crate::intrinsics::{self, Call};
 use crate::path::{JsonPath, Template};
 use crate::task;
+use crate::value::Val;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,7 +108,7 @@ pub(crate) struct Io {
 #[derive(Debug)]
 pub(crate) enum Kind {
     Pass {
-        result: Option<Arc<Value>>,
+        result: Option<Val>,
     },
     Task(Box<TaskNode>),
     Choice {
@@ -211,7 +212,7 @@ pub(crate) struct ReaderNode {
     pub resource: Arc<str>,
     /// Parameters (JSONPath) or Arguments (JSONata) naming the bucket and key.
     pub params: Option<Selector>,
-    pub config: Option<Value>,
+    pub config: Option<Val>,
 }
 
 /// A Map's `ResultWriter`.
@@ -237,7 +238,7 @@ pub(crate) enum WriterConfigNode {
 pub(crate) struct BatcherNode {
     pub max_items: Option<IntField>,
     pub max_bytes: Option<IntField>,
-    pub batch_input: Option<Value>,
+    pub batch_input: Option<Val>,
 }
 
 /// MaxConcurrency, literal or by path.
@@ -597,7 +598,7 @@ impl Compiler {
                 io.parameters = self.template(&s.parameters, format!("{ptr}/Parameters"));
                 io.result_path = self.opt_path(&s.result_path, format!("{ptr}/ResultPath"));
                 Kind::Pass {
-                    result: s.result.clone().map(Arc::new),
+                    result: s.result.as_ref().map(Val::from),
                 }
             }
             State::Task(s) => {
@@ -841,7 +842,7 @@ impl Compiler {
                     ReaderNode {
                         resource: Arc::from(r.resource.as_str()),
                         params,
-                        config: r.reader_config.clone(),
+                        config: r.reader_config.as_ref().map(Val::from),
                     }
                 });
                 let batcher = s.item_batcher.as_ref().map(|b| {
@@ -857,7 +858,7 @@ impl Compiler {
                             &b.max_input_bytes_per_batch_path,
                             format!("{bptr}/MaxInputBytesPerBatch"),
                         ),
-                        batch_input: b.batch_input.clone(),
+                        batch_input: b.batch_input.as_ref().map(Val::from),
                     }
                 });
                 let writer = s.result_writer.as_ref().map(|w| {

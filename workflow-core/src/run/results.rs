@@ -37,6 +37,7 @@ use super::items::{InMemory, LocalFiles};
 use super::jsonata_template::Jt;
 use super::program::{Selector, WriterConfigNode, WriterNode};
 use crate::error::{names, StatesError};
+use crate::value::Val;
 use serde_json::{json, Map, Value};
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -194,7 +195,7 @@ impl WriterNode {
 /// How one child execution (Map iteration) ended.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    Succeeded(Value),
+    Succeeded(Val),
     Failed(StatesError),
     /// It never ran to its end: the Map failed first.
     Pending,
@@ -203,7 +204,7 @@ pub(crate) enum Outcome {
 /// One child execution: its input, how it ended, and when it started and stopped.
 #[derive(Debug)]
 pub(crate) struct Child {
-    pub input: Arc<Value>,
+    pub input: Val,
     pub outcome: Outcome,
     pub start_millis: i64,
     pub stop_millis: i64,
@@ -300,11 +301,11 @@ fn transformed<'a>(
     let mut out = Vec::new();
     for child in children {
         match (&child.outcome, transformation) {
-            (Outcome::Succeeded(v), Transformation::Compact) => out.push(v.clone()),
-            (Outcome::Succeeded(Value::Array(items)), Transformation::Flatten) => {
-                out.extend(items.iter().cloned())
+            (Outcome::Succeeded(v), Transformation::Compact) => out.push(v.to_json()),
+            (Outcome::Succeeded(Val::Array(items)), Transformation::Flatten) => {
+                out.extend(items.iter().map(Val::to_json))
             }
-            (Outcome::Succeeded(v), Transformation::Flatten) => out.push(v.clone()),
+            (Outcome::Succeeded(v), Transformation::Flatten) => out.push(v.to_json()),
             _ => out.push(run.record(child)),
         }
     }

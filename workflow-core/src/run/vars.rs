@@ -5,14 +5,14 @@
 //! assignment is checked by measuring only what it assigns.
 
 use crate::path::Variables;
-use serde_json::Value;
+use crate::value::{Object, Val};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A variable's value and its size in bytes (0 when sizes are not measured).
 #[derive(Debug, Clone)]
 struct Var {
-    value: Value,
+    value: Val,
     bytes: usize,
 }
 
@@ -49,18 +49,17 @@ impl Frame {
     }
 
     /// Sets all the given variables at once, without measuring them.
-    pub(crate) fn assign(&mut self, values: serde_json::Map<String, Value>) {
-        for (k, value) in values {
-            self.own
-                .insert(Arc::from(k.as_str()), Var { value, bytes: 0 });
+    pub(crate) fn assign(&mut self, values: Object) {
+        for (k, value) in values.into_members() {
+            self.own.insert(k, Var { value, bytes: 0 });
         }
     }
 
     /// Sets all the given variables at once, each with its measured size in bytes.
-    pub(crate) fn assign_measured(&mut self, values: Vec<(String, Value, usize)>) {
+    pub(crate) fn assign_measured(&mut self, values: Vec<(Arc<str>, Val, usize)>) {
         for (k, value, bytes) in values {
             self.own_bytes += bytes;
-            if let Some(old) = self.own.insert(Arc::from(k.as_str()), Var { value, bytes }) {
+            if let Some(old) = self.own.insert(k, Var { value, bytes }) {
                 self.own_bytes -= old.bytes;
             }
         }
@@ -68,7 +67,7 @@ impl Frame {
 }
 
 impl Variables for Frame {
-    fn get(&self, name: &str) -> Option<&Value> {
+    fn get(&self, name: &str) -> Option<&Val> {
         match self.own.get(name) {
             Some(v) => Some(&v.value),
             None => self.parent.as_ref().and_then(|p| p.get(name)),
@@ -79,17 +78,17 @@ impl Variables for Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::val;
 
     #[test]
     fn the_running_total_replaces_an_overwritten_variable_and_counts_enclosing_scopes() {
         let mut outer = Frame::default();
-        outer.assign_measured(vec![("a".into(), json!(1), 10), ("b".into(), json!(2), 5)]);
+        outer.assign_measured(vec![("a".into(), val!(1), 10), ("b".into(), val!(2), 5)]);
         assert_eq!(outer.total_bytes(), 15);
-        outer.assign_measured(vec![("a".into(), json!("x"), 3)]);
+        outer.assign_measured(vec![("a".into(), val!("x"), 3)]);
         assert_eq!(outer.total_bytes(), 8);
         assert_eq!(outer.own_size("a"), 3);
-        assert_eq!(outer.get("a"), Some(&json!("x")));
+        assert_eq!(outer.get("a"), Some(&val!("x")));
         let mut inner = Frame::child(Arc::new(outer));
         assert_eq!(inner.total_bytes(), 8);
         assert_eq!(
@@ -97,9 +96,9 @@ mod tests {
             0,
             "an outer variable is not the inner frame's own"
         );
-        inner.assign_measured(vec![("a".into(), json!(true), 4)]);
+        inner.assign_measured(vec![("a".into(), val!(true), 4)]);
         assert_eq!(inner.total_bytes(), 12);
-        assert_eq!(inner.get("a"), Some(&json!(true)));
-        assert_eq!(inner.get("b"), Some(&json!(2)));
+        assert_eq!(inner.get("a"), Some(&val!(true)));
+        assert_eq!(inner.get("b"), Some(&val!(2)));
     }
 }

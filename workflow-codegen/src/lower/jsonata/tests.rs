@@ -1,9 +1,9 @@
 use crate::ir::*;
 use crate::lower::LowerError;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use workflow_core::run::Status;
 use workflow_core::task::TaskFuture;
+use workflow_core::val;
 
 fn lambda(name: &str) -> TaskDef {
     TaskDef::new(name, name)
@@ -33,11 +33,13 @@ fn run(wf: &Workflow, input: Value) -> (Status, Value) {
     (ex.status, out)
 }
 
-fn length(v: Arc<Value>) -> TaskFuture {
-    Box::pin(async move { Ok(json!({"length": v["word"].as_str().unwrap_or("").len()})) })
+fn length(v: Val) -> TaskFuture {
+    let v = v.to_json();
+    Box::pin(async move { Ok(val!({"length": v["word"].as_str().unwrap_or("").len()})) })
 }
 
-fn total(v: Arc<Value>) -> TaskFuture {
+fn total(v: Val) -> TaskFuture {
+    let v = v.to_json();
     Box::pin(async move {
         let sum: u64 = v
             .as_array()
@@ -45,19 +47,20 @@ fn total(v: Arc<Value>) -> TaskFuture {
             .iter()
             .map(|l| l["length"].as_u64().unwrap())
             .sum();
-        Ok(json!({ "totalLength": sum }))
+        Ok(val!({ "totalLength": sum }))
     })
 }
 
-fn echo(v: Arc<Value>) -> TaskFuture {
-    Box::pin(async move { Ok(Arc::unwrap_or_clone(v)) })
+fn echo(v: Val) -> TaskFuture {
+    Box::pin(async move { Ok(v) })
 }
 
-fn fail(v: Arc<Value>) -> TaskFuture {
+fn fail(v: Val) -> TaskFuture {
     Box::pin(async move { Err(workflow_core::StatesError::new("Boom", v.to_string())) })
 }
 
-fn check(v: Arc<Value>) -> TaskFuture {
+fn check(v: Val) -> TaskFuture {
+    let v = v.to_json();
     Box::pin(async move {
         let token = v["token"].as_str().unwrap_or("").to_owned();
         let status = if token.starts_with("valid-") {
@@ -67,7 +70,7 @@ fn check(v: Arc<Value>) -> TaskFuture {
         } else {
             "unknown"
         };
-        Ok(json!({"status": status, "token": token}))
+        Ok(val!({"status": status, "token": token}))
     })
 }
 
