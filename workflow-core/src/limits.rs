@@ -1,7 +1,8 @@
 //! Nesting limits on JSON values and definitions, measured and enforced without recursion.
 //!
-//! Cloning, serializing, comparing and dropping a `serde_json::Value` recurse once per level, as
-//! do the path, template and validation walks. A value parsed from text is safe (serde_json
+//! Serializing, comparing, converting and dropping a JSON value (a `serde_json::Value` or the
+//! interpreter's [`Val`]) recurse once per level, as do the path, template and validation
+//! walks. A value parsed from text is safe (serde_json
 //! refuses documents nested deeper than 127 levels), but a value built in code, a handler's
 //! result, or state outputs that grow a level per loop iteration are not. The interpreter
 //! therefore measures every execution input, every task result and every state output with the

@@ -86,14 +86,14 @@ fn normalized(step: &Step) -> String {
 }
 
 /// The JSON type of a value, for messages.
-pub(crate) fn kind(value: &Val) -> &'static str {
-    match value {
-        Val::Null => "null",
-        Val::Bool(_) => "a boolean",
-        Val::Number(_) => "a number",
-        Val::String(_) => "a string",
-        Val::Array(_) => "an array",
-        Val::Object(_) => "an object",
+pub(crate) fn kind<T: crate::privacy::Quotable>(value: &T) -> &'static str {
+    match value.kind() {
+        None => "null",
+        Some("boolean") => "a boolean",
+        Some("number") => "a number",
+        Some("string") => "a string",
+        Some("array") => "an array",
+        Some(_) => "an object",
     }
 }
 

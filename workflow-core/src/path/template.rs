@@ -143,7 +143,7 @@ fn compile_dynamic(key: &str, value: &Value, pointer: &str) -> Result<Node, Temp
             format!(
                 "The value for the field '{key}' must be a STRING that contains a JSONPath but \
                  was {}",
-                super::select::kind(&Val::from(value))
+                super::select::kind(value)
             ),
         ));
     };

@@ -664,7 +664,7 @@ impl Shared {
         let output = match &c.result_path {
             None => error_output,
             Some(None) => input,
-            Some(Some(p)) => result_into(p, input, error_output)?,
+            Some(Some(p)) => put_result_path(p, input, error_output)?,
         };
         Ok(Step::Next(output, c.next))
     }
@@ -762,7 +762,7 @@ impl Shared {
         let merged = match &node.io.result_path {
             None => result,
             Some(None) => input,
-            Some(Some(p)) => result_into(p, input, result)?,
+            Some(Some(p)) => put_result_path(p, input, result)?,
         };
         let output = apply_output_path(node, merged, ctx, frame)?;
         Ok(next_step(node, output))
@@ -1680,12 +1680,6 @@ fn select_owned(
         variables: Some(frame),
     };
     Ok(p.select(&scope)?.into_owned())
-}
-
-/// ResultPath: `result` put into the state's input, in place at each level on the path that
-/// nothing else holds (the history does, when it is recorded), else into a copy of that level.
-fn result_into(path: &JsonPath, input: Val, result: Val) -> Result<Val, StatesError> {
-    put_result_path(path, input, result)
 }
 
 /// Parameters: the payload template applied to the effective input.

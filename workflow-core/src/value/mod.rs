@@ -449,6 +449,28 @@ impl From<&serde_json::Value> for Val {
     }
 }
 
+/// What indexing finds where there is nothing.
+static NULL: Val = Val::Null;
+
+impl std::ops::Index<&str> for Val {
+    type Output = Val;
+
+    /// The member `key` of an object; `null` for a missing key or another kind of value (as
+    /// `serde_json::Value`'s indexing).
+    fn index(&self, key: &str) -> &Val {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl std::ops::Index<usize> for Val {
+    type Output = Val;
+
+    /// The item at `i` of an array; `null` past its end or for another kind of value.
+    fn index(&self, i: usize) -> &Val {
+        self.as_array().and_then(|a| a.get(i)).unwrap_or(&NULL)
+    }
+}
+
 impl From<serde_json::Value> for Val {
     fn from(v: serde_json::Value) -> Val {
         match v {
@@ -738,6 +760,22 @@ mod tests {
             // feature, a float's text may read back as a neighbouring float.
             let json: Value = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(val, Val::from(&json));
+        }
+    }
+
+    #[test]
+    fn indexing_finds_members_and_items_and_null_elsewhere_as_serde_json_does() {
+        let json = json!({"a": [1, {"b": "x"}], "n": null});
+        let val = Val::from(&json);
+        for (ours, theirs) in [
+            (&val["a"][1]["b"], &json["a"][1]["b"]),
+            (&val["a"][0], &json["a"][0]),
+            (&val["a"][7], &json["a"][7]),
+            (&val["missing"], &json["missing"]),
+            (&val["n"]["deeper"], &json["n"]["deeper"]),
+            (&val["a"]["key of an array"], &json["a"]["key of an array"]),
+        ] {
+            assert_eq!(ours, theirs);
         }
     }
 
