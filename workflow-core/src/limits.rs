@@ -92,14 +92,11 @@ impl Json for Value {
     fn own_len(&self) -> usize {
         match self {
             Value::Null => 4,
-            Value::Bool(b) => 4 + usize::from(!b),
+            Value::Bool(b) => bool_len(*b),
             Value::Number(n) => number_len(n),
             Value::String(s) => string_len(s),
-            Value::Array(items) => 2 + items.len().saturating_sub(1),
-            Value::Object(map) => {
-                2 + map.len().saturating_sub(1)
-                    + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
-            }
+            Value::Array(items) => array_len(items.len()),
+            Value::Object(map) => object_len(map.len(), map.keys().map(String::as_str)),
         }
     }
 }
@@ -128,14 +125,11 @@ impl Json for Val {
     fn own_len(&self) -> usize {
         match self {
             Val::Null => 4,
-            Val::Bool(b) => 4 + usize::from(!b),
+            Val::Bool(b) => bool_len(*b),
             Val::Number(n) => number_len(n),
             Val::String(s) => string_len(s),
-            Val::Array(items) => 2 + items.len().saturating_sub(1),
-            Val::Object(object) => {
-                2 + object.len().saturating_sub(1)
-                    + object.keys().map(|k| string_len(k) + 1).sum::<usize>()
-            }
+            Val::Array(items) => array_len(items.len()),
+            Val::Object(object) => object_len(object.len(), object.keys().map(|k| &**k)),
         }
     }
 }
@@ -289,6 +283,21 @@ pub(crate) fn json_len<T: Json>(value: &T) -> usize {
         bytes = bytes.saturating_add(v.own_len());
     }
     bytes
+}
+
+/// `true` or `false`.
+fn bool_len(b: bool) -> usize {
+    4 + usize::from(!b)
+}
+
+/// An array's brackets and commas.
+fn array_len(items: usize) -> usize {
+    2 + items.saturating_sub(1)
+}
+
+/// An object's braces, commas, quoted keys and colons.
+fn object_len<'a>(members: usize, keys: impl Iterator<Item = &'a str>) -> usize {
+    2 + members.saturating_sub(1) + keys.map(|k| string_len(k) + 1).sum::<usize>()
 }
 
 fn number_len(n: &serde_json::Number) -> usize {

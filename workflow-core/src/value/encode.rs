@@ -630,7 +630,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde::Serialize;
-    use serde_json::{json, Value};
+    use serde_json::json;
     use std::collections::{BTreeMap, HashMap};
 
     /// `to_val(x)` against `serde_json::to_value(x)`: the same value with the same text (key
@@ -816,25 +816,6 @@ mod tests {
         ]
     }
 
-    /// As in mod.rs's tests: any JSON value, keys short enough to repeat.
-    fn json_value() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| json!(n)),
-            any::<u64>().prop_map(|n| json!(n)),
-            any::<f64>().prop_map(|f| json!(f)),
-            text().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::vec(("[a-e]{1,2}", inner), 0..9)
-                    .prop_map(|members| Value::Object(members.into_iter().collect())),
-            ]
-        })
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(if std::env::var_os("CI").is_some() { 64 } else { 256 }))]
 
@@ -866,7 +847,7 @@ mod tests {
         }
 
         #[test]
-        fn json_values_encode_to_themselves(v in json_value()) {
+        fn json_values_encode_to_themselves(v in super::super::tests::json_value()) {
             same(&v)?;
             let val = Val::from(&v);
             prop_assert_eq!(to_val(&val).unwrap().to_string(), val.to_string());

@@ -695,7 +695,9 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
-    fn json_value() -> impl Strategy<Value = Value> {
+    /// Arbitrary JSON values: every number kind, strings with quotes, backslashes and
+    /// non-ASCII, nested arrays and objects with repeated keys (shared with encode's tests).
+    pub(super) fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
