@@ -74,6 +74,24 @@ pub(crate) fn task_token(execution: &str, entered_event: u64, retry_count: u32) 
 pub trait TaskHandler: Send + Sync + 'static {
     /// Runs the task once.
     fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture;
+
+    /// Whether [`invoke_now`](Self::invoke_now) runs the task to its end without waiting (the
+    /// handlers of [`sync_handler_fn`] and [`sync_handler_ref`] do). The interpreter then runs a
+    /// Task state that can neither time out nor retry with such a handler without a future,
+    /// and a Map of such states one iteration after another, as it runs Pass states.
+    fn is_sync(&self) -> bool {
+        false
+    }
+
+    /// Runs the task once, to its end, on the calling thread. Called only when
+    /// [`is_sync`](Self::is_sync) says so; the default refuses.
+    fn invoke_now(&self, input: Val, ctx: TaskContext) -> Result<Val, StatesError> {
+        let _ = input;
+        Err(StatesError::new(
+            crate::error::names::TASK_FAILED,
+            format!("the handler of `{}` cannot run synchronously", ctx.resource),
+        ))
+    }
 }
 
 struct FnHandler<F>(F);
@@ -132,8 +150,15 @@ where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
 {
     fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
-        let out = (self.0)(input.to_json()).and_then(|v| converted(v, &ctx));
-        Box::pin(std::future::ready(out))
+        Box::pin(std::future::ready(self.invoke_now(input, ctx)))
+    }
+
+    fn is_sync(&self) -> bool {
+        true
+    }
+
+    fn invoke_now(&self, input: Val, ctx: TaskContext) -> Result<Val, StatesError> {
+        (self.0)(input.to_json()).and_then(|v| converted(v, &ctx))
     }
 }
 
@@ -153,6 +178,14 @@ where
 {
     fn invoke(&self, input: Val, _ctx: TaskContext) -> TaskFuture {
         Box::pin(std::future::ready((self.0)(&input)))
+    }
+
+    fn is_sync(&self) -> bool {
+        true
+    }
+
+    fn invoke_now(&self, input: Val, _ctx: TaskContext) -> Result<Val, StatesError> {
+        (self.0)(&input)
     }
 }
 

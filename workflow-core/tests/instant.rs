@@ -1,7 +1,9 @@
-//! Instant states (JSONPath Pass, Choice, Succeed, Fail) run without futures, and scopes made
-//! only of them run in plain loops; these tests pin what that must not change: timeouts still
-//! fire in endless loops, Map and Parallel results and history keep their order, and a long
-//! iteration hands over to the general path without losing its place.
+//! Instant states (JSONPath Pass, Choice, Succeed, Fail, and Tasks whose handler is
+//! synchronous) run without futures, and scopes made only of them run in plain loops; these
+//! tests pin what that must not change: timeouts still fire in endless loops, Map and Parallel
+//! results and history keep their order, a long iteration hands over to the general path
+//! without losing its place, and a synchronous handler's Task gives what an asynchronous one
+//! gives (output, errors, Catch, events and their chain).
 
 use serde_json::{json, Value};
 use workflow_core::run::{EventType, Machine, RunOptions, Runner, Status};
@@ -110,4 +112,90 @@ async fn a_failing_instant_iteration_fails_the_map_and_stops_the_rest() {
         .filter(|e| e.event_type == EventType::MapIterationStarted)
         .count();
     assert_eq!(started, 3, "the item after the failing one never starts");
+}
+
+/// A Map of one Lambda Task each, with a Catch, over words where "boom" fails and "panic"
+/// panics: what a synchronous handler (run without futures) and the same handler behind an
+/// asynchronous one must both give.
+fn map_of_tasks() -> Value {
+    json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 3, "End": true,
+        "ItemSelector": {"word.$": "$$.Map.Item.Value"},
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:measure",
+            "Parameters": {"word.$": "$.word"}, "ResultSelector": {"n.$": "$.length"},
+            "ResultPath": "$.out",
+            "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.caught", "Next": "Caught"}]},
+            "Caught": {"Type": "Pass", "End": true}}}}}})
+}
+
+fn measure(input: &Value) -> Result<Value, workflow_core::StatesError> {
+    match input["word"].as_str() {
+        Some("boom") => Err(workflow_core::StatesError::new("Boom", "a bad word")),
+        Some("panic") => panic!("the handler panicked"),
+        Some(w) => Ok(json!({"length": w.chars().count()})),
+        None => Err(workflow_core::StatesError::new("NotAWord", "no word")),
+    }
+}
+
+async fn run_map_of_tasks(sync: bool, words: Value) -> workflow_core::run::Execution {
+    use workflow_core::task::{handler_fn, sync_handler_fn};
+    let machine = Machine::from_json(&map_of_tasks().to_string()).expect("compiles");
+    let mut tasks = TaskRegistry::new();
+    if sync {
+        tasks.register("measure", sync_handler_fn(|v| measure(&v)));
+    } else {
+        tasks.register("measure", handler_fn(|v| async move { measure(&v) }));
+    }
+    Runner::new(machine, tasks).run(words).await
+}
+
+/// Events without ids' timestamps: type and details.
+fn events(exec: &workflow_core::run::Execution) -> Vec<(EventType, String)> {
+    exec.history
+        .iter()
+        .map(|e| (e.event_type, format!("{:?}", e.details)))
+        .collect()
+}
+
+#[tokio::test]
+async fn tasks_with_a_synchronous_handler_give_the_same_output_and_history_without_futures() {
+    for words in [
+        json!(["a", "bb", "ccc"]),
+        json!(["a", "boom", "ccc"]),
+        json!(["a", "panic", "ccc"]),
+    ] {
+        let sync = run_map_of_tasks(true, words.clone()).await;
+        let not_sync = run_map_of_tasks(false, words.clone()).await;
+        assert_eq!(
+            (sync.status, &sync.output, &sync.error, &sync.cause),
+            (
+                not_sync.status,
+                &not_sync.output,
+                &not_sync.error,
+                &not_sync.cause
+            ),
+            "{words}"
+        );
+        assert_eq!(events(&sync), events(&not_sync), "{words}");
+        let ids = |e: &workflow_core::run::Execution| {
+            e.history
+                .iter()
+                .map(|e| (e.id, e.previous_event_id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&sync), ids(&not_sync), "{words}: the same event chain");
+    }
+    let caught = run_map_of_tasks(true, json!(["a", "boom"])).await;
+    assert_eq!(
+        caught.output,
+        Some(json!([
+            {"word": "a", "out": {"n": 1}},
+            {"word": "boom", "caught": {"Error": "Boom", "Cause": "a bad word"}}
+        ]))
+    );
+    let panicked = run_map_of_tasks(true, json!(["panic"])).await;
+    assert_eq!(panicked.status, Status::Failed);
+    assert_eq!(panicked.error.as_deref(), Some("States.TaskFailed"));
 }

@@ -55,6 +55,7 @@ pub(crate) struct Shared {
     /// The handler of each Task state, by [`TaskNode::ordinal`](super::program::TaskNode),
     /// looked up in `tasks` when the runner was made.
     pub handlers: Arc<[Option<Arc<dyn TaskHandler>>]>,
+    pub instants: Instants,
     pub mocks: Option<MockSession>,
     pub history: History,
     pub clock: Clock,
@@ -67,6 +68,86 @@ pub(crate) struct Shared {
     pub jitter: Jitter,
     pub item_source: Option<Arc<dyn ItemSource>>,
     pub result_sink: Option<Arc<dyn ResultSink>>,
+}
+
+/// Which states and scopes of a program never wait with one runner's handlers: the program's
+/// instant states, plus its eligible Task states ([`Node::sync_task`]) whose handler is
+/// synchronous.
+#[derive(Clone)]
+pub(crate) struct Instants {
+    /// By task ordinal: the Task runs without a future.
+    tasks: Arc<[bool]>,
+    /// By scope: every state of the scope is instant.
+    scopes: Arc<[bool]>,
+}
+
+impl Instants {
+    /// The instants of `program` with `handlers` (none of its Tasks when they are mocked).
+    pub(crate) fn new(
+        program: &Program,
+        handlers: &[Option<Arc<dyn TaskHandler>>],
+        mocked: bool,
+    ) -> Self {
+        let tasks: Arc<[bool]> = handlers
+            .iter()
+            .map(|h| !mocked && h.as_ref().is_some_and(|h| h.is_sync()))
+            .collect();
+        let scopes = program
+            .scopes
+            .iter()
+            .map(|s| s.nodes.iter().all(|n| instant(&tasks, n)))
+            .collect();
+        Instants { tasks, scopes }
+    }
+
+    /// Whether `node` never waits.
+    fn node(&self, node: &Node) -> bool {
+        instant(&self.tasks, node)
+    }
+
+    /// Whether no state of `scope` waits.
+    fn scope(&self, scope: ScopeId) -> bool {
+        self.scopes.get(scope).copied().unwrap_or(false)
+    }
+}
+
+fn instant(tasks: &[bool], node: &Node) -> bool {
+    node.instant
+        || node
+            .sync_task
+            .is_some_and(|o| tasks.get(o).copied().unwrap_or(false))
+}
+
+/// The history events of a Task's call: Lambda's for a Lambda function ARN, else the task's.
+struct TaskEvents {
+    scheduled: EventType,
+    started: EventType,
+    succeeded: EventType,
+    failed: EventType,
+    timed_out: EventType,
+}
+
+impl TaskEvents {
+    fn of(task: &TaskNode) -> Self {
+        use EventType::*;
+        if task.invoke == Invoke::LambdaArn {
+            TaskEvents {
+                scheduled: LambdaFunctionScheduled,
+                started: LambdaFunctionStarted,
+                succeeded: LambdaFunctionSucceeded,
+                failed: LambdaFunctionFailed,
+                timed_out: LambdaFunctionTimedOut,
+            }
+        } else {
+            TaskEvents {
+                scheduled: TaskScheduled,
+                started: TaskStarted,
+                succeeded: TaskSucceeded,
+                failed: TaskFailed,
+                timed_out: TaskTimedOut,
+            }
+        }
+    }
 }
 
 /// How a scope ended badly: the error, and the last event of its line.
@@ -328,9 +409,9 @@ impl Shared {
             loop {
                 let node = &prog.nodes[id];
                 let mut run = self.enter(node, &input, &mut prev, now)?;
-                let step = if node.instant {
+                let step = if self.instants.node(node) {
                     instant_in_a_row += 1;
-                    self.instant_state(&run, input, &mut frame)
+                    self.instant_state(&mut run, input, &mut frame, &mut prev)
                 } else {
                     instant_in_a_row = 0;
                     self.state(&mut run, input, &mut frame, &mut prev).await
@@ -375,8 +456,8 @@ impl Shared {
         };
         for _ in 0..budget {
             let node = &prog.nodes[at.id];
-            let run = self.enter(node, &at.input, &mut at.prev, at.now)?;
-            let step = self.instant_state(&run, at.input, frame);
+            let mut run = self.enter(node, &at.input, &mut at.prev, at.now)?;
+            let step = self.instant_state(&mut run, at.input, frame, &mut at.prev);
             if let Some(p) = &self.progress {
                 p.state_done();
             }
@@ -459,8 +540,8 @@ impl Shared {
         {
             return self.jsonata_state(run, input, frame).boxed().await;
         }
-        if node.instant {
-            return self.instant_state(run, input, frame);
+        if self.instants.node(node) {
+            return self.instant_state(run, input, frame, prev);
         }
         match &node.kind {
             Kind::Wait(wait) => {
@@ -492,16 +573,38 @@ impl Shared {
         }
     }
 
-    /// A state that never waits (see [`Node::instant`]): a JSONPath-mode Pass, Choice, Succeed
-    /// or Fail. It runs without a future, so scopes made of such states run in a plain loop.
+    /// A state that never waits (see [`Instants`]): a JSONPath-mode Pass, Choice, Succeed or
+    /// Fail, or a Task whose handler is synchronous. It runs without a future, so scopes made
+    /// of such states run in a plain loop.
     fn instant_state(
         &self,
-        run: &StateRun<'_>,
+        run: &mut StateRun<'_>,
         input: Val,
         frame: &mut Frame,
+        prev: &mut u64,
     ) -> Result<Step, StatesError> {
         let node = run.node;
         match &node.kind {
+            Kind::Task(task) => {
+                let ctx = node.uses_context.then(|| self.context(run, None));
+                let attempt = select_input(node, &input, ctx.as_ref(), frame)
+                    .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
+                    .and_then(|params| self.invoke_now(run, task, params, prev));
+                match attempt {
+                    Ok((result, settled)) => {
+                        run.settled_millis = Some(settled);
+                        self.finish_attempt(node, input, result, ctx.as_ref(), frame)
+                    }
+                    // No Retry (or the state would wait); Catch as `retrying` does.
+                    Err(error) if error.error == names::RUNTIME => Err(error),
+                    Err(error) => {
+                        match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
+                            Some(c) => self.caught(run, c, input, error, frame),
+                            None => Err(error),
+                        }
+                    }
+                }
+            }
             Kind::Choice { branches, default } => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
                 let effective = select_input(node, &input, ctx.as_ref(), frame)?;
@@ -587,7 +690,7 @@ impl Shared {
                 };
                 self.finish_attempt(node, input, result, ctx.as_ref(), frame)
             }
-            _ => unreachable!("only Pass, Choice, Succeed and Fail are instant"),
+            _ => unreachable!("only Pass, Choice, Succeed, Fail and synchronous Tasks are instant"),
         }
     }
 
@@ -835,26 +938,7 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<(Val, i64), StatesError> {
         let node = run.node;
-        let lambda_events = task.invoke == Invoke::LambdaArn;
-        let (scheduled, started, succeeded, failed, timed_out) = if lambda_events {
-            use EventType::*;
-            (
-                LambdaFunctionScheduled,
-                LambdaFunctionStarted,
-                LambdaFunctionSucceeded,
-                LambdaFunctionFailed,
-                LambdaFunctionTimedOut,
-            )
-        } else {
-            use EventType::*;
-            (
-                TaskScheduled,
-                TaskStarted,
-                TaskSucceeded,
-                TaskFailed,
-                TaskTimedOut,
-            )
-        };
+        let events = TaskEvents::of(task);
         let (function, recorded) = match task.invoke {
             Invoke::OptimisedLambda => {
                 let name = params
@@ -874,23 +958,13 @@ impl Shared {
             }
             _ => (task.resource.clone(), params),
         };
-        // Scheduled and started back to back: one clock reading for both. A first attempt has
-        // not waited since the state was entered, so it is that event's time.
-        let now = match run.retry_count {
-            0 => run.entered_millis,
-            _ => self.now(),
-        };
-        let brief = Brief::Scheduled(&task.resource, &recorded);
-        *prev = self.history.push_brief(*prev, now, scheduled, brief)?;
-        *prev = self.history.push_brief(*prev, now, started, Brief::Bare)?;
+        self.task_started(run, task, &recorded, &events, prev)?;
         let heartbeat = heartbeat.map(|s| (s, Arc::new(tokio::sync::Notify::new())));
-        let task_ctx = TaskContext {
-            resource: function.clone(),
-            state_name: node.name.clone(),
-            retry_count: run.retry_count,
-            token: Some((Arc::clone(&self.info.id), run.entered_id)),
-            heartbeat: heartbeat.as_ref().map(|(_, n)| Arc::clone(n)),
-        };
+        let task_ctx = self.task_context(
+            run,
+            function.clone(),
+            heartbeat.as_ref().map(|(_, n)| Arc::clone(n)),
+        );
         let mocked = self.mocks.as_ref().and_then(|m| m.respond(&node.name));
         // A mocked Lambda response is the whole service response, envelope included.
         let wrap_envelope = task.invoke == Invoke::OptimisedLambda && mocked.is_none();
@@ -914,7 +988,7 @@ impl Shared {
                             format!("Function not found: {function}"),
                         ),
                     };
-                    self.task_failed(prev, failed, &e)?;
+                    self.task_failed(prev, events.failed, &e)?;
                     return Err(e);
                 };
                 let fut = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -944,7 +1018,7 @@ impl Shared {
                     guard.finished(started_at, false);
                     *prev = self.event(
                         *prev,
-                        timed_out,
+                        events.timed_out,
                         EventDetails {
                             error: Some(Arc::from(e.error.as_str())),
                             cause: Some(Arc::from(e.cause.as_str())),
@@ -957,7 +1031,93 @@ impl Shared {
             None => call.await,
         };
         guard.finished(started_at, outcome.is_ok());
-        // A result too deep for the recursive walks (clone, history) is refused before them.
+        self.task_settled(node, task, outcome, wrap_envelope, &events, prev)
+    }
+
+    /// Calls a synchronous handler ([`Instants`]) to its end: the events, metrics, panic
+    /// capture and result checks of [`invoke`](Self::invoke), without a future.
+    fn invoke_now(
+        &self,
+        run: &StateRun<'_>,
+        task: &TaskNode,
+        params: Val,
+        prev: &mut u64,
+    ) -> Result<(Val, i64), StatesError> {
+        let events = TaskEvents::of(task);
+        self.task_started(run, task, &params, &events, prev)?;
+        let function = task.resource.clone();
+        let Some(handler) = self.handlers.get(task.ordinal).and_then(Option::as_ref) else {
+            // Not reached: only a Task with a handler is instant.
+            let e = StatesError::new(
+                names::TASK_FAILED,
+                format!("no handler is registered for resource `{function}`"),
+            );
+            self.task_failed(prev, events.failed, &e)?;
+            return Err(e);
+        };
+        let task_ctx = self.task_context(run, function.clone(), None);
+        let started_at = tokio::time::Instant::now();
+        let guard = self.metrics.start(&function);
+        let outcome =
+            std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, task_ctx)))
+                .unwrap_or_else(|p| Err(panic_error(p)));
+        guard.finished(started_at, outcome.is_ok());
+        self.task_settled(run.node, task, outcome, false, &events, prev)
+    }
+
+    /// Records that a task was scheduled and started. The two are back to back: one clock
+    /// reading for both, and a first attempt has not waited since the state was entered, so
+    /// it is that event's time.
+    fn task_started(
+        &self,
+        run: &StateRun<'_>,
+        task: &TaskNode,
+        input: &Val,
+        events: &TaskEvents,
+        prev: &mut u64,
+    ) -> Result<(), StatesError> {
+        let now = match run.retry_count {
+            0 => run.entered_millis,
+            _ => self.now(),
+        };
+        let brief = Brief::Scheduled(&task.resource, input);
+        *prev = self
+            .history
+            .push_brief(*prev, now, events.scheduled, brief)?;
+        *prev = self
+            .history
+            .push_brief(*prev, now, events.started, Brief::Bare)?;
+        Ok(())
+    }
+
+    /// What a handler knows about this attempt.
+    fn task_context(
+        &self,
+        run: &StateRun<'_>,
+        resource: Arc<str>,
+        heartbeat: Option<Arc<tokio::sync::Notify>>,
+    ) -> TaskContext {
+        TaskContext {
+            resource,
+            state_name: run.node.name.clone(),
+            retry_count: run.retry_count,
+            token: Some((Arc::clone(&self.info.id), run.entered_id)),
+            heartbeat,
+        }
+    }
+
+    /// A task's outcome checked and recorded: a result too deep for the recursive walks
+    /// (history, serialization) is refused before them; the result and the time it was
+    /// recorded.
+    fn task_settled(
+        &self,
+        node: &Node,
+        task: &TaskNode,
+        outcome: Result<Val, StatesError>,
+        wrap_envelope: bool,
+        events: &TaskEvents,
+        prev: &mut u64,
+    ) -> Result<(Val, i64), StatesError> {
         let outcome = outcome.and_then(|v| match self.limits.json_depth {
             Some(max) if crate::limits::depth_exceeds(&v, max) => {
                 crate::limits::dispose(v);
@@ -980,11 +1140,13 @@ impl Shared {
                 };
                 let at = self.now();
                 let brief = Brief::Succeeded(&task.resource, &v);
-                *prev = self.history.push_brief(*prev, at, succeeded, brief)?;
+                *prev = self
+                    .history
+                    .push_brief(*prev, at, events.succeeded, brief)?;
                 Ok((v, at))
             }
             Err(e) => {
-                self.task_failed(prev, failed, &e)?;
+                self.task_failed(prev, events.failed, &e)?;
                 Err(e)
             }
         }
@@ -1023,7 +1185,7 @@ impl Shared {
         )?;
         let outer = Arc::new(frame.clone());
         let _ = run;
-        let results = if branches.iter().all(|&b| self.program.scopes[b].all_instant) {
+        let results = if branches.iter().all(|&b| self.instants.scope(b)) {
             // Branches of instant states never wait: each runs to its end before the next
             // starts whatever the concurrency, so run them in order, without futures.
             let mut outs = Vec::with_capacity(branches.len());
@@ -1283,7 +1445,7 @@ impl Shared {
             last: started,
             ended: writer.as_ref().map(|_| (0..count).map(|_| None).collect()),
         };
-        let outcome = if self.program.scopes[m.processor].all_instant {
+        let outcome = if self.instants.scope(m.processor) {
             // Iterations of instant states never wait, so whatever the concurrency, each runs
             // to its end before the next starts: run them in order, without futures.
             let mut outcome = Ok(());

@@ -207,6 +207,8 @@ pub struct Runner {
     tasks: Arc<TaskRegistry>,
     /// `tasks`' handler for each Task state of the machine, found once.
     handlers: Arc<[Option<Arc<dyn TaskHandler>>]>,
+    /// Which states and scopes never wait with these handlers.
+    instants: exec::Instants,
     mocks: Option<MockCase>,
     options: RunOptions,
     metrics: Arc<Metrics>,
@@ -282,10 +284,12 @@ impl Runner {
             .handler_keys
             .iter()
             .map(|key| tasks.resolve(key).cloned())
-            .collect();
+            .collect::<Arc<[_]>>();
+        let instants = exec::Instants::new(&machine.program, &handlers, false);
         Runner {
             machine,
             handlers,
+            instants,
             tasks: Arc::new(tasks),
             mocks: None,
             options: RunOptions::default(),
@@ -311,6 +315,8 @@ impl Runner {
     /// Answers the Task states of a mock test case from the mock instead of their handlers.
     pub fn with_mocks(mut self, case: MockCase) -> Self {
         self.mocks = Some(case);
+        // A mocked Task answers from the mock, through the interpreter's asynchronous call.
+        self.instants = exec::Instants::new(&self.machine.program, &self.handlers, true);
         self
     }
 
@@ -387,6 +393,7 @@ impl Runner {
             program: Arc::clone(&self.machine.program),
             tasks: Arc::clone(&self.tasks),
             handlers: Arc::clone(&self.handlers),
+            instants: self.instants.clone(),
             mocks: self.mocks.clone().map(mock::MockSession::new),
             history: History::new(
                 self.options.record_history,

@@ -37,9 +37,6 @@ pub(crate) struct Program {
 pub(crate) struct ScopeProgram {
     pub start: StateId,
     pub nodes: Vec<Node>,
-    /// Whether every state of the scope is [instant](Node::instant), so that a run of it never
-    /// waits and iterations or branches of it can run one after the other without futures.
-    pub all_instant: bool,
 }
 
 /// One compiled state.
@@ -60,6 +57,11 @@ pub(crate) struct Node {
     /// Whether the state never waits: a JSONPath-mode Pass, Choice, Succeed or Fail, which the
     /// interpreter runs without building a future.
     pub instant: bool,
+    /// For a JSONPath-mode Task that can neither time out nor retry (no `TimeoutSeconds`,
+    /// `HeartbeatSeconds` or `Retry`, and not `lambda:invoke`, whose handler is found per
+    /// call): its ordinal. It never waits either when its runner's handler is synchronous
+    /// ([`TaskHandler::is_sync`](crate::task::TaskHandler::is_sync)).
+    pub sync_task: Option<usize>,
 }
 
 /// JSONata-mode input and output of a state.
@@ -383,7 +385,6 @@ impl Compiler {
         self.scopes.push(ScopeProgram {
             start: 0,
             nodes: Vec::new(),
-            all_instant: false,
         });
         let index: HashMap<&str, StateId> = states
             .keys()
@@ -407,12 +408,7 @@ impl Compiler {
             let node = self.node(name, state, ql, &index, ptr);
             nodes.push(node);
         }
-        let all_instant = nodes.iter().all(|n| n.instant);
-        self.scopes[id] = ScopeProgram {
-            start,
-            nodes,
-            all_instant,
-        };
+        self.scopes[id] = ScopeProgram { start, nodes };
         id
     }
 
@@ -941,6 +937,18 @@ impl Compiler {
                 kind,
                 Kind::Pass { .. } | Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. }
             );
+        let sync_task = match &kind {
+            Kind::Task(t)
+                if jsonata.is_none()
+                    && t.invoke != Invoke::OptimisedLambda
+                    && t.timeout.is_none()
+                    && t.heartbeat.is_none()
+                    && retry.is_empty() =>
+            {
+                Some(t.ordinal)
+            }
+            _ => None,
+        };
         Node {
             name: Arc::from(name),
             kind,
@@ -952,6 +960,7 @@ impl Compiler {
             jsonata,
             uses_context,
             instant,
+            sync_task,
         }
     }
 }
