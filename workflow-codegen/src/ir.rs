@@ -17,7 +17,14 @@ pub use workflow_core::task::TaskFuture;
 pub use workflow_core::value::Val;
 
 /// An in-process implementation of a task: JSON in, JSON out (what `#[task]` generates).
-pub type Handler = fn(Val) -> TaskFuture;
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    /// One that may wait.
+    Async(fn(Val) -> TaskFuture),
+    /// One that runs to its end when called (a sync `#[task]` fn without `init`): the
+    /// interpreter runs its Task states without a future.
+    Sync(fn(Val) -> Result<Val, workflow_core::StatesError>),
+}
 
 /// A whole workflow: its typed input and output, the name of its input binding, and its body.
 #[derive(Debug, Clone)]
@@ -518,8 +525,17 @@ impl TaskDef {
     }
 
     /// Sets the in-process implementation.
-    pub fn handler(mut self, handler: Handler) -> Self {
-        self.handler = Some(handler);
+    pub fn handler(mut self, handler: fn(Val) -> TaskFuture) -> Self {
+        self.handler = Some(Handler::Async(handler));
+        self
+    }
+
+    /// Sets an in-process implementation that runs to its end when called.
+    pub fn sync_handler(
+        mut self,
+        handler: fn(Val) -> Result<Val, workflow_core::StatesError>,
+    ) -> Self {
+        self.handler = Some(Handler::Sync(handler));
         self
     }
 

@@ -105,7 +105,11 @@ impl Workflow {
 /// Registers a handler under its resource ARN and, for a Lambda ARN, under the function name
 /// too (the interpreter looks Lambda functions up by name).
 fn register(tasks: &mut TaskRegistry, resource: &str, handler: Handler) {
-    register_arc(tasks, resource, Arc::new(shared_handler_fn(handler)));
+    let handler: Arc<dyn TaskHandler> = match handler {
+        Handler::Async(f) => Arc::new(shared_handler_fn(f)),
+        Handler::Sync(f) => Arc::new(sync_handler_ref(move |input: &Val| f(input.clone()))),
+    };
+    register_arc(tasks, resource, handler);
 }
 
 fn register_arc(tasks: &mut TaskRegistry, resource: &str, handler: Arc<dyn TaskHandler>) {

@@ -334,10 +334,37 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
     };
     let alias = type_alias(item);
     let decode = quote!(let input = __wf::decode_input::<<#companion as __wf::Task>::Input>(#name, &input)?;);
+    // A sync fn without state runs to its end when called: its in-process handler is
+    // synchronous (the interpreter then runs its Task states without a future), and its
+    // `TaskFn::call` wraps the same function.
+    let now = item.sig.asyncness.is_none() && attrs.init.is_none();
     let body = if item.sig.asyncness.is_some() {
         quote!(::std::boxed::Box::pin(async move { #decode let out = #ident(#args).await; #encode }))
+    } else if now {
+        quote!(__wf::sync_call(move || #companion::__now(input)))
     } else {
         quote!(__wf::sync_call(move || { #decode let out = #ident(#args); #encode }))
+    };
+    let (now_fn, set_handler) = if now {
+        (
+            quote! {
+                #[automatically_derived]
+                impl #companion {
+                    #[doc(hidden)]
+                    fn __now(
+                        input: ::workflow_codegen::__private::Val,
+                    ) -> ::std::result::Result<::workflow_codegen::__private::Val, ::workflow_codegen::__private::workflow_core::StatesError> {
+                        use ::workflow_codegen::__private as __wf;
+                        #decode
+                        let out = #ident(input);
+                        #encode
+                    }
+                }
+            },
+            quote!(.sync_handler(#companion::__now)),
+        )
+    } else {
+        (TokenStream::new(), quote!(.handler(__handler)))
     };
     let handler = if attrs.init.is_some() {
         quote! {
@@ -351,12 +378,23 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
     } else {
         quote!(<#companion as __wf::TaskFn>::call(&(), input))
     };
+    let handler_fn = if now {
+        TokenStream::new()
+    } else {
+        quote! {
+            fn __handler(input: __wf::Val) -> __wf::TaskFuture {
+                #handler
+            }
+        }
+    };
     quote! {
         #item
 
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #companion;
+
+        #now_fn
 
         #alias
 
@@ -368,9 +406,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
             const NAME: &'static str = #name;
             fn callee() -> ::workflow_codegen::Callee {
                 use ::workflow_codegen::__private as __wf;
-                fn __handler(input: __wf::Val) -> __wf::TaskFuture {
-                    #handler
-                }
+                #handler_fn
                 // Retry errors must be variants of the task's error type.
                 const _: fn(#error_ty) = |__e| { #(#checks)* };
                 __wf::Callee::Task(::std::boxed::Box::new(
@@ -378,7 +414,7 @@ fn generate(attrs: &TaskAttrs, t: &TaskFn) -> TokenStream {
                         .input::<<Self as __wf::Task>::Input>()
                         .output::<<Self as __wf::Task>::Output>()
                         #settings
-                        .handler(__handler),
+                        #set_handler,
                 ))
             }
         }
@@ -558,10 +594,24 @@ mod tests {
         assert!(out.contains("type State = () ;"), "{out}");
         assert!(out.contains("length (input)"), "{out}");
         assert!(!out.contains("static __STATE"), "{out}");
+        // A sync fn without state: its handler runs to its end when called (the interpreter
+        // runs its Task states without a future), and `TaskFn::call` wraps the same fn.
+        assert!(
+            out.contains(". sync_handler (__task_length :: __now)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("sync_call (move || __task_length :: __now (input))"),
+            "{out}"
+        );
+        let item: ItemFn = parse_quote! { async fn length(t: Token) -> u64 { 1 } };
+        let out = expand(TokenStream::new(), item.to_token_stream()).to_string();
+        assert!(out.contains("type State = () ;"), "{out}");
         assert!(
             out.contains("< __task_length as __wf :: TaskFn > :: call (& () , input)"),
             "{out}"
         );
+        assert!(out.contains(". handler (__handler)"), "{out}");
     }
 
     #[test]
