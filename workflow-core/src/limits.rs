@@ -271,18 +271,21 @@ pub(crate) fn measure<T: Json>(
     None
 }
 
-/// The length of `value` as compact JSON text (as `serde_json::to_string` writes it), measured
-/// without recursion and without writing the text.
-pub(crate) fn json_len<T: Json>(value: &T) -> usize {
-    let mut bytes = 0usize;
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        if let Some(members) = v.members() {
-            stack.extend(members);
-        }
-        bytes = bytes.saturating_add(v.own_len());
+/// [`measure`] for the interpreter's own values, whose objects remember their measurements
+/// ([`Val::depth`], [`Val::json_len`]): a state's output is measured by its new parts only.
+/// The depth is checked first.
+pub(crate) fn measure_val(
+    value: &Val,
+    max_bytes: Option<usize>,
+    max_depth: Option<usize>,
+) -> Option<Over> {
+    if max_depth.is_some_and(|max| value.depth() > max) {
+        return Some(Over::Depth);
     }
-    bytes
+    if max_bytes.is_some_and(|max| value.json_len() > max) {
+        return Some(Over::Bytes);
+    }
+    None
 }
 
 /// `true` or `false`.
@@ -470,7 +473,7 @@ mod tests {
             json!({"a": {"b": [1.25, -0.0, "\u{1f}"]}, "": ""}),
         ] {
             let n = serde_json::to_string(&v).unwrap().len();
-            assert_eq!(json_len(&v), n, "{v}");
+            assert_eq!(Val::from(&v).json_len(), n, "{v}");
             assert_eq!(measure(&v, Some(n), None), None, "{v}");
             assert_eq!(measure(&v, Some(n - 1), None), Some(Over::Bytes), "{v}");
         }
@@ -484,7 +487,7 @@ mod tests {
         #[test]
         fn a_strings_length_is_that_of_serde_jsons_text(s in "(?s).{0,40}") {
             let v = Value::String(s);
-            proptest::prop_assert_eq!(json_len(&v), serde_json::to_string(&v).unwrap().len());
+            proptest::prop_assert_eq!(Val::from(&v).json_len(), serde_json::to_string(&v).unwrap().len());
         }
     }
 
@@ -499,7 +502,7 @@ mod tests {
             }
         }
         for v in cases {
-            assert_eq!(json_len(&v), v.to_string().len(), "{v}");
+            assert_eq!(Val::from(&v).json_len(), v.to_string().len(), "{v}");
         }
     }
 
@@ -574,7 +577,8 @@ mod tests {
         assert!(!depth_exceeds(&v, 100_000));
         assert_eq!(measure(&v, None, Some(MAX_JSON_DEPTH)), Some(Over::Depth));
         assert_eq!(measure(&v, Some(1000), None), Some(Over::Bytes));
-        assert_eq!(json_len(&v), 2 * 100_000 + 4);
+        assert_eq!(measure(&v, Some(2 * 100_000 + 4), None), None);
+        assert_eq!(measure(&v, Some(2 * 100_000 + 3), None), Some(Over::Bytes));
         dispose(v);
     }
 }

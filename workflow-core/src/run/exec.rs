@@ -16,7 +16,7 @@ use super::results::{Child, Outcome, ResultSink, WriterPlan};
 use super::retry::{backoff_delay, Jitter};
 use super::vars::Frame;
 use crate::error::{names, StatesError};
-use crate::limits::{json_len, measure, Over};
+use crate::limits::{measure_val, Over};
 use crate::path::{put_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskContext, TaskHandler, TaskRegistry};
@@ -258,7 +258,7 @@ impl Shared {
     /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
     /// size or the nesting depth limit.
     fn check_size(&self, v: &Val, state: &str) -> Result<(), StatesError> {
-        let cause = match measure(v, self.limits.payload_bytes, self.limits.json_depth) {
+        let cause = match measure_val(v, self.limits.payload_bytes, self.limits.json_depth) {
             None => return Ok(()),
             Some(Over::Bytes) => format!(
                 "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
@@ -292,7 +292,7 @@ impl Shared {
         let measured: Vec<(Arc<str>, Val, usize)> = values
             .into_members()
             .map(|(k, v)| {
-                let bytes = k.len() + json_len(&v);
+                let bytes = k.len() + v.json_len();
                 (k, v, bytes)
             })
             .collect();
@@ -1119,7 +1119,7 @@ impl Shared {
         prev: &mut u64,
     ) -> Result<(Val, i64), StatesError> {
         let outcome = outcome.and_then(|v| match self.limits.json_depth {
-            Some(max) if crate::limits::depth_exceeds(&v, max) => {
+            Some(max) if v.depth() > max => {
                 crate::limits::dispose(v);
                 Err(StatesError::new(
                     names::DATA_LIMIT_EXCEEDED,

@@ -294,7 +294,7 @@ pub(crate) fn batch(
     let mut current: Vec<Val> = Vec::new();
     let mut bytes = 0u64;
     for item in items {
-        let size = crate::limits::json_len(&item) as u64;
+        let size = item.json_len() as u64;
         let full_items = max_items.is_some_and(|m| current.len() as u64 >= m.max(1));
         let full_bytes = max_bytes.is_some_and(|m| !current.is_empty() && bytes + size > m);
         if full_items || full_bytes {

@@ -349,7 +349,11 @@ impl Runner {
 
     /// Runs one execution to its end on an input that is already a [`Val`] (no conversion).
     pub async fn run_val(&self, input: Val) -> Execution {
-        let over = self.measure(&input);
+        let over = crate::limits::measure_val(
+            &input,
+            self.options.max_payload_bytes,
+            self.options.max_json_depth,
+        );
         let input = if over == Some(Over::Depth) {
             crate::limits::dispose(input);
             Val::Null

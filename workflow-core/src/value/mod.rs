@@ -19,6 +19,7 @@
 
 mod decode;
 mod encode;
+mod measure;
 
 /// A [`Val`] written as JSON, as `serde_json::json!` writes a `serde_json::Value`.
 ///
@@ -71,6 +72,8 @@ pub struct Object {
     // every object where the box takes 8.
     #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<Arc<str>, usize>>>,
+    /// Its depth and JSON length once measured, until it changes.
+    measured: measure::Measured,
 }
 
 /// How many members an object holds before its keys are indexed.
@@ -87,6 +90,7 @@ impl Object {
         Object {
             members: Vec::with_capacity(n),
             index: None,
+            measured: measure::Measured::default(),
         }
     }
 
@@ -121,6 +125,7 @@ impl Object {
 
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
+        self.measured.forget();
         let i = self.position(key)?;
         Some(&mut self.members[i].1)
     }
@@ -128,6 +133,7 @@ impl Object {
     /// The value of `key`, to change; a member made by `make` is appended first when there
     /// is none.
     pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Val) -> &mut Val {
+        self.measured.forget();
         let i = match self.position(key) {
             Some(i) => i,
             None => {
@@ -146,6 +152,7 @@ impl Object {
     /// Sets `key` to `value`: in place when the key is there (its old value is returned),
     /// else at the end.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Val) -> Option<Val> {
+        self.measured.forget();
         let key = key.into();
         match self.position(&key) {
             Some(i) => Some(std::mem::replace(&mut self.members[i].1, value)),
@@ -159,6 +166,7 @@ impl Object {
     /// Appends a member whose key the caller knows is not there yet (a template's, a
     /// deserialized object's after its duplicates were resolved).
     pub fn push_unique(&mut self, key: Arc<str>, value: Val) {
+        self.measured.forget();
         debug_assert!(self.position(&key).is_none(), "duplicate key {key}");
         let at = self.members.len();
         if let Some(index) = &mut self.index {
@@ -179,6 +187,7 @@ impl Object {
     /// Removes `key`, moving the last member into its place (as `serde_json::Map::remove`
     /// does with `preserve_order`).
     pub fn remove(&mut self, key: &str) -> Option<Val> {
+        self.measured.forget();
         let i = self.position(key)?;
         let (_, value) = self.members.swap_remove(i);
         if let Some(index) = &mut self.index {
@@ -197,6 +206,7 @@ impl Object {
 
     /// The values in order, to change.
     pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut Val> {
+        self.measured.forget();
         self.members.iter_mut().map(|(_, v)| v)
     }
 
