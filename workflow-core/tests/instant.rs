@@ -140,8 +140,12 @@ fn measure(input: &Value) -> Result<Value, workflow_core::StatesError> {
 }
 
 async fn run_map_of_tasks(sync: bool, words: Value) -> workflow_core::run::Execution {
+    run_tasks(map_of_tasks(), sync, words).await
+}
+
+async fn run_tasks(def: Value, sync: bool, words: Value) -> workflow_core::run::Execution {
     use workflow_core::task::{handler_fn, sync_handler_fn};
-    let machine = Machine::from_json(&map_of_tasks().to_string()).expect("compiles");
+    let machine = Machine::from_json(&def.to_string()).expect("compiles");
     let mut tasks = TaskRegistry::new();
     if sync {
         tasks.register("measure", sync_handler_fn(|v| measure(&v)));
@@ -198,4 +202,26 @@ async fn tasks_with_a_synchronous_handler_give_the_same_output_and_history_witho
     let panicked = run_map_of_tasks(true, json!(["panic"])).await;
     assert_eq!(panicked.status, Status::Failed);
     assert_eq!(panicked.error.as_deref(), Some("States.TaskFailed"));
+}
+
+#[tokio::test]
+async fn a_synchronous_tasks_catch_covers_its_result_path_as_the_asynchronous_one_does() {
+    // The word is a string, so `$.word.n` cannot be set: the attempt fails after the call,
+    // and the Catch takes it in both paths.
+    let mut def = map_of_tasks();
+    let task = &mut def["States"]["M"]["ItemProcessor"]["States"]["T"];
+    task["ResultPath"] = json!("$.word.n");
+    task["Catch"] = json!([{"ErrorEquals": ["States.ReferencePathConflict"],
+                            "ResultPath": "$.conflict", "Next": "Caught"}]);
+    let sync = run_tasks(def.clone(), true, json!(["a"])).await;
+    let not_sync = run_tasks(def, false, json!(["a"])).await;
+    assert_eq!(sync.status, Status::Succeeded, "{:?}", sync.cause);
+    assert_eq!(
+        sync.output.as_ref().map(|o| &o[0]["conflict"]["Error"]),
+        Some(&json!("States.ReferencePathConflict"))
+    );
+    assert_eq!(
+        (&sync.output, events(&sync)),
+        (&not_sync.output, events(&not_sync))
+    );
 }

@@ -589,13 +589,15 @@ impl Shared {
                 let ctx = node.uses_context.then(|| self.context(run, None));
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
-                    .and_then(|params| self.invoke_now(run, task, params, prev));
-                match attempt {
-                    Ok((result, settled)) => {
+                    .and_then(|params| self.invoke_now(run, task, params, prev))
+                    .and_then(|(result, settled)| {
                         run.settled_millis = Some(settled);
-                        self.finish_attempt(node, input, result, ctx.as_ref(), frame)
-                    }
-                    // No Retry (or the state would wait); Catch as `retrying` does.
+                        self.finish_attempt(node, input.clone(), result, ctx.as_ref(), frame)
+                    });
+                match attempt {
+                    Ok(step) => Ok(step),
+                    // No Retry (or the state would wait); Catch as `retrying` does, for the
+                    // whole attempt (ResultSelector and ResultPath included).
                     Err(error) if error.error == names::RUNTIME => Err(error),
                     Err(error) => {
                         match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
