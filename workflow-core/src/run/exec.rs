@@ -587,24 +587,28 @@ impl Shared {
         match &node.kind {
             Kind::Task(task) => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
+                // Kept for a Catch only: otherwise the attempt owns the input (a ResultPath
+                // merge may then change it in place), as in `retrying`.
+                let kept = (!node.catch.is_empty()).then(|| input.clone());
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
                     .and_then(|params| self.invoke_now(run, task, params, prev))
                     .and_then(|(result, settled)| {
                         run.settled_millis = Some(settled);
-                        self.finish_attempt(node, input.clone(), result, ctx.as_ref(), frame)
+                        self.finish_attempt(node, input, result, ctx.as_ref(), frame)
                     });
-                match attempt {
-                    Ok(step) => Ok(step),
+                match (attempt, kept) {
+                    (Ok(step), _) => Ok(step),
                     // No Retry (or the state would wait); Catch as `retrying` does, for the
                     // whole attempt (ResultSelector and ResultPath included).
-                    Err(error) if error.error == names::RUNTIME => Err(error),
-                    Err(error) => {
+                    (Err(error), _) if error.error == names::RUNTIME => Err(error),
+                    (Err(error), Some(input)) => {
                         match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
                             Some(c) => self.caught(run, c, input, error, frame),
                             None => Err(error),
                         }
                     }
+                    (Err(error), None) => Err(error),
                 }
             }
             Kind::Choice { branches, default } => {
