@@ -458,9 +458,7 @@ fn json_merge(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
     };
     // Shallow: a key of the second object replaces the first's value, keeping its position.
     if let (Some(merged), Some(second)) = (merged.object_mut(), second.as_object()) {
-        for (k, v) in second.iter() {
-            merged.insert(k.clone(), v.clone());
-        }
+        merged.extend(second.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     Ok(merged)
 }

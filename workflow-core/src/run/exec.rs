@@ -8,8 +8,8 @@ use super::jsonata_template::type_name;
 use super::metrics::Metrics;
 use super::mock::MockSession;
 use super::program::{
-    Assign, Catcher, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program,
-    ScopeId, Selector, StateId, TaskNode, Test, Wait,
+    Assign, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program, ScopeId,
+    Selector, StateId, TaskNode, Test, Wait,
 };
 use super::progress::Progress;
 use super::results::{Child, Outcome, ResultSink, WriterPlan};
@@ -602,12 +602,7 @@ impl Shared {
                     // No Retry (or the state would wait); Catch as `retrying` does, for the
                     // whole attempt (ResultSelector and ResultPath included).
                     (Err(error), _) if error.error == names::RUNTIME => Err(error),
-                    (Err(error), Some(input)) => {
-                        match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
-                            Some(c) => self.caught(run, c, input, error, frame),
-                            None => Err(error),
-                        }
-                    }
+                    (Err(error), Some(input)) => self.caught(run, input, error, frame),
                     (Err(error), None) => Err(error),
                 }
             }
@@ -636,9 +631,7 @@ impl Shared {
                 let mut assigned = Object::new();
                 for a in [node.assign.as_ref(), rule_assign].into_iter().flatten() {
                     if let Some(m) = path_assign(a, &scope)?.into_object() {
-                        for (k, v) in m.into_members() {
-                            assigned.insert(k, v);
-                        }
+                        assigned.extend(m.into_members());
                     }
                 }
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
@@ -737,21 +730,27 @@ impl Shared {
                     continue;
                 }
             }
-            return match node.catch.iter().find(|c| c.errors.matches(&error.error)) {
-                Some(c) => self.caught(run, c, input, error, frame),
-                None => Err(error),
-            };
+            return self.caught(run, input, error, frame);
         }
     }
 
+    /// The state's first Catch that matches `error` (the error itself when none does): its
+    /// Assign, ResultPath and Next.
     fn caught(
         &self,
         run: &StateRun<'_>,
-        c: &Catcher,
         input: Val,
         error: StatesError,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
+        let Some(c) = run
+            .node
+            .catch
+            .iter()
+            .find(|c| c.errors.matches(&error.error))
+        else {
+            return Err(error);
+        };
         let mut error_output = Object::with_capacity(2);
         error_output.push_unique(Arc::from("Error"), Val::from(error.error));
         error_output.push_unique(Arc::from("Cause"), Val::from(error.cause));
@@ -984,16 +983,7 @@ impl Shared {
                     _ => self.handlers.get(task.ordinal).and_then(Option::as_ref),
                 };
                 let Some(handler) = handler else {
-                    let e = match task.invoke {
-                        Invoke::Other => StatesError::new(
-                            names::TASK_FAILED,
-                            format!("no handler is registered for resource `{function}`"),
-                        ),
-                        _ => StatesError::new(
-                            "Lambda.ResourceNotFoundException",
-                            format!("Function not found: {function}"),
-                        ),
-                    };
+                    let e = missing_handler(task, &function);
                     self.task_failed(prev, events.failed, &e)?;
                     return Err(e);
                 };
@@ -1054,10 +1044,7 @@ impl Shared {
         let function = task.resource.clone();
         let Some(handler) = self.handlers.get(task.ordinal).and_then(Option::as_ref) else {
             // Not reached: only a Task with a handler is instant.
-            let e = StatesError::new(
-                names::TASK_FAILED,
-                format!("no handler is registered for resource `{function}`"),
-            );
+            let e = missing_handler(task, &function);
             self.task_failed(prev, events.failed, &e)?;
             return Err(e);
         };
@@ -1881,6 +1868,21 @@ fn apply_output_path(
         None => Ok(output),
         Some(None) => Ok(Val::object(Object::new())),
         Some(Some(p)) => select_owned(p, &output, ctx, frame),
+    }
+}
+
+/// A Task whose resource has no handler: the service's error for a Lambda function that does
+/// not exist, else a task failure naming the resource.
+fn missing_handler(task: &TaskNode, function: &str) -> StatesError {
+    match task.invoke {
+        Invoke::Other => StatesError::new(
+            names::TASK_FAILED,
+            format!("no handler is registered for resource `{function}`"),
+        ),
+        _ => StatesError::new(
+            "Lambda.ResourceNotFoundException",
+            format!("Function not found: {function}"),
+        ),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::value::{Object, Val};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// One object of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,9 +192,9 @@ pub(crate) fn read_items(
             .map_err(reader_failed)?;
         let body = String::from_utf8(bytes).map_err(|e| reader_failed(e.to_string()))?;
         match conf("InputType").and_then(Val::as_str).unwrap_or("JSON") {
-            "JSON" => match serde_json::from_str(&body) {
-                Ok(Val::Array(items)) => Arc::try_unwrap(items).unwrap_or_else(|a| (*a).clone()),
-                Ok(_) => return Err(reader_failed("the JSON object is not an array")),
+            "JSON" => match serde_json::from_str::<Val>(&body).map(Val::into_items) {
+                Ok(Some(items)) => items,
+                Ok(None) => return Err(reader_failed("the JSON object is not an array")),
                 Err(e) => return Err(reader_failed(format!("the object is not JSON: {e}"))),
             },
             "JSONL" => body

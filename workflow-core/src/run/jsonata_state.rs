@@ -156,9 +156,7 @@ impl Shared {
                     };
                     let mut assigned = assignments(node.assign.as_ref(), &env)?.unwrap_or_default();
                     if let Some(m) = assignments(rule_assign, &env)? {
-                        for (k, v) in m.into_members() {
-                            assigned.insert(k, v);
-                        }
+                        assigned.extend(m.into_members());
                     }
                     let output = match rule_output.or(io.output.as_ref()) {
                         Some(o) => Val::from(o.evaluate(&env)?),

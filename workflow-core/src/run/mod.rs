@@ -354,32 +354,20 @@ impl Runner {
             self.options.max_payload_bytes,
             self.options.max_json_depth,
         );
-        let input = if over == Some(Over::Depth) {
-            crate::limits::dispose(input);
-            Val::Null
-        } else {
-            input
-        };
+        let input = unless_too_deep(input, over).unwrap_or_default();
         self.execute(input, over, None).await
     }
 
     /// The execution input against the limits, and as a [`Val`]: an input too deep for the
     /// recursive walks (the conversion among them) is neither converted nor kept.
     fn admit(&self, input: Value) -> (Val, Option<Over>) {
-        let over = self.measure(&input);
-        if over == Some(Over::Depth) {
-            crate::limits::dispose(input);
-            return (Val::Null, over);
-        }
-        (Val::from(input), over)
-    }
-
-    fn measure<T: crate::limits::Json>(&self, input: &T) -> Option<Over> {
-        crate::limits::measure(
-            input,
+        let over = crate::limits::measure(
+            &input,
             self.options.max_payload_bytes,
             self.options.max_json_depth,
-        )
+        );
+        let input = unless_too_deep(input, over).map_or(Val::Null, Val::from);
+        (input, over)
     }
 
     async fn execute(
@@ -526,6 +514,15 @@ impl Runner {
         }
         execution
     }
+}
+
+/// The input, unless it is over the depth limit: then it is dropped without recursion.
+fn unless_too_deep<T: crate::limits::Json>(input: T, over: Option<Over>) -> Option<T> {
+    if over == Some(Over::Depth) {
+        crate::limits::dispose(input);
+        return None;
+    }
+    Some(input)
 }
 
 enum Outcome {

@@ -20,7 +20,6 @@
 use super::{Object, Val};
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::{Error, Number};
-use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -318,17 +317,9 @@ impl ser::SerializeTupleVariant for VariantItems {
     }
 }
 
-/// Objects of up to this many members find a repeated key by a scan of their keys; bigger ones
-/// (a big map: a scan per member would make them quadratic) by a set of them.
-const SCAN_LIMIT: usize = 16;
-
 /// An object's members so far, and the key waiting for its value.
 struct Members {
     object: Object,
-    /// The object's keys once it has `SCAN_LIMIT` members; empty until then.
-    keys: HashSet<Arc<str>>,
-    /// How many members the object was said to have.
-    len_hint: usize,
     next_key: Option<Arc<str>>,
 }
 
@@ -336,32 +327,14 @@ impl Members {
     fn with_capacity(n: usize) -> Self {
         Members {
             object: Object::with_capacity(n),
-            keys: HashSet::new(),
-            len_hint: n,
             next_key: None,
         }
     }
 
     fn add<T: Serialize + ?Sized>(&mut self, key: Arc<str>, value: &T) -> Result<(), Error> {
-        let value = to_val(value)?;
-        // A repeated key keeps its first place and takes the last value, as serde_json's map.
-        if self.object.len() < SCAN_LIMIT {
-            self.object.insert(key, value);
-            return Ok(());
-        }
-        if self.keys.is_empty() {
-            self.keys = HashSet::with_capacity(self.len_hint.max(2 * SCAN_LIMIT));
-            self.keys.extend(self.object.keys().cloned());
-        }
-        if self.keys.contains(&key) {
-            // Rare (a Rust map has no repeated keys): the scan finds its place.
-            if let Some(slot) = self.object.get_mut(&key) {
-                *slot = value;
-            }
-        } else {
-            self.keys.insert(Arc::clone(&key));
-            self.object.push_unique(key, value);
-        }
+        // A repeated key keeps its first place and takes the last value, as serde_json's map
+        // (a big object finds it through its key index).
+        self.object.insert(key, to_val(value)?);
         Ok(())
     }
 }
@@ -628,6 +601,7 @@ impl ser::Serializer for KeyEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::INDEXED_FROM;
     use proptest::prelude::*;
     use serde::Serialize;
     use serde_json::json;
@@ -842,7 +816,7 @@ mod tests {
         fn big_maps_keep_a_repeated_keys_first_place_and_last_value(
             pairs in prop::collection::vec(("[a-f]{1,2}", any::<u8>()), 0..80),
         ) {
-            // Past SCAN_LIMIT members, repeated keys are found by another way.
+            // Past INDEXED_FROM members, an object finds a repeated key through its index.
             same(&Pairs(pairs))?;
         }
 
@@ -942,14 +916,15 @@ mod tests {
         assert_eq!(to_val(&flat).unwrap().to_string(), r#"{"a":3,"b":2,"c":4}"#);
         same(&x).unwrap();
         same(&flat).unwrap();
-        // The same past SCAN_LIMIT members.
-        let mut big: Vec<(String, usize)> =
-            (0..2 * SCAN_LIMIT).map(|i| (format!("k{i}"), i)).collect();
+        // The same past INDEXED_FROM members.
+        let mut big: Vec<(String, usize)> = (0..2 * INDEXED_FROM)
+            .map(|i| (format!("k{i}"), i))
+            .collect();
         big.push(("k0".to_owned(), 100));
-        big.push((format!("k{}", 2 * SCAN_LIMIT - 1), 101));
+        big.push((format!("k{}", 2 * INDEXED_FROM - 1), 101));
         let val = to_val(&Pairs(big.clone())).unwrap();
         let object = val.as_object().unwrap();
-        assert_eq!(object.len(), 2 * SCAN_LIMIT);
+        assert_eq!(object.len(), 2 * INDEXED_FROM);
         assert_eq!(object.keys().next().map(|k| &**k), Some("k0"));
         assert_eq!(object.get("k0"), Some(&Val::Number(100.into())));
         same(&Pairs(big)).unwrap();

@@ -204,12 +204,6 @@ impl Object {
         Values(self.members.iter())
     }
 
-    /// The values in order, to change.
-    pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut Val> {
-        self.measured.forget();
-        self.members.iter_mut().map(|(_, v)| v)
-    }
-
     /// The members, taken out in order.
     pub fn into_members(self) -> impl ExactSizeIterator<Item = (Arc<str>, Val)> {
         self.members.into_iter()
@@ -267,10 +261,18 @@ impl FromIterator<(Arc<str>, Val)> for Object {
     fn from_iter<I: IntoIterator<Item = (Arc<str>, Val)>>(iter: I) -> Self {
         let iter = iter.into_iter();
         let mut object = Object::with_capacity(iter.size_hint().0);
-        for (k, v) in iter {
-            object.insert(k, v);
-        }
+        object.extend(iter);
         object
+    }
+}
+
+impl Extend<(Arc<str>, Val)> for Object {
+    /// Each member inserted in turn: an existing key keeps its place and takes the new value,
+    /// as extending a `serde_json::Map`.
+    fn extend<I: IntoIterator<Item = (Arc<str>, Val)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
     }
 }
 
@@ -312,14 +314,6 @@ impl Val {
     pub fn array_mut(&mut self) -> Option<&mut Vec<Val>> {
         match self {
             Val::Array(a) => Some(Arc::make_mut(a)),
-            _ => None,
-        }
-    }
-
-    /// The string, if it is one, shared.
-    pub fn as_shared_str(&self) -> Option<&Arc<str>> {
-        match self {
-            Val::String(s) => Some(s),
             _ => None,
         }
     }
@@ -398,11 +392,6 @@ impl Val {
     /// An array of these items.
     pub fn array(items: Vec<Val>) -> Val {
         Val::Array(Arc::new(items))
-    }
-
-    /// A string.
-    pub fn string(s: &str) -> Val {
-        Val::String(Arc::from(s))
     }
 
     /// The array's items, moved out when nothing else holds them, else cloned (each a
