@@ -35,11 +35,14 @@ const MAX_TEXT_CHARS: usize = 10_000;
 
 type Result<T> = std::result::Result<T, StatesError>;
 
+/// A call's evaluated arguments: on the stack up to three (every function's fixed arity).
+pub(super) type Args<'v> = smallvec::SmallVec<[Cow<'v, Val>; 3]>;
+
 /// Applies `function` to evaluated arguments (their count was checked when parsing).
 pub(super) fn apply(
     function: Function,
     template: Option<&[String]>,
-    args: Vec<Cow<'_, Val>>,
+    args: Args<'_>,
 ) -> Result<Val> {
     let f = Func(function);
     match function {
@@ -260,7 +263,7 @@ fn string_to_json(f: Func, value: &Val) -> Result<Val> {
     serde_json::from_str(s).map_err(|e| f.fail(format_args!("the string is not JSON: {e}")))
 }
 
-fn array_partition(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
+fn array_partition(f: Func, args: Args<'_>) -> Result<Val> {
     f.array(&args[0], "first")?;
     let size = f.truncated(&args[1], "second")?;
     if size <= 0 {
@@ -299,7 +302,7 @@ fn array_range(f: Func, args: &[Cow<'_, Val>]) -> Result<Val> {
     ))
 }
 
-fn array_get_item(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
+fn array_get_item(f: Func, args: Args<'_>) -> Result<Val> {
     let len = f.array(&args[0], "first")?.len();
     let index = f.truncated(&args[1], "second")?;
     if len == 0 && index >= 0 {
@@ -321,7 +324,7 @@ fn array_get_item(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
         .unwrap_or_default())
 }
 
-fn array_unique(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
+fn array_unique(f: Func, args: Args<'_>) -> Result<Val> {
     f.array(&args[0], "only")?;
     let items = args[0].as_array().unwrap_or_default();
     // Equal values hash equally (object key order ignored, as JSON equality ignores it), so
@@ -439,7 +442,7 @@ fn hash(f: Func, args: &[Cow<'_, Val>]) -> Result<Val> {
     Ok(Val::from(hex))
 }
 
-fn json_merge(f: Func, args: Vec<Cow<'_, Val>>) -> Result<Val> {
+fn json_merge(f: Func, args: Args<'_>) -> Result<Val> {
     for (i, arg) in args[..2].iter().enumerate() {
         if !arg.is_object() {
             return Err(f.wrong_type(arg, ordinal(i), "an object"));

@@ -92,11 +92,10 @@ impl<P> Call<P> {
         &self,
         resolve: &dyn Fn(&P) -> Result<Cow<'v, Val>, StatesError>,
     ) -> Result<Val, StatesError> {
-        let args = self
-            .args
-            .iter()
-            .map(|arg| arg.evaluate(resolve))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut args = functions::Args::new();
+        for arg in &self.args {
+            args.push(arg.evaluate(resolve)?);
+        }
         functions::apply(self.function, self.template.as_deref(), args)
     }
 

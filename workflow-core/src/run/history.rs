@@ -334,7 +334,7 @@ impl ExecutionHistory {
         ExecutionHistory { blocks, len: 0 }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, record: Record) {
         match self.blocks.last_mut() {
             Some(block) if block.len() < block.capacity() => block.push(record),
@@ -454,6 +454,10 @@ struct Log {
 }
 
 impl Log {
+    fn full(&self) -> bool {
+        self.limit.is_some_and(|l| self.count >= l)
+    }
+
     fn append(&mut self, record: Option<Record>) -> u64 {
         self.count += 1;
         if let Some(record) = record {
@@ -507,11 +511,16 @@ impl History {
         details: EventDetails,
     ) -> Result<u64, HistoryFull> {
         let record = self.record(previous, now_millis, event_type, details);
-        self.append(record)
+        let mut log = self.lock();
+        if log.full() {
+            return Err(HistoryFull);
+        }
+        Ok(log.append(record))
     }
 
-    /// [`History::push`] of one of the frequent events: the record is made directly from its
-    /// brief details, without an [`EventDetails`].
+    /// [`History::push`] of one of the frequent events: the record is made from its brief
+    /// details, in its place in the history (under the lock: it is a few reference counts, and
+    /// a record moved through the calls would be copied at each).
     #[inline(always)]
     pub(crate) fn push_brief(
         &self,
@@ -520,18 +529,16 @@ impl History {
         event_type: EventType,
         brief: Brief<'_>,
     ) -> Result<u64, HistoryFull> {
-        let record = self
-            .recorded
-            .then(|| Record::brief(previous, now_millis, event_type, brief));
-        self.append(record)
-    }
-
-    fn append(&self, record: Option<Record>) -> Result<u64, HistoryFull> {
         let mut log = self.lock();
-        if log.limit.is_some_and(|l| log.count >= l) {
+        if log.full() {
             return Err(HistoryFull);
         }
-        Ok(log.append(record))
+        log.count += 1;
+        if self.recorded {
+            log.events
+                .push(Record::brief(previous, now_millis, event_type, brief));
+        }
+        Ok(log.count)
     }
 
     /// Appends an event even past the limit (the execution's closing event).
