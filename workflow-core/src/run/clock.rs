@@ -2,6 +2,11 @@
 //!
 //! Elapsed time comes from tokio's clock, so under `tokio::time::pause` a pinned clock advances
 //! exactly as far as the paused time does (a one-hour Wait moves it by one hour, instantly).
+//!
+//! The system clock, once started, reads the wall time of its start plus the monotonic time
+//! since: an execution's timestamps never go back (a wall-clock step does not reorder its
+//! history), and a monotonic reading taken for another purpose (a task's duration) gives the
+//! wall time at that moment without a second reading ([`Clock::millis_at`]).
 
 use tokio::time::Instant;
 
@@ -11,6 +16,9 @@ use tokio::time::Instant;
 pub struct Clock {
     base_unix_nanos: i128,
     base: Option<Instant>,
+    /// The system clock's start: the monotonic reading and the wall time since the Unix
+    /// epoch at that moment.
+    system_base: Option<SystemBase>,
     pinned: bool,
 }
 
@@ -20,6 +28,7 @@ impl Clock {
         Clock {
             base_unix_nanos: 0,
             base: None,
+            system_base: None,
             pinned: false,
         }
     }
@@ -30,6 +39,7 @@ impl Clock {
         Clock {
             base_unix_nanos: unix_millis as i128 * 1_000_000,
             base: None,
+            system_base: None,
             pinned: true,
         }
     }
@@ -40,24 +50,34 @@ impl Clock {
         Some(Clock {
             base_unix_nanos: t.to_unix_nanos(),
             base: None,
+            system_base: None,
             pinned: true,
         })
     }
 
     /// This clock, started now (for a pinned clock: the pinned time is now).
     pub(crate) fn start(self) -> Self {
+        let system_base = (!self.pinned).then(|| SystemBase::new(since_epoch()));
         Clock {
             base: Some(Instant::now()),
+            system_base,
             ..self
+        }
+    }
+
+    /// The wall time since the Unix epoch at the monotonic reading `at` (a system clock not
+    /// started reads the system's wall clock now).
+    fn system_at(&self, at: std::time::Instant) -> std::time::Duration {
+        match &self.system_base {
+            Some(b) => b.wall.saturating_add(at.saturating_duration_since(b.start)),
+            None => since_epoch(),
         }
     }
 
     /// Nanoseconds since the Unix epoch.
     pub fn now_unix_nanos(&self) -> i128 {
         if !self.pinned {
-            return std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as i128);
+            return self.system_at(std::time::Instant::now()).as_nanos() as i128;
         }
         let elapsed = self.base.map_or(0, |b| b.elapsed().as_nanos() as i128);
         self.base_unix_nanos + elapsed
@@ -65,16 +85,63 @@ impl Clock {
 
     /// Milliseconds since the Unix epoch.
     pub fn now_unix_millis(&self) -> i64 {
+        self.millis_at(std::time::Instant::now())
+    }
+
+    /// Milliseconds since the Unix epoch at the monotonic reading `at`, taken by the caller
+    /// (a pinned clock follows tokio's time instead, and reads it now).
+    #[inline]
+    pub(crate) fn millis_at(&self, at: std::time::Instant) -> i64 {
         if !self.pinned {
-            // Read on every history event: whole seconds and milliseconds, no 128-bit division.
-            return std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| {
+            return match &self.system_base {
+                Some(b) => b.millis_at(at),
+                None => {
+                    let d = since_epoch();
                     d.as_secs() as i64 * 1000 + i64::from(d.subsec_millis())
-                });
+                }
+            };
         }
         (self.now_unix_nanos() / 1_000_000) as i64
     }
+}
+
+/// Where a started system clock counts from.
+#[derive(Debug, Clone, Copy)]
+struct SystemBase {
+    /// The monotonic reading at the start.
+    start: std::time::Instant,
+    /// The wall time since the Unix epoch at the start.
+    wall: std::time::Duration,
+    /// `wall` in whole milliseconds, and the nanoseconds past them.
+    wall_millis: i64,
+    wall_nanos_past: u64,
+}
+
+impl SystemBase {
+    fn new(wall: std::time::Duration) -> Self {
+        SystemBase {
+            start: std::time::Instant::now(),
+            wall,
+            wall_millis: wall.as_secs() as i64 * 1000 + i64::from(wall.subsec_millis()),
+            wall_nanos_past: u64::from(wall.subsec_nanos() % 1_000_000),
+        }
+    }
+
+    /// Read on every history event: whole seconds, and the nanoseconds past them plus those
+    /// the start had past its millisecond (under 1.001e9), in milliseconds.
+    #[inline]
+    fn millis_at(&self, at: std::time::Instant) -> i64 {
+        let since = at.saturating_duration_since(self.start);
+        let past = u64::from(since.subsec_nanos()) + self.wall_nanos_past;
+        self.wall_millis + since.as_secs() as i64 * 1000 + (past / 1_000_000) as i64
+    }
+}
+
+/// The system's wall time since the Unix epoch (zero before it).
+fn since_epoch() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 impl Default for Clock {
@@ -99,6 +166,34 @@ mod tests {
         assert_eq!(format_millis(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_millis(1_795_614_113_123), "2026-11-25T13:41:53.123Z");
         assert_eq!(format_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_started_system_clock_is_its_start_plus_the_monotonic_time_since() {
+        let before = since_epoch();
+        let c = Clock::system().start();
+        let base = c.system_base.expect("a started system clock has a base");
+        let (start, wall) = (base.start, base.wall);
+        assert!(wall >= before && wall <= since_epoch());
+        let ms = |d: std::time::Duration| d.as_millis() as i64;
+        let later = start + std::time::Duration::from_millis(1_500);
+        assert_eq!(c.millis_at(later), ms(wall) + 1_500);
+        // A reading from before the start is the start: the clock never goes back.
+        let earlier = start.checked_sub(std::time::Duration::from_millis(5));
+        if let Some(earlier) = earlier {
+            assert_eq!(c.millis_at(earlier), ms(wall));
+        }
+        assert!(c.now_unix_millis() >= ms(wall));
+    }
+
+    #[test]
+    fn milliseconds_carry_the_nanoseconds_the_start_had_past_its_millisecond() {
+        use std::time::Duration;
+        let b = SystemBase::new(Duration::new(1, 999_600));
+        assert_eq!(b.millis_at(b.start), 1_000);
+        assert_eq!(b.millis_at(b.start + Duration::from_nanos(399)), 1_000);
+        assert_eq!(b.millis_at(b.start + Duration::from_nanos(400)), 1_001);
+        assert_eq!(b.millis_at(b.start + Duration::new(3, 400)), 4_001);
     }
 
     #[tokio::test(start_paused = true)]

@@ -64,6 +64,8 @@ pub(crate) struct Shared {
     pub input: Option<Val>,
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
+    /// By task ordinal: the metrics of a synchronous Task's resource, once it was called.
+    pub task_metrics: Box<[std::sync::OnceLock<Arc<super::metrics::Entry>>]>,
     pub progress: Option<Arc<Progress>>,
     pub jitter: Jitter,
     pub item_source: Option<Arc<dyn ItemSource>>,
@@ -628,14 +630,22 @@ impl Shared {
                     (None, Some(d)) => (*d, None),
                     (None, None) => return Err(no_choice_matched(run)),
                 };
-                let mut assigned = Object::new();
-                for a in [node.assign.as_ref(), rule_assign].into_iter().flatten() {
-                    if let Some(m) = path_assign(a, &scope)?.into_object() {
-                        assigned.extend(m.into_members());
+                let assigns = [node.assign.as_ref(), rule_assign];
+                let assigned = if assigns.iter().any(Option::is_some) {
+                    let mut assigned = Object::new();
+                    for a in assigns.into_iter().flatten() {
+                        if let Some(m) = path_assign(a, &scope)?.into_object() {
+                            assigned.extend(m.into_members());
+                        }
                     }
-                }
+                    Some(assigned)
+                } else {
+                    None
+                };
                 let output = apply_output_path(node, effective, ctx.as_ref(), frame)?;
-                self.assign_variables(frame, assigned, &node.name)?;
+                if let Some(assigned) = assigned {
+                    self.assign_variables(frame, assigned, &node.name)?;
+                }
                 Ok(Step::Next(output, target))
             }
             Kind::Succeed => {
@@ -1027,7 +1037,8 @@ impl Shared {
             None => call.await,
         };
         guard.finished(started_at, outcome.is_ok());
-        self.task_settled(node, task, outcome, wrap_envelope, &events, prev)
+        let at = self.now();
+        self.task_settled(node, task, outcome, wrap_envelope, &events, prev, at)
     }
 
     /// Calls a synchronous handler ([`Instants`]) to its end: the events, metrics, panic
@@ -1049,13 +1060,24 @@ impl Shared {
             return Err(e);
         };
         let task_ctx = self.task_context(run, function.clone(), None);
-        let started_at = tokio::time::Instant::now();
-        let guard = self.metrics.start(&function);
+        let held;
+        let counters = match self.task_metrics.get(task.ordinal) {
+            Some(cell) => cell.get_or_init(|| self.metrics.entry(&function)),
+            None => {
+                held = self.metrics.entry(&function);
+                &held
+            }
+        };
+        let guard = self.metrics.start_cached(counters);
+        // Two monotonic readings: the call's duration, and the end is when it settled.
+        let started_at = std::time::Instant::now();
         let outcome =
             std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, task_ctx)))
                 .unwrap_or_else(|p| Err(panic_error(p)));
-        guard.finished(started_at, outcome.is_ok());
-        self.task_settled(run.node, task, outcome, false, &events, prev)
+        let ended_at = std::time::Instant::now();
+        guard.finished_after(started_at, ended_at - started_at, outcome.is_ok());
+        let at = self.clock.millis_at(ended_at);
+        self.task_settled(run.node, task, outcome, false, &events, prev, at)
     }
 
     /// Records that a task was scheduled and started. The two are back to back: one clock
@@ -1110,6 +1132,7 @@ impl Shared {
         wrap_envelope: bool,
         events: &TaskEvents,
         prev: &mut u64,
+        at: i64,
     ) -> Result<(Val, i64), StatesError> {
         let outcome = outcome.and_then(|v| match self.limits.json_depth {
             Some(max) if v.depth() > max => {
@@ -1131,7 +1154,6 @@ impl Shared {
                 } else {
                     v
                 };
-                let at = self.now();
                 let brief = Brief::Succeeded(&task.resource, &v);
                 *prev = self
                     .history
@@ -1139,7 +1161,7 @@ impl Shared {
                 Ok((v, at))
             }
             Err(e) => {
-                self.task_failed(prev, events.failed, &e)?;
+                self.task_failed_at(prev, events.failed, &e, at)?;
                 Err(e)
             }
         }
@@ -1151,8 +1173,19 @@ impl Shared {
         t: EventType,
         e: &StatesError,
     ) -> Result<(), StatesError> {
-        *prev = self.event(
+        self.task_failed_at(prev, t, e, self.now())
+    }
+
+    fn task_failed_at(
+        &self,
+        prev: &mut u64,
+        t: EventType,
+        e: &StatesError,
+        at: i64,
+    ) -> Result<(), StatesError> {
+        *prev = self.event_at(
             *prev,
+            at,
             t,
             EventDetails {
                 error: Some(Arc::from(e.error.as_str())),
@@ -1418,8 +1451,10 @@ impl Shared {
         let count = inputs.len();
         // A ResultWriter records each iteration's input, error and times.
         let kept_inputs = writer.as_ref().map(|_| inputs.clone());
-        let started = self.event(
+        let started_at = self.now();
+        let started = self.event_at(
             *prev,
+            started_at,
             EventType::MapStateStarted,
             EventDetails {
                 index: Some(count as u64),
@@ -1442,17 +1477,21 @@ impl Shared {
             // Iterations of instant states never wait, so whatever the concurrency, each runs
             // to its end before the next starts: run them in order, without futures.
             let mut outcome = Ok(());
+            // Each iteration starts when the one before it ended (they are back to back).
+            let mut now = started_at;
             for (index, input) in inputs.into_iter().enumerate() {
                 let it = self
-                    .instant_iteration(m.processor, &name, index, input, &outer, started)
+                    .instant_iteration(m.processor, &name, index, input, &outer, (started, now))
                     .await
                     .map_err(|(e, _)| e)?;
+                now = it.3 .1;
                 if let Err(e) = collected.add(it) {
                     outcome = Err(e);
                     break;
                 }
                 if index % YIELD_EVERY as usize == YIELD_EVERY as usize - 1 {
                     tokio::task::yield_now().await;
+                    now = self.now();
                 }
             }
             outcome
@@ -1564,8 +1603,8 @@ impl Shared {
         self.iteration_ended(&name, index, r, start)
     }
 
-    /// One Map iteration of an all-instant processor: a plain loop, and only when that loop
-    /// runs long, the rest as a future.
+    /// One Map iteration of an all-instant processor, started at `now` (after the event
+    /// `started`): a plain loop, and only when that loop runs long, the rest as a future.
     async fn instant_iteration(
         &self,
         processor: ScopeId,
@@ -1573,10 +1612,9 @@ impl Shared {
         index: usize,
         input: Val,
         outer: &Arc<Frame>,
-        started: u64,
+        (started, now): (u64, i64),
     ) -> Result<Iteration, Failed> {
-        // One clock reading per event: the iteration's events and its states' are back to back.
-        let now = self.now();
+        // The iteration's events and its states' are back to back: no clock reading of its own.
         let it_started = self.iteration_started(name, index, started, now)?;
         let mut frame = Frame::child(Arc::clone(outer));
         let r = match self.run_instant_scope(
@@ -1810,6 +1848,7 @@ fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, Stat
 }
 
 /// InputPath: the state's effective input.
+#[inline]
 fn select_input(
     node: &Node,
     input: &Val,
@@ -1838,6 +1877,7 @@ fn select_owned(
 }
 
 /// Parameters: the payload template applied to the effective input.
+#[inline]
 fn parameters(
     node: &Node,
     effective: Val,
@@ -1858,6 +1898,7 @@ fn parameters(
 }
 
 /// OutputPath: the part of the state's output passed on.
+#[inline]
 fn apply_output_path(
     node: &Node,
     output: Val,

@@ -44,7 +44,7 @@ impl TaskMetrics {
 
 /// One resource's counters: atomics, so that a call touches the shared table at most once.
 #[derive(Debug, Default)]
-struct Entry {
+pub(crate) struct Entry {
     invocations: AtomicU64,
     errors: AtomicU64,
     retries: AtomicU64,
@@ -86,16 +86,37 @@ pub struct Metrics {
 
 /// A call in flight, from [`Metrics::start`] until [`finished`](InFlight::finished) (or drop:
 /// an abandoned call, whose duration is not recorded).
-pub(crate) struct InFlight {
-    entry: Arc<Entry>,
+pub(crate) struct InFlight<'m> {
+    entry: EntryRef<'m>,
     call_times: bool,
     done: bool,
 }
 
-impl InFlight {
+/// A resource's counters: borrowed from a cache that outlives the call, or held.
+enum EntryRef<'m> {
+    Borrowed(&'m Entry),
+    Held(Arc<Entry>),
+}
+
+impl std::ops::Deref for EntryRef<'_> {
+    type Target = Entry;
+
+    fn deref(&self) -> &Entry {
+        match self {
+            EntryRef::Borrowed(e) => e,
+            EntryRef::Held(e) => e,
+        }
+    }
+}
+
+impl InFlight<'_> {
     /// Records the call's duration (and start time, when recorded) and whether it succeeded.
-    pub(crate) fn finished(mut self, started: tokio::time::Instant, ok: bool) {
-        let took = started.elapsed();
+    pub(crate) fn finished(self, started: tokio::time::Instant, ok: bool) {
+        self.finished_after(started.into_std(), started.elapsed(), ok);
+    }
+
+    /// [`finished`](Self::finished) with the duration measured by the caller.
+    pub(crate) fn finished_after(mut self, started: Instant, took: Duration, ok: bool) {
         self.done = true;
         self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
         if !ok {
@@ -110,12 +131,12 @@ impl InFlight {
         }
         calls.durations.push(took);
         if self.call_times {
-            calls.starts.push(started.into_std());
+            calls.starts.push(started);
         }
     }
 }
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -140,7 +161,8 @@ impl Metrics {
         }
     }
 
-    fn entry(&self, key: &Arc<str>) -> Arc<Entry> {
+    /// The counters of `key`, made on its first call.
+    pub(crate) fn entry(&self, key: &Arc<str>) -> Arc<Entry> {
         let mut last = lock(&self.last);
         if let Some((k, e)) = &*last {
             if Arc::ptr_eq(k, key) {
@@ -153,8 +175,17 @@ impl Metrics {
     }
 
     /// Counts a call to `key` as started and in flight.
-    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight {
-        let entry = self.entry(key);
+    pub(crate) fn start(&self, key: &Arc<str>) -> InFlight<'static> {
+        self.start_with(EntryRef::Held(self.entry(key)))
+    }
+
+    /// [`start`](Self::start) with counters the caller keeps (from [`entry`](Self::entry)),
+    /// so that a call neither looks them up nor counts a reference to them.
+    pub(crate) fn start_cached<'m>(&self, entry: &'m Entry) -> InFlight<'m> {
+        self.start_with(EntryRef::Borrowed(entry))
+    }
+
+    fn start_with<'m>(&self, entry: EntryRef<'m>) -> InFlight<'m> {
         entry.invocations.fetch_add(1, Ordering::Relaxed);
         let now = entry.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);

@@ -411,6 +411,7 @@ impl Runner {
                 state_machine_name: sm.clone(),
             },
             metrics: Arc::clone(&self.metrics),
+            task_metrics: self.handlers.iter().map(|_| Default::default()).collect(),
             progress: self.options.progress.clone(),
             jitter: retry::Jitter::new(start_millis as u64 ^ n.wrapping_mul(0x9E37_79B9)),
             item_source: self.options.item_source.clone(),
