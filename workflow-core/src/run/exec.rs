@@ -2,7 +2,7 @@
 //! Map and Parallel.
 
 use super::clock::{format_millis, Clock};
-use super::history::{Brief, EventDetails, EventType, History, HistoryFull};
+use super::history::{Brief, EventDetails, EventType, History, HistoryFull, Recorder};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::Metrics;
@@ -170,11 +170,11 @@ pub(crate) struct Cursor {
     now: i64,
 }
 
-/// How a plain-loop run of an all-instant scope stopped.
+/// How a plain-loop run of instant states stopped.
 enum Instant {
     /// The scope ended.
     Done(Finished),
-    /// The budget ran out here.
+    /// The budget ran out, or the next state waits: it is entered here.
     Paused(Cursor),
 }
 
@@ -390,102 +390,132 @@ impl Shared {
         self.resume_scope(scope, at, frame)
     }
 
-    /// Runs a scope from `at` to an End, Succeed or Fail. Instant states run without a future;
-    /// every [`YIELD_EVERY`] of them in a row, the task yields, so that a long loop of them does
-    /// not keep the execution's timeout (or other tasks) from running.
+    /// Runs a scope from `at` to an End, Succeed or Fail. Instant states run without a future,
+    /// in runs under one hold of the history ([`run_instants`](Self::run_instants)); every
+    /// [`YIELD_EVERY`] of them in a row, the task yields, so that a long loop of them does not
+    /// keep the execution's timeout (or other tasks) from running.
     fn resume_scope<'a>(
         &'a self,
         scope: ScopeId,
-        at: Cursor,
+        mut at: Cursor,
         mut frame: Frame,
     ) -> BoxFuture<'a, Result<Finished, Failed>> {
         async move {
             let prog = &self.program.scopes[scope];
-            let Cursor {
-                mut id,
-                mut input,
-                mut prev,
-                mut now,
-            } = at;
             let mut instant_in_a_row = 0u32;
             loop {
-                let node = &prog.nodes[id];
-                let mut run = self.enter(node, &input, &mut prev, now)?;
-                let step = if self.instants.node(node) {
-                    instant_in_a_row += 1;
-                    self.instant_state(&mut run, input, &mut frame, &mut prev)
-                } else {
-                    instant_in_a_row = 0;
-                    self.state(&mut run, input, &mut frame, &mut prev).await
-                };
+                if self.instants.node(&prog.nodes[at.id]) {
+                    let budget = YIELD_EVERY - instant_in_a_row;
+                    let ran = {
+                        let mut history = self.history.held();
+                        self.run_instants(&mut history, scope, at, &mut frame, budget)?
+                    };
+                    let (stopped, ran_in_a_row) = match ran {
+                        (Instant::Done(done), _) => return Ok(done),
+                        (Instant::Paused(stopped), n) => (stopped, n),
+                    };
+                    at = stopped;
+                    instant_in_a_row += ran_in_a_row;
+                    if instant_in_a_row >= YIELD_EVERY {
+                        instant_in_a_row = 0;
+                        tokio::task::yield_now().await;
+                    }
+                    continue;
+                }
+                instant_in_a_row = 0;
+                let node = &prog.nodes[at.id];
+                let Cursor {
+                    input,
+                    mut prev,
+                    mut now,
+                    ..
+                } = at;
+                let mut recorder = &self.history;
+                let mut run = self.enter(&mut recorder, node, &input, &mut prev, now)?;
+                let step = self.state(&mut run, input, &mut frame, &mut prev).await;
                 if let Some(p) = &self.progress {
                     p.state_done();
                 }
-                let (output, next) = self.leave(&run, step, &mut prev, &mut now)?;
+                let (output, next) = self.leave(&mut recorder, &run, step, &mut prev, &mut now)?;
                 match next {
-                    Some(n) => {
-                        id = n;
-                        input = output;
+                    Some(id) => {
+                        at = Cursor {
+                            id,
+                            input: output,
+                            prev,
+                            now,
+                        }
                     }
                     None => return Ok((output, prev, now)),
-                }
-                if instant_in_a_row >= YIELD_EVERY {
-                    instant_in_a_row = 0;
-                    tokio::task::yield_now().await;
                 }
             }
         }
         .boxed()
     }
 
-    /// Runs a scope whose states are all instant in a plain loop, for at most `budget` states;
-    /// then it hands back where it stopped, to be finished by [`resume_scope`](Self::resume_scope).
-    fn run_instant_scope(
+    /// Runs the instant states of a scope from `at` in a plain loop, for at most `budget`
+    /// states, recording their events in `history`; it stops at the scope's end or at a state
+    /// that waits, or hands back where the budget ran out, with how many states it ran.
+    fn run_instants<R: Recorder>(
         &self,
+        history: &mut R,
         scope: ScopeId,
-        input: Val,
+        mut at: Cursor,
         frame: &mut Frame,
-        prev: u64,
-        now: i64,
         budget: u32,
-    ) -> Result<Instant, Failed> {
+    ) -> Result<(Instant, u32), Failed> {
         let prog = &self.program.scopes[scope];
-        let mut at = Cursor {
-            id: prog.start,
-            input,
-            prev,
-            now,
-        };
-        for _ in 0..budget {
+        for ran in 0..budget {
             let node = &prog.nodes[at.id];
-            let mut run = self.enter(node, &at.input, &mut at.prev, at.now)?;
-            let step = self.instant_state(&mut run, at.input, frame, &mut at.prev);
+            if !self.instants.node(node) {
+                return Ok((Instant::Paused(at), ran));
+            }
+            let mut run = self.enter(history, node, &at.input, &mut at.prev, at.now)?;
+            let step = self.instant_state(history, &mut run, at.input, frame, &mut at.prev);
             if let Some(p) = &self.progress {
                 p.state_done();
             }
-            let (output, next) = self.leave(&run, step, &mut at.prev, &mut at.now)?;
+            let (output, next) = self.leave(history, &run, step, &mut at.prev, &mut at.now)?;
             match next {
                 Some(n) => {
                     at.id = n;
                     at.input = output;
                 }
-                None => return Ok(Instant::Done((output, at.prev, at.now))),
+                None => return Ok((Instant::Done((output, at.prev, at.now)), ran + 1)),
             }
         }
-        Ok(Instant::Paused(at))
+        Ok((Instant::Paused(at), budget))
+    }
+
+    /// Runs an all-instant scope from its start, as [`run_instants`](Self::run_instants) does.
+    fn run_instant_scope<R: Recorder>(
+        &self,
+        history: &mut R,
+        scope: ScopeId,
+        input: Val,
+        frame: &mut Frame,
+        (prev, now): (u64, i64),
+    ) -> Result<Instant, Failed> {
+        let at = Cursor {
+            id: self.program.scopes[scope].start,
+            input,
+            prev,
+            now,
+        };
+        Ok(self.run_instants(history, scope, at, frame, YIELD_EVERY)?.0)
     }
 
     /// Records that a state is entered, at `now`.
-    fn enter<'n>(
+    fn enter<'n, R: Recorder>(
         &self,
+        history: &mut R,
         node: &'n Node,
         input: &Val,
         prev: &mut u64,
         now: i64,
     ) -> Result<StateRun<'n>, Failed> {
         let (entered, _) = entered_exited(&node.kind);
-        *prev = self
-            .history
+        *prev = history
             .push_brief(*prev, now, entered, Brief::Entered(&node.name, input))
             .map_err(|e| (e.into(), *prev))?;
         Ok(StateRun {
@@ -499,8 +529,9 @@ impl Shared {
 
     /// Checks a state's output and records that it exited; `now` becomes the exit time, which
     /// is also when the next state is entered (the two events are back to back).
-    fn leave(
+    fn leave<R: Recorder>(
         &self,
+        history: &mut R,
         run: &StateRun<'_>,
         step: Result<Step, StatesError>,
         prev: &mut u64,
@@ -517,8 +548,7 @@ impl Shared {
         }
         *now = run.settled_millis.unwrap_or_else(|| self.now());
         if let (_, Some(exited)) = entered_exited(&node.kind) {
-            *prev = self
-                .history
+            *prev = history
                 .push_brief(*prev, *now, exited, Brief::Exited(&node.name, &output))
                 .map_err(|e| (e.into(), *prev))?;
         }
@@ -543,7 +573,7 @@ impl Shared {
             return self.jsonata_state(run, input, frame).boxed().await;
         }
         if self.instants.node(node) {
-            return self.instant_state(run, input, frame, prev);
+            return self.instant_state(&mut &self.history, run, input, frame, prev);
         }
         match &node.kind {
             Kind::Wait(wait) => {
@@ -578,8 +608,9 @@ impl Shared {
     /// A state that never waits (see [`Instants`]): a JSONPath-mode Pass, Choice, Succeed or
     /// Fail, or a Task whose handler is synchronous. It runs without a future, so scopes made
     /// of such states run in a plain loop.
-    fn instant_state(
+    fn instant_state<R: Recorder>(
         &self,
+        history: &mut R,
         run: &mut StateRun<'_>,
         input: Val,
         frame: &mut Frame,
@@ -594,7 +625,7 @@ impl Shared {
                 let kept = (!node.catch.is_empty()).then(|| input.clone());
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
-                    .and_then(|params| self.invoke_now(run, task, params, prev))
+                    .and_then(|params| self.invoke_now(history, run, task, params, prev))
                     .and_then(|(result, settled)| {
                         run.settled_millis = Some(settled);
                         self.finish_attempt(node, input, result, ctx.as_ref(), frame)
@@ -973,7 +1004,7 @@ impl Shared {
             }
             _ => (task.resource.clone(), params),
         };
-        self.task_started(run, task, &recorded, &events, prev)?;
+        self.task_started(&mut &self.history, run, task, &recorded, &events, prev)?;
         let heartbeat = heartbeat.map(|s| (s, Arc::new(tokio::sync::Notify::new())));
         let task_ctx = self.task_context(
             run,
@@ -1038,25 +1069,36 @@ impl Shared {
         };
         guard.finished(started_at, outcome.is_ok());
         let at = self.now();
-        self.task_settled(node, task, outcome, wrap_envelope, &events, prev, at)
+        let history = &mut &self.history;
+        self.task_settled(
+            history,
+            node,
+            task,
+            outcome,
+            wrap_envelope,
+            &events,
+            prev,
+            at,
+        )
     }
 
     /// Calls a synchronous handler ([`Instants`]) to its end: the events, metrics, panic
     /// capture and result checks of [`invoke`](Self::invoke), without a future.
-    fn invoke_now(
+    fn invoke_now<R: Recorder>(
         &self,
+        history: &mut R,
         run: &StateRun<'_>,
         task: &TaskNode,
         params: Val,
         prev: &mut u64,
     ) -> Result<(Val, i64), StatesError> {
         let events = TaskEvents::of(task);
-        self.task_started(run, task, &params, &events, prev)?;
+        self.task_started(history, run, task, &params, &events, prev)?;
         let function = task.resource.clone();
         let Some(handler) = self.handlers.get(task.ordinal).and_then(Option::as_ref) else {
             // Not reached: only a Task with a handler is instant.
             let e = missing_handler(task, &function);
-            self.task_failed(prev, events.failed, &e)?;
+            self.task_failed_at(history, prev, events.failed, &e, self.now())?;
             return Err(e);
         };
         let task_ctx = self.task_context(run, function.clone(), None);
@@ -1070,21 +1112,24 @@ impl Shared {
         };
         let guard = self.metrics.start_cached(counters);
         // Two monotonic readings: the call's duration, and the end is when it settled.
-        let started_at = std::time::Instant::now();
-        let outcome =
-            std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, task_ctx)))
-                .unwrap_or_else(|p| Err(panic_error(p)));
-        let ended_at = std::time::Instant::now();
+        let (started_at, outcome, ended_at) = history.unheld(|| {
+            let started_at = std::time::Instant::now();
+            let outcome =
+                std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, task_ctx)))
+                    .unwrap_or_else(|p| Err(panic_error(p)));
+            (started_at, outcome, std::time::Instant::now())
+        });
         guard.finished_after(started_at, ended_at - started_at, outcome.is_ok());
         let at = self.clock.millis_at(ended_at);
-        self.task_settled(run.node, task, outcome, false, &events, prev, at)
+        self.task_settled(history, run.node, task, outcome, false, &events, prev, at)
     }
 
     /// Records that a task was scheduled and started. The two are back to back: one clock
     /// reading for both, and a first attempt has not waited since the state was entered, so
     /// it is that event's time.
-    fn task_started(
+    fn task_started<R: Recorder>(
         &self,
+        history: &mut R,
         run: &StateRun<'_>,
         task: &TaskNode,
         input: &Val,
@@ -1096,12 +1141,8 @@ impl Shared {
             _ => self.now(),
         };
         let brief = Brief::Scheduled(&task.resource, input);
-        *prev = self
-            .history
-            .push_brief(*prev, now, events.scheduled, brief)?;
-        *prev = self
-            .history
-            .push_brief(*prev, now, events.started, Brief::Bare)?;
+        *prev = history.push_brief(*prev, now, events.scheduled, brief)?;
+        *prev = history.push_brief(*prev, now, events.started, Brief::Bare)?;
         Ok(())
     }
 
@@ -1124,8 +1165,10 @@ impl Shared {
     /// A task's outcome checked and recorded: a result too deep for the recursive walks
     /// (history, serialization) is refused before them; the result and the time it was
     /// recorded.
-    fn task_settled(
+    #[allow(clippy::too_many_arguments)]
+    fn task_settled<R: Recorder>(
         &self,
+        history: &mut R,
         node: &Node,
         task: &TaskNode,
         outcome: Result<Val, StatesError>,
@@ -1155,13 +1198,11 @@ impl Shared {
                     v
                 };
                 let brief = Brief::Succeeded(&task.resource, &v);
-                *prev = self
-                    .history
-                    .push_brief(*prev, at, events.succeeded, brief)?;
+                *prev = history.push_brief(*prev, at, events.succeeded, brief)?;
                 Ok((v, at))
             }
             Err(e) => {
-                self.task_failed_at(prev, events.failed, &e, at)?;
+                self.task_failed_at(history, prev, events.failed, &e, at)?;
                 Err(e)
             }
         }
@@ -1173,17 +1214,18 @@ impl Shared {
         t: EventType,
         e: &StatesError,
     ) -> Result<(), StatesError> {
-        self.task_failed_at(prev, t, e, self.now())
+        self.task_failed_at(&mut &self.history, prev, t, e, self.now())
     }
 
-    fn task_failed_at(
+    fn task_failed_at<R: Recorder>(
         &self,
+        history: &mut R,
         prev: &mut u64,
         t: EventType,
         e: &StatesError,
         at: i64,
     ) -> Result<(), StatesError> {
-        *prev = self.event_at(
+        *prev = history.push(
             *prev,
             at,
             t,
@@ -1220,15 +1262,18 @@ impl Shared {
             for &b in branches {
                 let mut frame = Frame::child(Arc::clone(&outer));
                 let input = input.clone();
-                let r =
-                    match self.run_instant_scope(b, input, &mut frame, started, now, YIELD_EVERY) {
-                        Ok(Instant::Done(done)) => {
-                            now = done.2;
-                            Ok(done)
-                        }
-                        Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
-                        Err(f) => Err(f),
-                    };
+                let ran = {
+                    let mut history = self.history.held();
+                    self.run_instant_scope(&mut history, b, input, &mut frame, (started, now))
+                };
+                let r = match ran {
+                    Ok(Instant::Done(done)) => {
+                        now = done.2;
+                        Ok(done)
+                    }
+                    Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
+                    Err(f) => Err(f),
+                };
                 match r {
                     Ok(out) => outs.push(out),
                     Err(f) => {
@@ -1596,11 +1641,12 @@ impl Shared {
         started: u64,
     ) -> Result<Iteration, Failed> {
         let start = self.now();
-        let it_started = self.iteration_started(&name, index, started, start)?;
+        let it_started =
+            self.iteration_started(&mut &self.history, &name, index, started, start)?;
         let r = self
             .run_scope(processor, input, frame, (it_started, start))
             .await;
-        self.iteration_ended(&name, index, r, start)
+        self.iteration_ended(&mut &self.history, &name, index, r, start)
     }
 
     /// One Map iteration of an all-instant processor, started at `now` (after the event
@@ -1614,41 +1660,50 @@ impl Shared {
         outer: &Arc<Frame>,
         (started, now): (u64, i64),
     ) -> Result<Iteration, Failed> {
-        // The iteration's events and its states' are back to back: no clock reading of its own.
-        let it_started = self.iteration_started(name, index, started, now)?;
+        // The iteration's events and its states' are back to back: no clock reading of its
+        // own, and one hold of the history for them all.
         let mut frame = Frame::child(Arc::clone(outer));
-        let r = match self.run_instant_scope(
-            processor,
-            input,
-            &mut frame,
-            it_started,
-            now,
-            YIELD_EVERY,
-        ) {
-            Ok(Instant::Done(done)) => Ok(done),
-            Ok(Instant::Paused(at)) => self.resume_scope(processor, at, frame).await,
-            Err(f) => Err(f),
+        let paused = {
+            let mut history = self.history.held();
+            let it_started = self.iteration_started(&mut history, name, index, started, now)?;
+            let ran = self.run_instant_scope(
+                &mut history,
+                processor,
+                input,
+                &mut frame,
+                (it_started, now),
+            );
+            match ran {
+                Ok(Instant::Paused(at)) => at,
+                Ok(Instant::Done(done)) => {
+                    return self.iteration_ended(&mut history, name, index, Ok(done), now)
+                }
+                Err(f) => return self.iteration_ended(&mut history, name, index, Err(f), now),
+            }
         };
-        self.iteration_ended(name, index, r, now)
+        let r = self.resume_scope(processor, paused, frame).await;
+        self.iteration_ended(&mut &self.history, name, index, r, now)
     }
 
-    fn iteration_started(
+    fn iteration_started<R: Recorder>(
         &self,
+        history: &mut R,
         name: &Arc<str>,
         index: usize,
         started: u64,
         now: i64,
     ) -> Result<u64, Failed> {
         let brief = Brief::Iteration(name, index as u64);
-        self.history
+        history
             .push_brief(started, now, EventType::MapIterationStarted, brief)
             .map_err(|e| (e.into(), started))
     }
 
     /// Records that an iteration which started at `start` ended: when its last state did (the
     /// two events are back to back), or now if it failed.
-    fn iteration_ended(
+    fn iteration_ended<R: Recorder>(
         &self,
+        history: &mut R,
         name: &Arc<str>,
         index: usize,
         r: Result<Finished, Failed>,
@@ -1661,8 +1716,7 @@ impl Shared {
             Ok((_, last, end)) => (EventType::MapIterationSucceeded, *last, *end),
             Err((_, last)) => (EventType::MapIterationFailed, *last, self.now()),
         };
-        let ended = self
-            .history
+        let ended = history
             .push_brief(last, end, t, Brief::Iteration(name, index as u64))
             .map_err(|e| (e.into(), last))?;
         let outcome = r.map(|(v, ..)| v).map_err(|(e, _)| e);

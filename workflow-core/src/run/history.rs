@@ -181,7 +181,7 @@ struct Record {
 }
 
 /// The details of the most frequent events, recorded without an [`EventDetails`] (see
-/// [`History::push_brief`]).
+/// [`Recorder::push_brief`]).
 pub(crate) enum Brief<'a> {
     /// A state entered: its name and input.
     Entered(&'a Arc<str>, &'a Val),
@@ -467,6 +467,141 @@ impl Log {
     }
 }
 
+impl Log {
+    /// [`History::push`] of one of the frequent events: the record is made from its brief
+    /// details, in its place in the history (a record moved through the calls would be
+    /// copied at each).
+    #[inline(always)]
+    fn push_brief(
+        &mut self,
+        recorded: bool,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        brief: Brief<'_>,
+    ) -> Result<u64, HistoryFull> {
+        if self.full() {
+            return Err(HistoryFull);
+        }
+        self.count += 1;
+        if recorded {
+            self.events
+                .push(Record::brief(previous, now_millis, event_type, brief));
+        }
+        Ok(self.count)
+    }
+}
+
+/// Where the interpreter records events: the history, locked for each event, or [`Held`] for
+/// a run of them.
+pub(crate) trait Recorder {
+    /// Appends one of the frequent events and returns its id, or refuses once the limit is
+    /// reached.
+    fn push_brief(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        brief: Brief<'_>,
+    ) -> Result<u64, HistoryFull>;
+
+    /// Appends an event with any details (see [`History::push`]).
+    fn push(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> Result<u64, HistoryFull>;
+
+    /// Runs `f` (a task handler: the user's code) without holding the history, so that it
+    /// keeps no other part of the execution waiting.
+    fn unheld<T>(&mut self, f: impl FnOnce() -> T) -> T;
+}
+
+impl Recorder for &History {
+    #[inline(always)]
+    fn push_brief(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        brief: Brief<'_>,
+    ) -> Result<u64, HistoryFull> {
+        self.lock()
+            .push_brief(self.recorded, previous, now_millis, event_type, brief)
+    }
+
+    fn push(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> Result<u64, HistoryFull> {
+        History::push(self, previous, now_millis, event_type, details)
+    }
+
+    fn unheld<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        f()
+    }
+}
+
+/// The history locked once for a run of events that nothing can interleave with (instant
+/// states: no await between them), instead of once per event: an uncontended lock and unlock
+/// is two atomic read-modify-writes, the largest part of recording an event. It is let go
+/// around task handlers ([`Recorder::unheld`]) and when dropped; it must not live across an
+/// await (it is not `Send`, so the compiler sees to that).
+pub(crate) struct Held<'h> {
+    history: &'h History,
+    log: Option<MutexGuard<'h, Log>>,
+}
+
+impl Held<'_> {
+    #[inline(always)]
+    fn log(&mut self) -> &mut Log {
+        let history = self.history;
+        self.log.get_or_insert_with(|| history.lock())
+    }
+}
+
+impl Recorder for Held<'_> {
+    #[inline(always)]
+    fn push_brief(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        brief: Brief<'_>,
+    ) -> Result<u64, HistoryFull> {
+        let recorded = self.history.recorded;
+        self.log()
+            .push_brief(recorded, previous, now_millis, event_type, brief)
+    }
+
+    fn push(
+        &mut self,
+        previous: u64,
+        now_millis: i64,
+        event_type: EventType,
+        details: EventDetails,
+    ) -> Result<u64, HistoryFull> {
+        let record = self
+            .history
+            .record(previous, now_millis, event_type, details);
+        let log = self.log();
+        if log.full() {
+            return Err(HistoryFull);
+        }
+        Ok(log.append(record))
+    }
+
+    fn unheld<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        self.log = None;
+        f()
+    }
+}
+
 /// The history reached its limit of events.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HistoryFull;
@@ -518,27 +653,12 @@ impl History {
         Ok(log.append(record))
     }
 
-    /// [`History::push`] of one of the frequent events: the record is made from its brief
-    /// details, in its place in the history (under the lock: it is a few reference counts, and
-    /// a record moved through the calls would be copied at each).
-    #[inline(always)]
-    pub(crate) fn push_brief(
-        &self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        brief: Brief<'_>,
-    ) -> Result<u64, HistoryFull> {
-        let mut log = self.lock();
-        if log.full() {
-            return Err(HistoryFull);
+    /// The history held for a run of events, taken at its first ([`Held`]).
+    pub(crate) fn held(&self) -> Held<'_> {
+        Held {
+            history: self,
+            log: None,
         }
-        log.count += 1;
-        if self.recorded {
-            log.events
-                .push(Record::brief(previous, now_millis, event_type, brief));
-        }
-        Ok(log.count)
     }
 
     /// Appends an event even past the limit (the execution's closing event).
@@ -630,26 +750,76 @@ mod tests {
             ),
         ];
         let brief = History::new(true, None, 0);
+        let held_brief = History::new(true, None, 0);
         let detailed = History::new(true, None, 0);
+        let mut held = held_brief.held();
         for (at, (t, b, d)) in cases.into_iter().enumerate() {
             let at = at as u64;
-            brief.push_brief(at, 5, t, b).unwrap();
+            let again = match &b {
+                Brief::Entered(n, v) => Brief::Entered(n, v),
+                Brief::Exited(n, v) => Brief::Exited(n, v),
+                Brief::Iteration(n, i) => Brief::Iteration(n, *i),
+                Brief::Scheduled(r, v) => Brief::Scheduled(r, v),
+                Brief::Succeeded(r, v) => Brief::Succeeded(r, v),
+                Brief::Bare => Brief::Bare,
+            };
+            (&brief).push_brief(at, 5, t, b).unwrap();
+            held.push_brief(at, 5, t, again).unwrap();
             detailed.push(at, 5, t, d).unwrap();
         }
+        drop(held);
         let json = |h: &History| h.take().iter().map(|e| e.to_json()).collect::<Vec<_>>();
-        assert_eq!(json(&brief), json(&detailed));
+        let detailed = json(&detailed);
+        assert_eq!(json(&brief), detailed);
+        assert_eq!(json(&held_brief), detailed);
         // Not recorded: counted (for the limit) but not kept.
         let unrecorded = History::new(false, Some(1), 0);
+        let mut held = unrecorded.held();
         assert_eq!(
-            unrecorded
-                .push_brief(0, 5, LambdaFunctionStarted, Brief::Bare)
+            held.push_brief(0, 5, LambdaFunctionStarted, Brief::Bare)
                 .ok(),
             Some(1)
         );
-        assert!(unrecorded
+        assert!(held
+            .push_brief(1, 6, LambdaFunctionStarted, Brief::Bare)
+            .is_err());
+        drop(held);
+        assert!((&unrecorded)
             .push_brief(1, 6, LambdaFunctionStarted, Brief::Bare)
             .is_err());
         assert!(unrecorded.take().is_empty());
+    }
+
+    #[test]
+    fn a_held_history_is_locked_once_and_let_go_around_a_handler() {
+        use EventType::*;
+        let h = History::new(true, None, 0);
+        let mut held = h.held();
+        assert!(
+            h.inner.try_lock().is_ok(),
+            "not locked before its first event"
+        );
+        assert_eq!(
+            held.push_brief(0, 1, PassStateEntered, Brief::Bare).ok(),
+            Some(1)
+        );
+        assert!(h.inner.try_lock().is_err(), "held after its first event");
+        let id = held.unheld(|| {
+            assert!(h.inner.try_lock().is_ok(), "let go while the handler runs");
+            (&h).push_brief(1, 2, TaskStarted, Brief::Bare).ok()
+        });
+        assert_eq!(id, Some(2));
+        assert_eq!(
+            held.push_brief(2, 3, PassStateExited, Brief::Bare).ok(),
+            Some(3)
+        );
+        drop(held);
+        let ids: Vec<_> = h
+            .take()
+            .iter()
+            .map(|e| (e.id, e.previous_event_id))
+            .collect();
+        assert_eq!(ids, [(1, 0), (2, 1), (3, 2)]);
     }
 
     #[test]
