@@ -2,7 +2,7 @@
 //! Map and Parallel.
 
 use super::clock::{format_millis, Clock};
-use super::history::{Brief, EventDetails, EventType, History, HistoryFull, Recorder};
+use super::history::{Brief, EventDetails, EventType, History, HistoryFull, Label, Recorder};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::Metrics;
@@ -516,7 +516,7 @@ impl Shared {
     ) -> Result<StateRun<'n>, Failed> {
         let (entered, _) = entered_exited(&node.kind);
         *prev = history
-            .push_brief(*prev, now, entered, Brief::Entered(&node.name, input))
+            .push_brief(*prev, now, entered, Brief::Entered(node.label, input))
             .map_err(|e| (e.into(), *prev))?;
         Ok(StateRun {
             node,
@@ -549,7 +549,7 @@ impl Shared {
         *now = run.settled_millis.unwrap_or_else(|| self.now());
         if let (_, Some(exited)) = entered_exited(&node.kind) {
             *prev = history
-                .push_brief(*prev, *now, exited, Brief::Exited(&node.name, &output))
+                .push_brief(*prev, *now, exited, Brief::Exited(node.label, &output))
                 .map_err(|e| (e.into(), *prev))?;
         }
         Ok((output, next))
@@ -1140,7 +1140,7 @@ impl Shared {
             0 => run.entered_millis,
             _ => self.now(),
         };
-        let brief = Brief::Scheduled(&task.resource, input);
+        let brief = Brief::Scheduled(task.resource_label, input);
         *prev = history.push_brief(*prev, now, events.scheduled, brief)?;
         *prev = history.push_brief(*prev, now, events.started, Brief::Bare)?;
         Ok(())
@@ -1197,7 +1197,7 @@ impl Shared {
                 } else {
                     v
                 };
-                let brief = Brief::Succeeded(&task.resource, &v);
+                let brief = Brief::Succeeded(task.resource_label, &v);
                 *prev = history.push_brief(*prev, at, events.succeeded, brief)?;
                 Ok((v, at))
             }
@@ -1510,7 +1510,7 @@ impl Shared {
             p.map_started(count);
         }
         let outer = Arc::new(frame.clone());
-        let name = run.node.name.clone();
+        let name = run.node.label;
         let mut collected = Collected {
             tolerance,
             results: vec![None; count],
@@ -1526,7 +1526,7 @@ impl Shared {
             let mut now = started_at;
             for (index, input) in inputs.into_iter().enumerate() {
                 let it = self
-                    .instant_iteration(m.processor, &name, index, input, &outer, (started, now))
+                    .instant_iteration(m.processor, name, index, input, &outer, (started, now))
                     .await
                     .map_err(|(e, _)| e)?;
                 now = it.3 .1;
@@ -1563,7 +1563,7 @@ impl Shared {
                     Some((index, input)) => {
                         let frame = Frame::child(Arc::clone(&outer));
                         let mut iteration = self
-                            .iteration(m.processor, name.clone(), index, input, frame, started)
+                            .iteration(m.processor, name, index, input, frame, started)
                             .boxed();
                         // An iteration whose tasks answer at once ends on its first poll: it
                         // is collected there, without the bookkeeping of the running ones;
@@ -1634,19 +1634,18 @@ impl Shared {
     async fn iteration(
         &self,
         processor: ScopeId,
-        name: Arc<str>,
+        name: Label,
         index: usize,
         input: Val,
         frame: Frame,
         started: u64,
     ) -> Result<Iteration, Failed> {
         let start = self.now();
-        let it_started =
-            self.iteration_started(&mut &self.history, &name, index, started, start)?;
+        let it_started = self.iteration_started(&mut &self.history, name, index, started, start)?;
         let r = self
             .run_scope(processor, input, frame, (it_started, start))
             .await;
-        self.iteration_ended(&mut &self.history, &name, index, r, start)
+        self.iteration_ended(&mut &self.history, name, index, r, start)
     }
 
     /// One Map iteration of an all-instant processor, started at `now` (after the event
@@ -1654,7 +1653,7 @@ impl Shared {
     async fn instant_iteration(
         &self,
         processor: ScopeId,
-        name: &Arc<str>,
+        name: Label,
         index: usize,
         input: Val,
         outer: &Arc<Frame>,
@@ -1688,7 +1687,7 @@ impl Shared {
     fn iteration_started<R: Recorder>(
         &self,
         history: &mut R,
-        name: &Arc<str>,
+        name: Label,
         index: usize,
         started: u64,
         now: i64,
@@ -1704,7 +1703,7 @@ impl Shared {
     fn iteration_ended<R: Recorder>(
         &self,
         history: &mut R,
-        name: &Arc<str>,
+        name: Label,
         index: usize,
         r: Result<Finished, Failed>,
         start: i64,

@@ -1,7 +1,8 @@
 //! Execution history, recorded as the service's events.
 
 use crate::value::Val;
-use std::num::NonZeroU64;
+use std::collections::HashMap;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 macro_rules! event_types {
@@ -156,12 +157,56 @@ fn lower_first(s: &str) -> String {
 ///
 /// They are kept in blocks of up to [`ExecutionHistory::BLOCK`] events, so that a long history
 /// grows without moving what it already holds: a `Vec` would double its room (up to twice the
-/// memory the events need) and copy every event each time it did. Each event is kept in 80
-/// bytes rather than a [`HistoryEvent`]'s 128, and read back as one.
+/// memory the events need) and copy every event each time it did. Each event is kept in 72
+/// bytes rather than a [`HistoryEvent`]'s 128 (state names and resources as places in the
+/// program's [`Labels`]), and read back as one.
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionHistory {
     blocks: Vec<Vec<Record>>,
     len: usize,
+    /// The program's state names and task resources, which records point into.
+    labels: Arc<[Arc<str>]>,
+}
+
+/// A state name or task resource as a record keeps it: its place in the program's
+/// [`Labels`] (plus one, so that `None` takes no room), instead of a shared string whose
+/// reference count every event would change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Label(NonZeroU32);
+
+/// A program's state names and task resources, each kept once, for [`Label`]s to point into.
+#[derive(Debug, Default)]
+pub(crate) struct Labels {
+    table: Vec<Arc<str>>,
+    places: HashMap<Arc<str>, Label>,
+}
+
+impl Labels {
+    /// The text, shared, and its label (the same for the same text).
+    pub(crate) fn label(&mut self, text: &str) -> (Arc<str>, Label) {
+        if let Some((shared, label)) = self.places.get_key_value(text) {
+            return (Arc::clone(shared), *label);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        let place = u32::try_from(self.table.len() + 1)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .expect("fewer than 2^32 state names in a definition");
+        let label = Label(place);
+        self.table.push(Arc::clone(&shared));
+        self.places.insert(Arc::clone(&shared), label);
+        (shared, label)
+    }
+
+    /// The table that records made with these labels are read back with.
+    pub(crate) fn finish(self) -> Arc<[Arc<str>]> {
+        self.table.into()
+    }
+}
+
+/// The text of a label in `labels`.
+fn label_text(labels: &[Arc<str>], label: Label) -> Option<Arc<str>> {
+    labels.get(label.0.get() as usize - 1).cloned()
 }
 
 /// How an event is kept: its id is its place, an event has an input or an output but not
@@ -171,28 +216,29 @@ pub struct ExecutionHistory {
 struct Record {
     previous_event_id: u64,
     timestamp_millis: i64,
-    name: Option<Arc<str>>,
-    resource: Option<Arc<str>>,
     payload: Option<Val>,
     index_plus_one: Option<NonZeroU64>,
     rare: Option<Box<Rare>>,
+    name: Option<Label>,
+    resource: Option<Label>,
     event_type: EventType,
     payload_is_output: bool,
 }
 
 /// The details of the most frequent events, recorded without an [`EventDetails`] (see
 /// [`Recorder::push_brief`]).
+#[derive(Clone, Copy)]
 pub(crate) enum Brief<'a> {
     /// A state entered: its name and input.
-    Entered(&'a Arc<str>, &'a Val),
+    Entered(Label, &'a Val),
     /// A state exited: its name and output.
-    Exited(&'a Arc<str>, &'a Val),
+    Exited(Label, &'a Val),
     /// A Map iteration started or ended: the Map state's name and the iteration's index.
-    Iteration(&'a Arc<str>, u64),
+    Iteration(Label, u64),
     /// A task scheduled: its resource and input.
-    Scheduled(&'a Arc<str>, &'a Val),
+    Scheduled(Label, &'a Val),
     /// A task succeeded: its resource and output.
-    Succeeded(&'a Arc<str>, &'a Val),
+    Succeeded(Label, &'a Val),
     /// No details (a task started).
     Bare,
 }
@@ -202,12 +248,15 @@ fn index_plus_one(index: u64) -> Option<NonZeroU64> {
     index.checked_add(1).and_then(NonZeroU64::new)
 }
 
-/// The details few events have.
+/// The details few events have (a name or resource given as text rather than a [`Label`]
+/// included).
 #[derive(Debug, Clone)]
 struct Rare {
     error: Option<Arc<str>>,
     cause: Option<Arc<str>>,
     output: Option<Val>,
+    name: Option<Arc<str>>,
+    resource: Option<Arc<str>>,
 }
 
 impl Record {
@@ -225,20 +274,23 @@ impl Record {
             Some(input) => (Some(input), false, output),
             None => (output, true, None),
         };
-        let rare = if error.is_none() && cause.is_none() && output.is_none() {
+        let texts = [&error, &cause, &name, &resource];
+        let rare = if texts.iter().all(|t| t.is_none()) && output.is_none() {
             None
         } else {
             Some(Box::new(Rare {
                 error,
                 cause,
                 output,
+                name,
+                resource,
             }))
         };
         Record {
             previous_event_id: previous,
             timestamp_millis: now_millis,
-            name,
-            resource,
+            name: None,
+            resource: None,
             payload,
             index_plus_one: index.and_then(index_plus_one),
             rare,
@@ -264,24 +316,24 @@ impl Record {
         };
         match brief {
             Brief::Entered(name, input) => {
-                record.name = Some(Arc::clone(name));
+                record.name = Some(name);
                 record.payload = Some(input.clone());
             }
             Brief::Exited(name, output) => {
-                record.name = Some(Arc::clone(name));
+                record.name = Some(name);
                 record.payload = Some(output.clone());
                 record.payload_is_output = true;
             }
             Brief::Iteration(name, index) => {
-                record.name = Some(Arc::clone(name));
+                record.name = Some(name);
                 record.index_plus_one = index_plus_one(index);
             }
             Brief::Scheduled(resource, input) => {
-                record.resource = Some(Arc::clone(resource));
+                record.resource = Some(resource);
                 record.payload = Some(input.clone());
             }
             Brief::Succeeded(resource, output) => {
-                record.resource = Some(Arc::clone(resource));
+                record.resource = Some(resource);
                 record.payload = Some(output.clone());
                 record.payload_is_output = true;
             }
@@ -290,15 +342,19 @@ impl Record {
         record
     }
 
-    fn event(&self, position: usize) -> HistoryEvent {
+    fn event(&self, position: usize, labels: &[Arc<str>]) -> HistoryEvent {
         let (input, mut output) = if self.payload_is_output {
             (None, self.payload.clone())
         } else {
             (self.payload.clone(), None)
         };
+        let mut name = self.name.and_then(|l| label_text(labels, l));
+        let mut resource = self.resource.and_then(|l| label_text(labels, l));
         let (error, cause) = match &self.rare {
             Some(rare) => {
                 output = output.or_else(|| rare.output.clone());
+                name = name.or_else(|| rare.name.clone());
+                resource = resource.or_else(|| rare.resource.clone());
                 (rare.error.clone(), rare.cause.clone())
             }
             None => (None, None),
@@ -309,12 +365,12 @@ impl Record {
             timestamp_millis: self.timestamp_millis,
             event_type: self.event_type,
             details: EventDetails {
-                name: self.name.clone(),
+                name,
                 input,
                 output,
                 error,
                 cause,
-                resource: self.resource.clone(),
+                resource,
                 index: self.index_plus_one.map(|i| i.get() - 1),
             },
         }
@@ -326,12 +382,16 @@ impl ExecutionHistory {
     pub const BLOCK: usize = 4096;
 
     /// An empty history whose first block has room for `expected` events (at most a block).
-    fn with_room(expected: usize) -> Self {
+    fn with_room(expected: usize, labels: Arc<[Arc<str>]>) -> Self {
         let blocks = match expected.min(Self::BLOCK) {
             0 => Vec::new(),
             room => vec![Vec::with_capacity(room)],
         };
-        ExecutionHistory { blocks, len: 0 }
+        ExecutionHistory {
+            blocks,
+            len: 0,
+            labels,
+        }
     }
 
     #[inline(always)]
@@ -388,7 +448,7 @@ impl ExecutionHistory {
         self.blocks
             .get(index / Self::BLOCK)
             .and_then(|block| block.get(index % Self::BLOCK))
-            .map(|record| record.event(index))
+            .map(|record| record.event(index, &self.labels))
     }
 
     /// The first event (`ExecutionStarted`).
@@ -607,12 +667,18 @@ impl Recorder for Held<'_> {
 pub(crate) struct HistoryFull;
 
 impl History {
-    /// A history with room for `expected` events up front (a hint: it grows past it).
-    pub(crate) fn new(recorded: bool, limit: Option<u64>, expected: usize) -> Self {
+    /// A history with room for `expected` events up front (a hint: it grows past it), whose
+    /// records point into `labels`.
+    pub(crate) fn new(
+        recorded: bool,
+        limit: Option<u64>,
+        expected: usize,
+        labels: Arc<[Arc<str>]>,
+    ) -> Self {
         let room = if recorded { expected } else { 0 };
         History {
             inner: Arc::new(Mutex::new(Log {
-                events: ExecutionHistory::with_room(room),
+                events: ExecutionHistory::with_room(room, labels),
                 count: 0,
                 limit,
             })),
@@ -684,7 +750,7 @@ mod tests {
     use crate::val;
 
     fn filled(expected: usize, count: u64) -> ExecutionHistory {
-        let mut history = ExecutionHistory::with_room(expected);
+        let mut history = ExecutionHistory::with_room(expected, Arc::from([]));
         for id in 1..=count {
             let details = EventDetails {
                 index: Some(id * 10),
@@ -697,14 +763,21 @@ mod tests {
 
     #[test]
     fn brief_events_read_back_as_the_same_events_with_details() {
-        let name: Arc<str> = Arc::from("Step");
-        let resource: Arc<str> = Arc::from("arn:aws:lambda:us-east-1:1:function:f");
+        let mut labels = Labels::default();
+        let (name, name_label) = labels.label("Step");
+        let (resource, resource_label) = labels.label("arn:aws:lambda:us-east-1:1:function:f");
+        assert_eq!(
+            labels.label("Step").1,
+            name_label,
+            "the same text, the same label"
+        );
+        let labels = labels.finish();
         let value = val!({"a": [1, 2]});
         use EventType::*;
         let cases: Vec<(EventType, Brief<'_>, EventDetails)> = vec![
             (
                 PassStateEntered,
-                Brief::Entered(&name, &value),
+                Brief::Entered(name_label, &value),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
                     input: Some(value.clone()),
@@ -713,7 +786,7 @@ mod tests {
             ),
             (
                 PassStateExited,
-                Brief::Exited(&name, &value),
+                Brief::Exited(name_label, &value),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
                     output: Some(value.clone()),
@@ -722,7 +795,7 @@ mod tests {
             ),
             (
                 MapIterationStarted,
-                Brief::Iteration(&name, 7),
+                Brief::Iteration(name_label, 7),
                 EventDetails {
                     name: Some(Arc::clone(&name)),
                     index: Some(7),
@@ -731,7 +804,7 @@ mod tests {
             ),
             (
                 LambdaFunctionScheduled,
-                Brief::Scheduled(&resource, &value),
+                Brief::Scheduled(resource_label, &value),
                 EventDetails {
                     resource: Some(Arc::clone(&resource)),
                     input: Some(value.clone()),
@@ -741,7 +814,7 @@ mod tests {
             (LambdaFunctionStarted, Brief::Bare, EventDetails::default()),
             (
                 LambdaFunctionSucceeded,
-                Brief::Succeeded(&resource, &value),
+                Brief::Succeeded(resource_label, &value),
                 EventDetails {
                     resource: Some(Arc::clone(&resource)),
                     output: Some(value.clone()),
@@ -749,22 +822,14 @@ mod tests {
                 },
             ),
         ];
-        let brief = History::new(true, None, 0);
-        let held_brief = History::new(true, None, 0);
-        let detailed = History::new(true, None, 0);
+        let brief = History::new(true, None, 0, Arc::clone(&labels));
+        let held_brief = History::new(true, None, 0, Arc::clone(&labels));
+        let detailed = History::new(true, None, 0, Arc::clone(&labels));
         let mut held = held_brief.held();
         for (at, (t, b, d)) in cases.into_iter().enumerate() {
             let at = at as u64;
-            let again = match &b {
-                Brief::Entered(n, v) => Brief::Entered(n, v),
-                Brief::Exited(n, v) => Brief::Exited(n, v),
-                Brief::Iteration(n, i) => Brief::Iteration(n, *i),
-                Brief::Scheduled(r, v) => Brief::Scheduled(r, v),
-                Brief::Succeeded(r, v) => Brief::Succeeded(r, v),
-                Brief::Bare => Brief::Bare,
-            };
             (&brief).push_brief(at, 5, t, b).unwrap();
-            held.push_brief(at, 5, t, again).unwrap();
+            held.push_brief(at, 5, t, b).unwrap();
             detailed.push(at, 5, t, d).unwrap();
         }
         drop(held);
@@ -773,7 +838,7 @@ mod tests {
         assert_eq!(json(&brief), detailed);
         assert_eq!(json(&held_brief), detailed);
         // Not recorded: counted (for the limit) but not kept.
-        let unrecorded = History::new(false, Some(1), 0);
+        let unrecorded = History::new(false, Some(1), 0, Arc::from([]));
         let mut held = unrecorded.held();
         assert_eq!(
             held.push_brief(0, 5, LambdaFunctionStarted, Brief::Bare)
@@ -793,7 +858,7 @@ mod tests {
     #[test]
     fn a_held_history_is_locked_once_and_let_go_around_a_handler() {
         use EventType::*;
-        let h = History::new(true, None, 0);
+        let h = History::new(true, None, 0, Arc::from([]));
         let mut held = h.held();
         assert!(
             h.inner.try_lock().is_ok(),
@@ -898,17 +963,18 @@ mod tests {
             assert_eq!(event.event_type, EventType::TaskFailed);
             assert_eq!(format!("{:?}", event.details), format!("{details:?}"));
         }
-        // A payload is a `Val` (24 bytes: a number's or a shared string's), not an `Arc`.
-        assert!(std::mem::size_of::<Record>() <= 96);
+        // A payload is a `Val` (24 bytes: a number's or a shared string's), names and
+        // resources are 4-byte labels.
+        assert!(std::mem::size_of::<Record>() <= 72);
     }
 
     #[test]
     fn an_unrecorded_or_new_history_is_empty() {
-        let history = ExecutionHistory::with_room(100);
+        let history = ExecutionHistory::with_room(100, Arc::from([]));
         assert!(history.is_empty());
         assert!(history.last().is_none() && history.first().is_none());
         assert_eq!(history.iter().count(), 0);
-        let unrecorded = History::new(false, None, 100);
+        let unrecorded = History::new(false, None, 100, Arc::from([]));
         let details = EventDetails::default();
         assert!(unrecorded
             .push(0, 0, EventType::PassStateEntered, details)

@@ -391,6 +391,7 @@ impl Runner {
                 self.options.record_history,
                 self.options.max_history_events,
                 self.history_hint.load(Ordering::Relaxed),
+                Arc::clone(&self.machine.program.labels),
             ),
             clock,
             limits: Limits {

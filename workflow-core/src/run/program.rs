@@ -1,6 +1,7 @@
 //! A definition compiled for running: states resolved to indices, paths parsed, templates split,
 //! Choice rules compiled. Built once per definition; shared by every execution.
 
+use super::history::{Label, Labels};
 use super::jsonata_template::Jt;
 use super::results::{parse_writer_config, WriterConfig};
 use crate::asl::{self, QueryLanguage, State, StateMachine};
@@ -30,6 +31,8 @@ pub(crate) struct Program {
     /// looks its handlers up once, not on every call): the function name of a Lambda ARN, else
     /// the resource (`lambda:invoke` names its function in its parameters instead).
     pub handler_keys: Vec<Arc<str>>,
+    /// The state names and task resources the history's records point into.
+    pub labels: Arc<[Arc<str>]>,
 }
 
 /// The states of one scope.
@@ -43,6 +46,8 @@ pub(crate) struct ScopeProgram {
 #[derive(Debug)]
 pub(crate) struct Node {
     pub name: Arc<str>,
+    /// `name` as history records keep it.
+    pub label: Label,
     pub kind: Kind,
     pub io: Io,
     /// `None` for End (and for Choice, Succeed, Fail).
@@ -133,6 +138,8 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct TaskNode {
     pub resource: Arc<str>,
+    /// `resource` as history records keep it.
+    pub resource_label: Label,
     /// The task's place in [`Program::handler_keys`].
     pub ordinal: usize,
     pub invoke: Invoke,
@@ -333,6 +340,7 @@ struct Compiler {
     scopes: Vec<ScopeProgram>,
     errors: Vec<CompileError>,
     handler_keys: Vec<Arc<str>>,
+    labels: Labels,
 }
 
 impl Program {
@@ -342,6 +350,7 @@ impl Program {
             scopes: Vec::new(),
             errors: Vec::new(),
             handler_keys: Vec::new(),
+            labels: Labels::default(),
         };
         c.scope(
             &def.start_at,
@@ -359,6 +368,7 @@ impl Program {
                 timeout_seconds: def.timeout_seconds,
                 uses_context,
                 handler_keys: c.handler_keys,
+                labels: c.labels.finish(),
             })
         } else {
             Err(c.errors)
@@ -617,8 +627,10 @@ impl Compiler {
                 };
                 self.handler_keys
                     .push(Arc::from(handler_key.unwrap_or(&s.resource)));
+                let (resource, resource_label) = self.labels.label(&s.resource);
                 Kind::Task(Box::new(TaskNode {
-                    resource: Arc::from(s.resource.as_str()),
+                    resource,
+                    resource_label,
                     ordinal: self.handler_keys.len() - 1,
                     invoke,
                     timeout: self.int_field(
@@ -949,8 +961,10 @@ impl Compiler {
             }
             _ => None,
         };
+        let (name, label) = self.labels.label(name);
         Node {
-            name: Arc::from(name),
+            name,
+            label,
             kind,
             io,
             next,
