@@ -578,7 +578,7 @@ impl Shared {
         match &node.kind {
             Kind::Wait(wait) => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
-                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                let effective = take_input(node, input, ctx.as_ref(), frame)?;
                 let (delay, assigned) = {
                     let scope = Scope {
                         input: &effective,
@@ -641,7 +641,7 @@ impl Shared {
             }
             Kind::Choice { branches, default } => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
-                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                let effective = take_input(node, input, ctx.as_ref(), frame)?;
                 let scope = Scope {
                     input: &effective,
                     context: ctx.as_ref(),
@@ -681,7 +681,7 @@ impl Shared {
             }
             Kind::Succeed => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
-                let effective = select_input(node, &input, ctx.as_ref(), frame)?;
+                let effective = take_input(node, input, ctx.as_ref(), frame)?;
                 Ok(Step::End(apply_output_path(
                     node,
                     effective,
@@ -1900,18 +1900,33 @@ fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, Stat
     }
 }
 
-/// InputPath: the state's effective input.
+/// InputPath: the state's effective input (the input itself, borrowed, when there is none).
 #[inline]
-fn select_input(
+fn select_input<'a>(
     node: &Node,
-    input: &Val,
+    input: &'a Val,
+    ctx: Option<&Val>,
+    frame: &Frame,
+) -> Result<Cow<'a, Val>, StatesError> {
+    match &node.io.input_path {
+        None => Ok(Cow::Borrowed(input)),
+        Some(None) => Ok(Cow::Owned(Val::object(Object::new()))),
+        Some(Some(p)) => select_owned(p, input, ctx, frame).map(Cow::Owned),
+    }
+}
+
+/// [`select_input`] for a state that has no other use for its input: moved through when there
+/// is no InputPath (no reference count changed).
+#[inline]
+fn take_input(
+    node: &Node,
+    input: Val,
     ctx: Option<&Val>,
     frame: &Frame,
 ) -> Result<Val, StatesError> {
     match &node.io.input_path {
-        None => Ok(input.clone()),
-        Some(None) => Ok(Val::object(Object::new())),
-        Some(Some(p)) => select_owned(p, input, ctx, frame),
+        None => Ok(input),
+        Some(_) => select_input(node, &input, ctx, frame).map(Cow::into_owned),
     }
 }
 
@@ -1933,12 +1948,12 @@ fn select_owned(
 #[inline]
 fn parameters(
     node: &Node,
-    effective: Val,
+    effective: Cow<'_, Val>,
     ctx: Option<&Val>,
     frame: &Frame,
 ) -> Result<Val, StatesError> {
     match &node.io.parameters {
-        None => Ok(effective),
+        None => Ok(effective.into_owned()),
         Some(t) => {
             let scope = Scope {
                 input: &effective,
