@@ -57,6 +57,72 @@ impl TaskContext {
     }
 }
 
+/// What a synchronous handler ([`TaskHandler::invoke_now`]) knows about the call it serves,
+/// lent by the execution: describing a call copies nothing, and [`context`](Self::context)
+/// makes the [`TaskContext`] an asynchronous handler gets, for a handler that wants one.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskCall<'a> {
+    resource: &'a Arc<str>,
+    state_name: &'a Arc<str>,
+    retry_count: u32,
+    token: Option<(&'a Arc<str>, u64)>,
+}
+
+impl<'a> TaskCall<'a> {
+    /// A call of `resource` by the state `state_name` in the execution `execution`, entered
+    /// by the event `entered_event`.
+    pub(crate) fn new(
+        resource: &'a Arc<str>,
+        state_name: &'a Arc<str>,
+        retry_count: u32,
+        (execution, entered_event): (&'a Arc<str>, u64),
+    ) -> Self {
+        TaskCall {
+            resource,
+            state_name,
+            retry_count,
+            token: Some((execution, entered_event)),
+        }
+    }
+
+    /// The Task state's `Resource`.
+    pub fn resource(&self) -> &'a str {
+        self.resource
+    }
+
+    /// The name of the Task state.
+    pub fn state_name(&self) -> &'a str {
+        self.state_name
+    }
+
+    /// 0 for the first attempt, then 1, 2, ... for retries (`$$.State.RetryCount`).
+    pub fn retry_count(&self) -> u32 {
+        self.retry_count
+    }
+
+    /// The [`TaskContext`] of this call.
+    pub fn context(&self) -> TaskContext {
+        TaskContext {
+            resource: Arc::clone(self.resource),
+            state_name: Arc::clone(self.state_name),
+            retry_count: self.retry_count,
+            token: self.token.map(|(e, id)| (Arc::clone(e), id)),
+            heartbeat: None,
+        }
+    }
+}
+
+impl<'a> From<&'a TaskContext> for TaskCall<'a> {
+    fn from(ctx: &'a TaskContext) -> Self {
+        TaskCall {
+            resource: &ctx.resource,
+            state_name: &ctx.state_name,
+            retry_count: ctx.retry_count,
+            token: ctx.token.as_ref().map(|(e, id)| (e, *id)),
+        }
+    }
+}
+
 /// The task token of one attempt at a Task state: the execution, the event that entered the
 /// state and the retry count.
 pub(crate) fn task_token(execution: &str, entered_event: u64, retry_count: u32) -> String {
@@ -85,11 +151,14 @@ pub trait TaskHandler: Send + Sync + 'static {
 
     /// Runs the task once, to its end, on the calling thread. Called only when
     /// [`is_sync`](Self::is_sync) says so; the default refuses.
-    fn invoke_now(&self, input: Val, ctx: TaskContext) -> Result<Val, StatesError> {
+    fn invoke_now(&self, input: Val, call: TaskCall<'_>) -> Result<Val, StatesError> {
         let _ = input;
         Err(StatesError::new(
             crate::error::names::TASK_FAILED,
-            format!("the handler of `{}` cannot run synchronously", ctx.resource),
+            format!(
+                "the handler of `{}` cannot run synchronously",
+                call.resource()
+            ),
         ))
     }
 }
@@ -103,7 +172,7 @@ where
 {
     fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
         let out = (self.0)(input.to_json());
-        Box::pin(async move { out.await.and_then(|v| converted(v, &ctx)) })
+        Box::pin(async move { out.await.and_then(|v| converted(v, &ctx.state_name)) })
     }
 }
 
@@ -111,7 +180,7 @@ where
 /// result nested deeper than [`MAX_JSON_DEPTH`](crate::limits::MAX_JSON_DEPTH) is refused
 /// first, as the interpreter refuses one over its limit (`States.DataLimitExceeded`), and
 /// dropped without recursion.
-fn converted(v: Value, ctx: &TaskContext) -> Result<Val, StatesError> {
+fn converted(v: Value, state_name: &str) -> Result<Val, StatesError> {
     let max = crate::limits::MAX_JSON_DEPTH;
     if crate::limits::depth_exceeds(&v, max) {
         crate::limits::dispose(v);
@@ -119,7 +188,7 @@ fn converted(v: Value, ctx: &TaskContext) -> Result<Val, StatesError> {
             crate::error::names::DATA_LIMIT_EXCEEDED,
             format!(
                 "The state/task '{}' returned a result nested deeper than the maximum of {max} levels.",
-                ctx.state_name
+                state_name
             ),
         ));
     }
@@ -150,15 +219,15 @@ where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
 {
     fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
-        Box::pin(std::future::ready(self.invoke_now(input, ctx)))
+        Box::pin(std::future::ready(self.invoke_now(input, (&ctx).into())))
     }
 
     fn is_sync(&self) -> bool {
         true
     }
 
-    fn invoke_now(&self, input: Val, ctx: TaskContext) -> Result<Val, StatesError> {
-        (self.0)(input.to_json()).and_then(|v| converted(v, &ctx))
+    fn invoke_now(&self, input: Val, call: TaskCall<'_>) -> Result<Val, StatesError> {
+        (self.0)(input.to_json()).and_then(|v| converted(v, call.state_name()))
     }
 }
 
@@ -184,7 +253,7 @@ where
         true
     }
 
-    fn invoke_now(&self, input: Val, _ctx: TaskContext) -> Result<Val, StatesError> {
+    fn invoke_now(&self, input: Val, _call: TaskCall<'_>) -> Result<Val, StatesError> {
         (self.0)(&input)
     }
 }

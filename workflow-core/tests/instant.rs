@@ -225,3 +225,61 @@ async fn a_synchronous_tasks_catch_covers_its_result_path_as_the_asynchronous_on
         (&not_sync.output, events(&not_sync))
     );
 }
+
+/// A synchronous handler that answers with what its call tells it.
+struct Describes;
+
+impl workflow_core::task::TaskHandler for Describes {
+    fn invoke(
+        &self,
+        input: workflow_core::value::Val,
+        ctx: workflow_core::task::TaskContext,
+    ) -> workflow_core::task::TaskFuture {
+        Box::pin(std::future::ready(self.invoke_now(input, (&ctx).into())))
+    }
+
+    fn is_sync(&self) -> bool {
+        true
+    }
+
+    fn invoke_now(
+        &self,
+        _input: workflow_core::value::Val,
+        call: workflow_core::task::TaskCall<'_>,
+    ) -> Result<workflow_core::value::Val, workflow_core::StatesError> {
+        let ctx = call.context();
+        assert_eq!(&*ctx.resource, call.resource());
+        assert_eq!(&*ctx.state_name, call.state_name());
+        Ok(workflow_core::val!({
+            "resource": call.resource(),
+            "state": call.state_name(),
+            "retry": call.retry_count(),
+            "token": ctx.task_token()
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_synchronous_handler_is_told_its_call_and_can_make_its_context() {
+    let def = json!({"StartAt": "Token", "States": {
+        "Token": {"Type": "Pass", "Parameters": {"unused": true}, "Next": "Call"},
+        "Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:describe",
+                 "End": true,
+                 "ResultSelector": {"resource.$": "$.resource", "state.$": "$.state",
+                                    "retry.$": "$.retry", "token.$": "$.token",
+                                    "expected.$": "$$.Task.Token"}}}});
+    let machine = Machine::from_json(&def.to_string()).expect("the test definition compiles");
+    let mut tasks = TaskRegistry::new();
+    tasks.register("describe", Describes);
+    let exec = Runner::new(machine, tasks).run(json!({})).await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    let out = exec.output.expect("an output");
+    assert_eq!(
+        out["resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:describe"
+    );
+    assert_eq!(out["state"], "Call");
+    assert_eq!(out["retry"], 0);
+    assert!(out["token"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(out["token"], out["expected"], "the token is $$.Task.Token");
+}

@@ -19,7 +19,7 @@ use crate::error::{names, StatesError};
 use crate::limits::{measure_val, Over};
 use crate::path::{put_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
-use crate::task::{lambda_function_name, TaskContext, TaskHandler, TaskRegistry};
+use crate::task::{lambda_function_name, TaskCall, TaskContext, TaskHandler, TaskRegistry};
 use crate::val;
 use crate::value::{Object, Val};
 use futures::future::BoxFuture;
@@ -1094,19 +1094,24 @@ impl Shared {
     ) -> Result<(Val, i64), StatesError> {
         let events = TaskEvents::of(task);
         self.task_started(history, run, task, &params, &events, prev)?;
-        let function = task.resource.clone();
+        let function = &task.resource;
         let Some(handler) = self.handlers.get(task.ordinal).and_then(Option::as_ref) else {
             // Not reached: only a Task with a handler is instant.
-            let e = missing_handler(task, &function);
+            let e = missing_handler(task, function);
             self.task_failed_at(history, prev, events.failed, &e, self.now())?;
             return Err(e);
         };
-        let task_ctx = self.task_context(run, function.clone(), None);
+        let call = TaskCall::new(
+            function,
+            &run.node.name,
+            run.retry_count,
+            (&self.info.id, run.entered_id),
+        );
         let held;
         let counters = match self.task_metrics.get(task.ordinal) {
-            Some(cell) => cell.get_or_init(|| self.metrics.entry(&function)),
+            Some(cell) => cell.get_or_init(|| self.metrics.entry(function)),
             None => {
-                held = self.metrics.entry(&function);
+                held = self.metrics.entry(function);
                 &held
             }
         };
@@ -1115,7 +1120,7 @@ impl Shared {
         let (started_at, outcome, ended_at) = history.unheld(|| {
             let started_at = std::time::Instant::now();
             let outcome =
-                std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, task_ctx)))
+                std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, call)))
                     .unwrap_or_else(|p| Err(panic_error(p)));
             (started_at, outcome, std::time::Instant::now())
         });
