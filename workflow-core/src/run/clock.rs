@@ -92,6 +92,11 @@ impl Clock {
     /// (a pinned clock follows tokio's time instead, and reads it now).
     #[inline]
     pub(crate) fn millis_at(&self, at: std::time::Instant) -> i64 {
+        #[cfg(test)]
+        if let Some(t) = STEPPING.get() {
+            STEPPING.set(Some(t + 1));
+            return t;
+        }
         if !self.pinned {
             return match &self.system_base {
                 Some(b) => b.millis_at(at),
@@ -103,6 +108,20 @@ impl Clock {
         }
         (self.now_unix_nanos() / 1_000_000) as i64
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// In this thread's tests, when set: the next reading of any clock, in milliseconds;
+    /// each reading then moves it on by one, so that a history shows where the clock was read.
+    static STEPPING: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes every clock reading of this thread's test return `from`, `from + 1`, ... (`None`
+/// back to real clocks).
+#[cfg(test)]
+pub(crate) fn step_readings_from(from: Option<i64>) {
+    STEPPING.set(from);
 }
 
 /// Where a started system clock counts from.

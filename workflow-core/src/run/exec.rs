@@ -161,6 +161,12 @@ pub(crate) type Finished = (Val, u64, i64);
 /// Instant states run in a row before the task yields (see [`Shared::resume_scope`]).
 const YIELD_EVERY: u32 = 1024;
 
+/// In a run of instant states, how many data-only states in a row (Pass, Choice, Succeed,
+/// Fail: no handler runs) exit at the time they were entered instead of reading the clock
+/// (a reading costs about as much as one such state): timestamps lag the wall clock by at
+/// most that many states' work, and never go back.
+const SHARED_READINGS: u32 = 16;
+
 /// Where a run of a scope is: the state to enter next, its input, the line's last event, and
 /// the time of that event.
 pub(crate) struct Cursor {
@@ -455,7 +461,9 @@ impl Shared {
 
     /// Runs the instant states of a scope from `at` in a plain loop, for at most `budget`
     /// states, recording their events in `history`; it stops at the scope's end or at a state
-    /// that waits, or hands back where the budget ran out, with how many states it ran.
+    /// that waits, or hands back where the budget ran out, with how many states it ran. The
+    /// clock is read for the first state, after every Task, and after every
+    /// [`SHARED_READINGS`] data-only states in between.
     fn run_instants<R: Recorder>(
         &self,
         history: &mut R,
@@ -465,6 +473,9 @@ impl Shared {
         budget: u32,
     ) -> Result<(Instant, u32), Failed> {
         let prog = &self.program.scopes[scope];
+        // Data-only states since the clock was last read in this run: the first state of a
+        // run reads it.
+        let mut unread = SHARED_READINGS;
         for ran in 0..budget {
             let node = &prog.nodes[at.id];
             if !self.instants.node(node) {
@@ -474,6 +485,15 @@ impl Shared {
             let step = self.instant_state(history, &mut run, at.input, frame, &mut at.prev);
             if let Some(p) = &self.progress {
                 p.state_done();
+            }
+            if run.settled_millis.is_some() || unread >= SHARED_READINGS {
+                // A Task's end was read after its handler; else `leave` reads the clock.
+                unread = 0;
+            } else {
+                // A data-only state takes no time on the execution's clock: it exits when it
+                // was entered.
+                unread += 1;
+                run.settled_millis = Some(run.entered_millis);
             }
             let (output, next) = self.leave(history, &run, step, &mut at.prev, &mut at.now)?;
             match next {
@@ -2029,5 +2049,60 @@ fn value_text(v: &Val) -> String {
     match v {
         Val::String(s) if crate::privacy::payloads_shown() => s.to_string(),
         other => Payload(other).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::run::{clock, EventType, Machine, Runner};
+    use crate::task::TaskRegistry;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn data_only_states_in_a_run_share_clock_readings_up_to_a_bound() {
+        let count = 3 * super::SHARED_READINGS as usize;
+        let states: serde_json::Map<String, serde_json::Value> = (0..count)
+            .map(|i| {
+                let next = match i + 1 {
+                    n if n == count => json!({"Type": "Pass", "End": true}),
+                    n => json!({"Type": "Pass", "Next": format!("P{n}")}),
+                };
+                (format!("P{i}"), next)
+            })
+            .collect();
+        let def = json!({"StartAt": "P0", "States": states});
+        let machine = Machine::from_json(&def.to_string()).expect("the chain compiles");
+        clock::step_readings_from(Some(1_000));
+        let exec = Runner::new(machine, TaskRegistry::new())
+            .run(json!({}))
+            .await;
+        clock::step_readings_from(None);
+        let times = |t: EventType| -> Vec<i64> {
+            exec.history
+                .iter()
+                .filter(|e| e.event_type == t)
+                .map(|e| e.timestamp_millis)
+                .collect()
+        };
+        let (entered, exited) = (
+            times(EventType::PassStateEntered),
+            times(EventType::PassStateExited),
+        );
+        assert_eq!((entered.len(), exited.len()), (count, count));
+        let period = super::SHARED_READINGS as usize + 1;
+        for (i, (e, x)) in entered.iter().zip(&exited).enumerate() {
+            // The first state of the run reads the clock, then one in every `period`.
+            assert_eq!(
+                x > e,
+                i % period == 0,
+                "state P{i}: entered {e}, exited {x}"
+            );
+            assert!(x >= e);
+        }
+        let all: Vec<i64> = exec.history.iter().map(|e| e.timestamp_millis).collect();
+        assert!(
+            all.windows(2).all(|w| w[0] <= w[1]),
+            "timestamps never go back"
+        );
     }
 }
