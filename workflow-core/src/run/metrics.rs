@@ -188,7 +188,10 @@ impl Metrics {
     fn start_with<'m>(&self, entry: EntryRef<'m>) -> InFlight<'m> {
         entry.invocations.fetch_add(1, Ordering::Relaxed);
         let now = entry.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);
+        // Read first: the peak rarely moves, and a read costs far less than a `fetch_max`.
+        if now > entry.peak_concurrency.load(Ordering::Relaxed) {
+            entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);
+        }
         InFlight {
             entry,
             call_times: self.call_times,
