@@ -201,27 +201,38 @@ pub async fn shared_state<S: Send + Sync>(
 }
 
 /// Decodes a task's JSON input (borrowed: the execution's history may hold it).
+///
+/// Instantiated once per input type, so it holds only what needs `T`: the error text is built
+/// by [`bad_input`], compiled once (less code for every task crate to optimize).
 pub fn decode_input<T: serde::de::DeserializeOwned>(
     task: &str,
     input: &Val,
 ) -> Result<T, StatesError> {
-    T::deserialize(input).map_err(|e| {
-        // serde quotes the offending value; it stays out of the cause unless payloads are shown.
-        StatesError::new(
-            names::TASK_FAILED,
-            format!(
-                "task `{task}`: the input is not a `{}`: {}",
-                short_type_name::<T>(),
-                workflow_core::privacy::serde_message(&e.to_string())
-            ),
-        )
-    })
+    match T::deserialize(input) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(bad_input(task, std::any::type_name::<T>(), &e)),
+    }
 }
 
-/// A type's name without module paths (`Vec<my_crate::Order>` -> `Vec<Order>`), the same in
-/// every binary that includes the type (in-process and on Lambda alike).
-fn short_type_name<T>() -> String {
-    let full = std::any::type_name::<T>();
+/// The error of an input that does not decode as type `type_name`.
+#[cold]
+#[inline(never)]
+fn bad_input(task: &str, type_name: &str, e: &serde_json::Error) -> StatesError {
+    // serde quotes the offending value; it stays out of the cause unless payloads are shown.
+    StatesError::new(
+        names::TASK_FAILED,
+        format!(
+            "task `{task}`: the input is not a `{}`: {}",
+            short_type_name(type_name),
+            workflow_core::privacy::serde_message(&e.to_string())
+        ),
+    )
+}
+
+/// A type's name (`std::any::type_name`) without module paths (`Vec<my_crate::Order>` ->
+/// `Vec<Order>`), the same in every binary that includes the type (in-process and on Lambda
+/// alike).
+fn short_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut path_start = 0;
     let mut chars = full.chars().peekable();
@@ -241,12 +252,20 @@ fn short_type_name<T>() -> String {
 
 /// Encodes a task's output.
 pub fn encode_output<T: serde::Serialize>(task: &str, output: T) -> Result<Val, StatesError> {
-    workflow_core::value::to_val(&output).map_err(|e| {
-        StatesError::new(
-            names::TASK_FAILED,
-            format!("task `{task}`: the output does not serialize: {e}"),
-        )
-    })
+    match workflow_core::value::to_val(&output) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(unserializable(task, &e)),
+    }
+}
+
+/// The error of an output that does not serialize (compiled once, not per output type).
+#[cold]
+#[inline(never)]
+fn unserializable(task: &str, e: &serde_json::Error) -> StatesError {
+    StatesError::new(
+        names::TASK_FAILED,
+        format!("task `{task}`: the output does not serialize: {e}"),
+    )
 }
 
 /// Encodes a fallible task's result: `Err(e)` becomes the ASL error named after `e`'s variant,
@@ -320,11 +339,11 @@ mod tests {
 
     #[test]
     fn type_names_drop_module_paths() {
-        assert_eq!(
-            short_type_name::<Vec<Option<String>>>(),
-            "Vec<Option<String>>"
-        );
-        assert_eq!(short_type_name::<(u8, serde_json::Value)>(), "(u8, Value)");
+        fn short<T>() -> String {
+            short_type_name(std::any::type_name::<T>())
+        }
+        assert_eq!(short::<Vec<Option<String>>>(), "Vec<Option<String>>");
+        assert_eq!(short::<(u8, serde_json::Value)>(), "(u8, Value)");
     }
 
     #[test]

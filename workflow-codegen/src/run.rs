@@ -174,10 +174,14 @@ impl InProcess {
     /// without one, a state can change its input in place instead of copying what the
     /// history holds (use [`InProcess::run_json`] for the history).
     pub async fn run<I: Serialize, O: DeserializeOwned>(&self, input: &I) -> Result<O, RunError> {
-        let input = serde_json::to_value(input).map_err(|e| RunError::Input {
+        // `to_val` and the `&Val` decoder below, not `serde_json`'s: the task handlers already
+        // instantiate them for these types, so `run` adds no second encoder and decoder per
+        // type to the caller's crate (same values and messages as `serde_json`'s).
+        let input = workflow_core::value::to_val(input).map_err(|e| RunError::Input {
             ty: std::any::type_name::<I>().to_owned(),
             problem: e.to_string(),
         })?;
+        let input = Value::from(input);
         let options = RunOptions {
             record_history: false,
             ..self.options.clone()
@@ -185,8 +189,8 @@ impl InProcess {
         let execution = self.execute(input, options).await?;
         match execution.status {
             Status::Succeeded => {
-                let out = execution.output.unwrap_or(Value::Null);
-                serde_json::from_value(out).map_err(|e| RunError::Output(e.to_string()))
+                let out = Val::from(execution.output.unwrap_or(Value::Null));
+                O::deserialize(&out).map_err(|e| RunError::Output(e.to_string()))
             }
             status => Err(RunError::Failed {
                 status: status.as_str(),
