@@ -1137,13 +1137,11 @@ impl Shared {
         };
         let guard = self.metrics.start_cached(counters);
         // Two monotonic readings: the call's duration, and the end is when it settled.
-        let (started_at, outcome, ended_at) = history.unheld(|| {
-            let started_at = std::time::Instant::now();
-            let outcome =
-                std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, call)))
-                    .unwrap_or_else(|p| Err(panic_error(p)));
-            (started_at, outcome, std::time::Instant::now())
-        });
+        let started_at = std::time::Instant::now();
+        let outcome =
+            std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, call)))
+                .unwrap_or_else(|p| Err(panic_error(p)));
+        let ended_at = std::time::Instant::now();
         guard.finished_after(started_at, ended_at - started_at, outcome.is_ok());
         let at = self.clock.millis_at(ended_at);
         self.task_settled(history, run.node, task, outcome, false, &events, prev, at)

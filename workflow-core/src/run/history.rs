@@ -573,10 +573,6 @@ pub(crate) trait Recorder {
         event_type: EventType,
         details: EventDetails,
     ) -> Result<u64, HistoryFull>;
-
-    /// Runs `f` (a task handler: the user's code) without holding the history, so that it
-    /// keeps no other part of the execution waiting.
-    fn unheld<T>(&mut self, f: impl FnOnce() -> T) -> T;
 }
 
 impl Recorder for &History {
@@ -601,17 +597,15 @@ impl Recorder for &History {
     ) -> Result<u64, HistoryFull> {
         History::push(self, previous, now_millis, event_type, details)
     }
-
-    fn unheld<T>(&mut self, f: impl FnOnce() -> T) -> T {
-        f()
-    }
 }
 
 /// The history locked once for a run of events that nothing can interleave with (instant
 /// states: no await between them), instead of once per event: an uncontended lock and unlock
-/// is two atomic read-modify-writes, the largest part of recording an event. It is let go
-/// around task handlers ([`Recorder::unheld`]) and when dropped; it must not live across an
-/// await (it is not `Send`, so the compiler sees to that).
+/// is two atomic read-modify-writes, the largest part of recording an event. An execution is
+/// one tokio task, so its history is never contended: nothing else of the execution runs
+/// while a synchronous handler does, and holding the lock through the handler keeps nobody
+/// waiting. It is let go when dropped, and must not live across an await (it is not `Send`,
+/// so the compiler sees to that).
 pub(crate) struct Held<'h> {
     history: &'h History,
     log: Option<MutexGuard<'h, Log>>,
@@ -654,11 +648,6 @@ impl Recorder for Held<'_> {
             return Err(HistoryFull);
         }
         Ok(log.append(record))
-    }
-
-    fn unheld<T>(&mut self, f: impl FnOnce() -> T) -> T {
-        self.log = None;
-        f()
     }
 }
 
@@ -856,7 +845,7 @@ mod tests {
     }
 
     #[test]
-    fn a_held_history_is_locked_once_and_let_go_around_a_handler() {
+    fn a_held_history_is_locked_at_its_first_event_until_it_is_dropped() {
         use EventType::*;
         let h = History::new(true, None, 0, Arc::from([]));
         let mut held = h.held();
@@ -864,27 +853,29 @@ mod tests {
             h.inner.try_lock().is_ok(),
             "not locked before its first event"
         );
-        assert_eq!(
-            held.push_brief(0, 1, PassStateEntered, Brief::Bare).ok(),
-            Some(1)
-        );
-        assert!(h.inner.try_lock().is_err(), "held after its first event");
-        let id = held.unheld(|| {
-            assert!(h.inner.try_lock().is_ok(), "let go while the handler runs");
-            (&h).push_brief(1, 2, TaskStarted, Brief::Bare).ok()
-        });
-        assert_eq!(id, Some(2));
-        assert_eq!(
-            held.push_brief(2, 3, PassStateExited, Brief::Bare).ok(),
-            Some(3)
-        );
+        for (id, t) in [
+            (1, PassStateEntered),
+            (2, TaskStarted),
+            (3, PassStateExited),
+        ] {
+            assert_eq!(
+                held.push_brief(id - 1, id as i64, t, Brief::Bare).ok(),
+                Some(id)
+            );
+            assert!(h.inner.try_lock().is_err(), "held from its first event");
+        }
         drop(held);
+        assert!(h.inner.try_lock().is_ok(), "let go when dropped");
+        assert_eq!(
+            (&h).push_brief(3, 4, PassStateEntered, Brief::Bare).ok(),
+            Some(4)
+        );
         let ids: Vec<_> = h
             .take()
             .iter()
             .map(|e| (e.id, e.previous_event_id))
             .collect();
-        assert_eq!(ids, [(1, 0), (2, 1), (3, 2)]);
+        assert_eq!(ids, [(1, 0), (2, 1), (3, 2), (4, 3)]);
     }
 
     #[test]
