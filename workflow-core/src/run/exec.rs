@@ -260,7 +260,7 @@ impl Shared {
         t: EventType,
         details: EventDetails,
     ) -> Result<u64, StatesError> {
-        Ok(self.history.push(prev, now, t, details)?)
+        Ok((&self.history).push(prev, now, t, details)?)
     }
 
     /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload

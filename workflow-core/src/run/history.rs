@@ -506,16 +506,22 @@ pub(crate) struct History {
     recorded: bool,
 }
 
+/// The events recorded so far, and how many (also when they are not kept).
 #[derive(Debug)]
-struct Log {
+pub(crate) struct Log {
     events: ExecutionHistory,
     count: u64,
     limit: Option<u64>,
 }
 
 impl Log {
-    fn full(&self) -> bool {
-        self.limit.is_some_and(|l| self.count >= l)
+    /// Appends a record (`None` when the history is not recorded: only counted) and
+    /// returns its id, or refuses once the limit is reached.
+    fn push(&mut self, record: Option<Record>) -> Result<u64, HistoryFull> {
+        if self.limit.is_some_and(|l| self.count >= l) {
+            return Err(HistoryFull);
+        }
+        Ok(self.append(record))
     }
 
     fn append(&mut self, record: Option<Record>) -> u64 {
@@ -525,12 +531,10 @@ impl Log {
         }
         self.count
     }
-}
 
-impl Log {
-    /// [`History::push`] of one of the frequent events: the record is made from its brief
-    /// details, in its place in the history (a record moved through the calls would be
-    /// copied at each).
+    /// [`Log::push`] of one of the frequent events: the record is made from its brief
+    /// details in its place in the history (a record moved through the calls would be copied
+    /// at each).
     #[inline(always)]
     fn push_brief(
         &mut self,
@@ -540,7 +544,7 @@ impl Log {
         event_type: EventType,
         brief: Brief<'_>,
     ) -> Result<u64, HistoryFull> {
-        if self.full() {
+        if self.limit.is_some_and(|l| self.count >= l) {
             return Err(HistoryFull);
         }
         self.count += 1;
@@ -552,30 +556,22 @@ impl Log {
     }
 }
 
-/// Where the interpreter records events: the history, locked for each event, or [`Held`] for
-/// a run of them.
+/// Where the interpreter records events: the history locked for each event (`&History`), or
+/// [`Held`] for a run of them.
 pub(crate) trait Recorder {
+    /// The history the events go to.
+    fn history(&self) -> &History;
+
+    /// The history's log, locked while the guard lives.
+    type Guard<'g>: std::ops::DerefMut<Target = Log>
+    where
+        Self: 'g;
+
+    /// Locks the history's log (a [`Held`] history: holds it from its first event).
+    fn log(&mut self) -> Self::Guard<'_>;
+
     /// Appends one of the frequent events and returns its id, or refuses once the limit is
     /// reached.
-    fn push_brief(
-        &mut self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        brief: Brief<'_>,
-    ) -> Result<u64, HistoryFull>;
-
-    /// Appends an event with any details (see [`History::push`]).
-    fn push(
-        &mut self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        details: EventDetails,
-    ) -> Result<u64, HistoryFull>;
-}
-
-impl Recorder for &History {
     #[inline(always)]
     fn push_brief(
         &mut self,
@@ -584,55 +580,13 @@ impl Recorder for &History {
         event_type: EventType,
         brief: Brief<'_>,
     ) -> Result<u64, HistoryFull> {
-        self.lock()
-            .push_brief(self.recorded, previous, now_millis, event_type, brief)
-    }
-
-    fn push(
-        &mut self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        details: EventDetails,
-    ) -> Result<u64, HistoryFull> {
-        History::push(self, previous, now_millis, event_type, details)
-    }
-}
-
-/// The history locked once for a run of events that nothing can interleave with (instant
-/// states: no await between them), instead of once per event: an uncontended lock and unlock
-/// is two atomic read-modify-writes, the largest part of recording an event. An execution is
-/// one tokio task, so its history is never contended: nothing else of the execution runs
-/// while a synchronous handler does, and holding the lock through the handler keeps nobody
-/// waiting. It is let go when dropped, and must not live across an await (it is not `Send`,
-/// so the compiler sees to that).
-pub(crate) struct Held<'h> {
-    history: &'h History,
-    log: Option<MutexGuard<'h, Log>>,
-}
-
-impl Held<'_> {
-    #[inline(always)]
-    fn log(&mut self) -> &mut Log {
-        let history = self.history;
-        self.log.get_or_insert_with(|| history.lock())
-    }
-}
-
-impl Recorder for Held<'_> {
-    #[inline(always)]
-    fn push_brief(
-        &mut self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        brief: Brief<'_>,
-    ) -> Result<u64, HistoryFull> {
-        let recorded = self.history.recorded;
+        let recorded = self.history().recorded;
         self.log()
             .push_brief(recorded, previous, now_millis, event_type, brief)
     }
 
+    /// Appends an event with any details and returns its id, or refuses once the limit is
+    /// reached. The record is made before the lock is taken.
     fn push(
         &mut self,
         previous: u64,
@@ -641,13 +595,54 @@ impl Recorder for Held<'_> {
         details: EventDetails,
     ) -> Result<u64, HistoryFull> {
         let record = self
-            .history
+            .history()
             .record(previous, now_millis, event_type, details);
-        let log = self.log();
-        if log.full() {
-            return Err(HistoryFull);
-        }
-        Ok(log.append(record))
+        self.log().push(record)
+    }
+}
+
+impl Recorder for &History {
+    fn history(&self) -> &History {
+        self
+    }
+
+    type Guard<'g>
+        = MutexGuard<'g, Log>
+    where
+        Self: 'g;
+
+    #[inline(always)]
+    fn log(&mut self) -> MutexGuard<'_, Log> {
+        self.lock()
+    }
+}
+
+/// The history locked once for a run of events that nothing can interleave with (instant
+/// states: no await between them), instead of once per event: an uncontended lock and unlock
+/// is two atomic read-modify-writes, the largest part of recording an event. An execution is
+/// one tokio task, so its history is never contended: nothing else of the execution runs
+/// while a synchronous handler does, and holding the lock through the handler keeps nobody
+/// waiting. It is locked at its first event and let go when dropped, and must not live across
+/// an await (it is not `Send`, so the compiler sees to that).
+pub(crate) struct Held<'h> {
+    history: &'h History,
+    log: Option<MutexGuard<'h, Log>>,
+}
+
+impl Recorder for Held<'_> {
+    fn history(&self) -> &History {
+        self.history
+    }
+
+    type Guard<'g>
+        = &'g mut Log
+    where
+        Self: 'g;
+
+    #[inline(always)]
+    fn log(&mut self) -> &mut Log {
+        let history = self.history;
+        self.log.get_or_insert_with(|| history.lock())
     }
 }
 
@@ -690,22 +685,6 @@ impl History {
     ) -> Option<Record> {
         self.recorded
             .then(|| Record::new(previous, now_millis, event_type, details))
-    }
-
-    /// Appends an event and returns its id, or refuses once the limit is reached.
-    pub(crate) fn push(
-        &self,
-        previous: u64,
-        now_millis: i64,
-        event_type: EventType,
-        details: EventDetails,
-    ) -> Result<u64, HistoryFull> {
-        let record = self.record(previous, now_millis, event_type, details);
-        let mut log = self.lock();
-        if log.full() {
-            return Err(HistoryFull);
-        }
-        Ok(log.append(record))
     }
 
     /// The history held for a run of events, taken at its first ([`Held`]).
@@ -819,7 +798,7 @@ mod tests {
             let at = at as u64;
             (&brief).push_brief(at, 5, t, b).unwrap();
             held.push_brief(at, 5, t, b).unwrap();
-            detailed.push(at, 5, t, d).unwrap();
+            (&detailed).push(at, 5, t, d).unwrap();
         }
         drop(held);
         let json = |h: &History| h.take().iter().map(|e| e.to_json()).collect::<Vec<_>>();
@@ -967,7 +946,7 @@ mod tests {
         assert_eq!(history.iter().count(), 0);
         let unrecorded = History::new(false, None, 100, Arc::from([]));
         let details = EventDetails::default();
-        assert!(unrecorded
+        assert!((&unrecorded)
             .push(0, 0, EventType::PassStateEntered, details)
             .is_ok());
         assert!(unrecorded.take().is_empty());
