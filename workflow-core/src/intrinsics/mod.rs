@@ -94,7 +94,14 @@ impl<P> Call<P> {
     ) -> Result<Val, StatesError> {
         let mut args = functions::Args::new();
         for arg in &self.args {
-            args.push(arg.evaluate(resolve)?);
+            // Matched here rather than through `Arg::evaluate`'s `Result`: moving a
+            // `Result<Cow<Val>, _>` through `?` compiled to overlapping partial copies that
+            // stalled on store forwarding (perf annotate).
+            match arg {
+                Arg::Literal(value) => args.push(Cow::Borrowed(value)),
+                Arg::Path(path) => args.push(resolve(path)?),
+                Arg::Call(call) => args.push(Cow::Owned(call.evaluate_borrowed(resolve)?)),
+            }
         }
         functions::apply(self.function, self.template.as_deref(), args)
     }
@@ -124,19 +131,6 @@ impl<P> Call<P> {
                 Arg::Literal(_) => {}
             }
         }
-    }
-}
-
-impl<P> Arg<P> {
-    fn evaluate<'a, 's: 'a, 'v: 'a>(
-        &'s self,
-        resolve: &dyn Fn(&P) -> Result<Cow<'v, Val>, StatesError>,
-    ) -> Result<Cow<'a, Val>, StatesError> {
-        Ok(match self {
-            Arg::Literal(value) => Cow::Borrowed(value),
-            Arg::Path(path) => resolve(path)?,
-            Arg::Call(call) => Cow::Owned(call.evaluate_borrowed(resolve)?),
-        })
     }
 }
 

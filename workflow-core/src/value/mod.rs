@@ -45,6 +45,11 @@ use std::sync::Arc;
 pub use encode::to_val;
 
 /// A JSON value with shared children.
+// A whole-word tag: with the default one-byte tag, `Bool`'s byte sits at offset 1 and LLVM
+// moved values (in `Option`, `Cow` and `Result`s of them) as bytes 1 to 16 at an odd offset,
+// which stalled on store forwarding (perf annotate: a third of a Choice comparison's time).
+// The size is the same (24 bytes).
+#[repr(u64)]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Val {
     /// `null`.
