@@ -1924,7 +1924,7 @@ fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, Stat
 }
 
 /// InputPath: the state's effective input (the input itself, borrowed, when there is none).
-#[inline]
+#[inline(always)]
 fn select_input<'a>(
     node: &Node,
     input: &'a Val,
@@ -1940,7 +1940,7 @@ fn select_input<'a>(
 
 /// [`select_input`] for a state that has no other use for its input: moved through when there
 /// is no InputPath (no reference count changed).
-#[inline]
+#[inline(always)]
 fn take_input(
     node: &Node,
     input: Val,
@@ -1968,7 +1968,7 @@ fn select_owned(
 }
 
 /// Parameters: the payload template applied to the effective input.
-#[inline]
+#[inline(always)]
 fn parameters(
     node: &Node,
     effective: Cow<'_, Val>,
@@ -1989,7 +1989,7 @@ fn parameters(
 }
 
 /// OutputPath: the part of the state's output passed on.
-#[inline]
+#[inline(always)]
 fn apply_output_path(
     node: &Node,
     output: Val,
