@@ -409,12 +409,14 @@ impl Shared {
         async move {
             let prog = &self.program.scopes[scope];
             let mut instant_in_a_row = 0u32;
+            let mut unread = SHARED_READINGS;
             loop {
                 if self.instants.node(&prog.nodes[at.id]) {
                     let budget = YIELD_EVERY - instant_in_a_row;
                     let ran = {
                         let mut history = self.history.held();
-                        self.run_instants(&mut history, scope, at, &mut frame, budget)?
+                        let runs = (&mut frame, budget, &mut unread);
+                        self.run_instants(&mut history, scope, at, runs)?
                     };
                     let (stopped, ran_in_a_row) = match ran {
                         (Instant::Done(done), _) => return Ok(done),
@@ -443,6 +445,8 @@ impl Shared {
                     p.state_done();
                 }
                 let (output, next) = self.leave(&mut recorder, &run, step, &mut prev, &mut now)?;
+                // `leave` read the clock (or the Task's end was read).
+                unread = 0;
                 match next {
                     Some(id) => {
                         at = Cursor {
@@ -461,21 +465,19 @@ impl Shared {
 
     /// Runs the instant states of a scope from `at` in a plain loop, for at most `budget`
     /// states, recording their events in `history`; it stops at the scope's end or at a state
-    /// that waits, or hands back where the budget ran out, with how many states it ran. The
-    /// clock is read for the first state, after every Task, and after every
-    /// [`SHARED_READINGS`] data-only states in between.
+    /// that waits, or hands back where the budget ran out, with how many states it ran.
+    /// `unread` counts the data-only states since the clock was last read, across the runs of
+    /// a line of execution (the iterations of a Map, the branches of a Parallel, one after
+    /// another): the clock is read after every Task and after every [`SHARED_READINGS`]
+    /// data-only states in between (a line starts with `SHARED_READINGS`: its first state reads).
     fn run_instants<R: Recorder>(
         &self,
         history: &mut R,
         scope: ScopeId,
         mut at: Cursor,
-        frame: &mut Frame,
-        budget: u32,
+        (frame, budget, unread): (&mut Frame, u32, &mut u32),
     ) -> Result<(Instant, u32), Failed> {
         let prog = &self.program.scopes[scope];
-        // Data-only states since the clock was last read in this run: the first state of a
-        // run reads it.
-        let mut unread = SHARED_READINGS;
         for ran in 0..budget {
             let node = &prog.nodes[at.id];
             if !self.instants.node(node) {
@@ -486,13 +488,13 @@ impl Shared {
             if let Some(p) = &self.progress {
                 p.state_done();
             }
-            if run.settled_millis.is_some() || unread >= SHARED_READINGS {
+            if run.settled_millis.is_some() || *unread >= SHARED_READINGS {
                 // A Task's end was read after its handler; else `leave` reads the clock.
-                unread = 0;
+                *unread = 0;
             } else {
                 // A data-only state takes no time on the execution's clock: it exits when it
                 // was entered.
-                unread += 1;
+                *unread += 1;
                 run.settled_millis = Some(run.entered_millis);
             }
             let (output, next) = self.leave(history, &run, step, &mut at.prev, &mut at.now)?;
@@ -513,7 +515,7 @@ impl Shared {
         history: &mut R,
         scope: ScopeId,
         input: Val,
-        frame: &mut Frame,
+        (frame, unread): (&mut Frame, &mut u32),
         (prev, now): (u64, i64),
     ) -> Result<Instant, Failed> {
         let at = Cursor {
@@ -522,7 +524,9 @@ impl Shared {
             prev,
             now,
         };
-        Ok(self.run_instants(history, scope, at, frame, YIELD_EVERY)?.0)
+        Ok(self
+            .run_instants(history, scope, at, (frame, YIELD_EVERY, unread))?
+            .0)
     }
 
     /// Records that a state is entered, at `now`.
@@ -1282,12 +1286,14 @@ impl Shared {
             let mut outs = Vec::with_capacity(branches.len());
             let mut failed = None;
             let mut now = self.now();
+            let mut unread = SHARED_READINGS;
             for &b in branches {
                 let mut frame = Frame::child(Arc::clone(&outer));
                 let input = input.clone();
                 let ran = {
                     let mut history = self.history.held();
-                    self.run_instant_scope(&mut history, b, input, &mut frame, (started, now))
+                    let line = (&mut frame, &mut unread);
+                    self.run_instant_scope(&mut history, b, input, line, (started, now))
                 };
                 let r = match ran {
                     Ok(Instant::Done(done)) => {
@@ -1547,9 +1553,14 @@ impl Shared {
             let mut outcome = Ok(());
             // Each iteration starts when the one before it ended (they are back to back).
             let mut now = started_at;
+            let mut unread = SHARED_READINGS;
             for (index, input) in inputs.into_iter().enumerate() {
                 let it = self
-                    .instant_iteration(m.processor, name, index, input, &outer, (started, now))
+                    .instant_iteration(
+                        (m.processor, name, index, input),
+                        (&outer, &mut unread),
+                        (started, now),
+                    )
                     .await
                     .map_err(|(e, _)| e)?;
                 now = it.3 .1;
@@ -1560,6 +1571,7 @@ impl Shared {
                 if index % YIELD_EVERY as usize == YIELD_EVERY as usize - 1 {
                     tokio::task::yield_now().await;
                     now = self.now();
+                    unread = 0;
                 }
             }
             outcome
@@ -1675,11 +1687,8 @@ impl Shared {
     /// `started`): a plain loop, and only when that loop runs long, the rest as a future.
     async fn instant_iteration(
         &self,
-        processor: ScopeId,
-        name: Label,
-        index: usize,
-        input: Val,
-        outer: &Arc<Frame>,
+        (processor, name, index, input): (ScopeId, Label, usize, Val),
+        (outer, unread): (&Arc<Frame>, &mut u32),
         (started, now): (u64, i64),
     ) -> Result<Iteration, Failed> {
         // The iteration's events and its states' are back to back: no clock reading of its
@@ -1692,7 +1701,7 @@ impl Shared {
                 &mut history,
                 processor,
                 input,
-                &mut frame,
+                (&mut frame, unread),
                 (it_started, now),
             );
             match ran {
@@ -2098,6 +2107,42 @@ mod tests {
             assert!(x >= e);
         }
         let all: Vec<i64> = exec.history.iter().map(|e| e.timestamp_millis).collect();
+        assert!(
+            all.windows(2).all(|w| w[0] <= w[1]),
+            "timestamps never go back"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_maps_instant_iterations_share_clock_readings_across_iterations() {
+        let count = 3 * super::SHARED_READINGS as usize;
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+        let machine = Machine::from_json(&def.to_string()).expect("the Map compiles");
+        clock::step_readings_from(Some(1_000));
+        let items: Vec<u32> = (0..count as u32).collect();
+        let exec = Runner::new(machine, TaskRegistry::new())
+            .run(json!(items))
+            .await;
+        clock::step_readings_from(None);
+        let events: Vec<_> = exec.history.iter().collect();
+        let pairs: Vec<(i64, i64)> = events
+            .windows(2)
+            .filter(|w| w[0].event_type == EventType::PassStateEntered)
+            .map(|w| (w[0].timestamp_millis, w[1].timestamp_millis))
+            .collect();
+        assert_eq!(pairs.len(), count);
+        let period = super::SHARED_READINGS as usize + 1;
+        for (i, (entered, exited)) in pairs.iter().enumerate() {
+            // The count carries from one iteration to the next: one reading in every `period`
+            // iterations, not one each.
+            assert_eq!(
+                exited > entered,
+                i % period == 0,
+                "item {i}: {entered} -> {exited}"
+            );
+        }
+        let all: Vec<i64> = events.iter().map(|e| e.timestamp_millis).collect();
         assert!(
             all.windows(2).all(|w| w[0] <= w[1]),
             "timestamps never go back"
