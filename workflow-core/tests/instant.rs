@@ -283,3 +283,25 @@ async fn a_synchronous_handler_is_told_its_call_and_can_make_its_context() {
     assert!(out["token"].as_str().is_some_and(|t| !t.is_empty()));
     assert_eq!(out["token"], out["expected"], "the token is $$.Task.Token");
 }
+
+#[tokio::test]
+async fn an_instant_iteration_never_sees_the_variables_another_iteration_assigned() {
+    // Item 1 assigns `x`; item 2 reads it, which must fail: each iteration has its own scope,
+    // even when iterations that assign nothing pass their untouched frame along.
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "Which", "States": {
+            "Which": {"Type": "Choice", "Default": "Read",
+                      "Choices": [{"Variable": "$", "NumericEquals": 1, "Next": "Set"}]},
+            "Set": {"Type": "Pass", "Assign": {"x": "set"}, "End": true},
+            "Read": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": true}}}}}});
+    let exec = runner(def.clone()).run(json!([0, 1, 2])).await;
+    assert_eq!(exec.status, Status::Failed, "item 0 reads an unassigned x");
+    let exec = runner(def.clone()).run(json!([1, 1, 1])).await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    let exec = runner(def).run(json!([1, 2])).await;
+    assert_eq!(
+        exec.status,
+        Status::Failed,
+        "item 2 must not see item 1's x"
+    );
+}
