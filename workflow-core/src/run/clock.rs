@@ -100,10 +100,7 @@ impl Clock {
         if !self.pinned {
             return match &self.system_base {
                 Some(b) => b.millis_at(at),
-                None => {
-                    let d = since_epoch();
-                    d.as_secs() as i64 * 1000 + i64::from(d.subsec_millis())
-                }
+                None => whole_millis(since_epoch()),
             };
         }
         (self.now_unix_nanos() / 1_000_000) as i64
@@ -141,7 +138,7 @@ impl SystemBase {
         SystemBase {
             start: std::time::Instant::now(),
             wall,
-            wall_millis: wall.as_secs() as i64 * 1000 + i64::from(wall.subsec_millis()),
+            wall_millis: whole_millis(wall),
             wall_nanos_past: u64::from(wall.subsec_nanos() % 1_000_000),
         }
     }
@@ -154,6 +151,12 @@ impl SystemBase {
         let past = u64::from(since.subsec_nanos()) + self.wall_nanos_past;
         self.wall_millis + since.as_secs() as i64 * 1000 + (past / 1_000_000) as i64
     }
+}
+
+/// A duration in whole milliseconds (seconds and sub-second milliseconds: no 128-bit
+/// division).
+fn whole_millis(d: std::time::Duration) -> i64 {
+    d.as_secs() as i64 * 1000 + i64::from(d.subsec_millis())
 }
 
 /// The system's wall time since the Unix epoch (zero before it).

@@ -5,7 +5,7 @@ use super::clock::{format_millis, Clock};
 use super::history::{Brief, EventDetails, EventType, History, HistoryFull, Label, Recorder};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
-use super::metrics::Metrics;
+use super::metrics::{InFlight, Metrics};
 use super::mock::MockSession;
 use super::program::{
     Assign, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program, ScopeId,
@@ -64,7 +64,7 @@ pub(crate) struct Shared {
     pub input: Option<Val>,
     pub info: ExecutionInfo,
     pub metrics: Arc<Metrics>,
-    /// By task ordinal: the metrics of a synchronous Task's resource, once it was called.
+    /// By task ordinal: the metrics of a Task's resource, once it was called.
     pub task_metrics: Box<[std::sync::OnceLock<Arc<super::metrics::Entry>>]>,
     pub progress: Option<Arc<Progress>>,
     pub jitter: Jitter,
@@ -596,9 +596,6 @@ impl Shared {
         {
             return self.jsonata_state(run, input, frame).boxed().await;
         }
-        if self.instants.node(node) {
-            return self.instant_state(&mut &self.history, run, input, frame, prev);
-        }
         match &node.kind {
             Kind::Wait(wait) => {
                 let ctx = node.uses_context.then(|| self.context(run, None));
@@ -1070,7 +1067,7 @@ impl Shared {
             None => call,
         };
         let started_at = tokio::time::Instant::now();
-        let guard = self.metrics.start(&function);
+        let guard = self.call_started(task, &function);
         let outcome = match timeout {
             Some(t) => match tokio::time::timeout(Duration::from_secs(t), call).await {
                 Ok(r) => r,
@@ -1131,15 +1128,7 @@ impl Shared {
             run.retry_count,
             (&self.info.id, run.entered_id),
         );
-        let held;
-        let counters = match self.task_metrics.get(task.ordinal) {
-            Some(cell) => cell.get_or_init(|| self.metrics.entry(function)),
-            None => {
-                held = self.metrics.entry(function);
-                &held
-            }
-        };
-        let guard = self.metrics.start_cached(counters);
+        let guard = self.call_started(task, function);
         // Two monotonic readings: the call's duration, and the end is when it settled.
         let started_at = std::time::Instant::now();
         let outcome =
@@ -1149,6 +1138,22 @@ impl Shared {
         guard.finished_after(started_at, ended_at - started_at, outcome.is_ok());
         let at = self.clock.millis_at(ended_at);
         self.task_settled(history, run.node, task, outcome, false, &events, prev, at)
+    }
+
+    /// Counts a call of `function` by `task` as started. A Task's counters are kept per task
+    /// for the execution (no lookup per call), except a `lambda:invoke`'s, whose function is
+    /// named by each call's parameters.
+    fn call_started(&self, task: &TaskNode, function: &Arc<str>) -> InFlight<'_> {
+        let kept = self
+            .task_metrics
+            .get(task.ordinal)
+            .filter(|_| task.invoke != Invoke::OptimisedLambda);
+        match kept {
+            Some(cell) => self
+                .metrics
+                .start_cached(cell.get_or_init(|| self.metrics.entry(function))),
+            None => self.metrics.start(function),
+        }
     }
 
     /// Records that a task was scheduled and started. The two are back to back: one clock

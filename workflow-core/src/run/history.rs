@@ -518,10 +518,14 @@ impl Log {
     /// Appends a record (`None` when the history is not recorded: only counted) and
     /// returns its id, or refuses once the limit is reached.
     fn push(&mut self, record: Option<Record>) -> Result<u64, HistoryFull> {
-        if self.limit.is_some_and(|l| self.count >= l) {
+        if self.full() {
             return Err(HistoryFull);
         }
         Ok(self.append(record))
+    }
+
+    fn full(&self) -> bool {
+        self.limit.is_some_and(|l| self.count >= l)
     }
 
     fn append(&mut self, record: Option<Record>) -> u64 {
@@ -544,7 +548,7 @@ impl Log {
         event_type: EventType,
         brief: Brief<'_>,
     ) -> Result<u64, HistoryFull> {
-        if self.limit.is_some_and(|l| self.count >= l) {
+        if self.full() {
             return Err(HistoryFull);
         }
         self.count += 1;
