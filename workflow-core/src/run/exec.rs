@@ -2,7 +2,7 @@
 //! Map and Parallel.
 
 use super::clock::{format_millis, Clock};
-use super::history::{Brief, EventDetails, EventType, History, HistoryFull, Label, Recorder};
+use super::history::{Brief, EventDetails, EventType, Held, History, HistoryFull, Label, Recorder};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::{InFlight, Metrics};
@@ -1554,30 +1554,63 @@ impl Shared {
         };
         let outcome = if self.instants.scope(m.processor) {
             // Iterations of instant states never wait, so whatever the concurrency, each runs
-            // to its end before the next starts: run them in order, without futures.
+            // to its end before the next starts: run them in order, without futures, a chunk
+            // of YIELD_EVERY at a time under one hold of the history.
             let mut outcome = Ok(());
             // Each iteration starts when the one before it ended (they are back to back).
             let mut now = started_at;
             let mut unread = SHARED_READINGS;
-            for (index, input) in inputs.into_iter().enumerate() {
-                let it = self
-                    .instant_iteration(
-                        (m.processor, name, index, input),
-                        (&outer, &mut unread),
-                        (started, now),
-                    )
-                    .await
-                    .map_err(|(e, _)| e)?;
-                now = it.3 .1;
-                if let Err(e) = collected.add(it) {
-                    outcome = Err(e);
+            let mut items = inputs.into_iter().enumerate();
+            'chunks: loop {
+                let mut ran = 0u32;
+                // An iteration that ran past its budget of states, to go on as a future.
+                let mut paused = None;
+                {
+                    let mut history = self.history.held();
+                    for (index, input) in items.by_ref() {
+                        ran += 1;
+                        let step = self.instant_iteration(
+                            &mut history,
+                            (m.processor, name, index, input),
+                            (&outer, &mut unread),
+                            (started, now),
+                        );
+                        match step.map_err(|(e, _)| e)? {
+                            IterationStep::Ended(it) => {
+                                now = it.3 .1;
+                                if let Err(e) = collected.add(it) {
+                                    outcome = Err(e);
+                                    break 'chunks;
+                                }
+                            }
+                            IterationStep::Paused(at, frame) => {
+                                paused = Some((index, at, frame));
+                                break;
+                            }
+                        }
+                        if ran == YIELD_EVERY {
+                            break;
+                        }
+                    }
+                }
+                if let Some((index, at, frame)) = paused {
+                    let r = self.resume_scope(m.processor, at, frame).await;
+                    let it = self.iteration_ended(&mut &self.history, name, index, r, now);
+                    let it = it.map_err(|(e, _)| e)?;
+                    now = it.3 .1;
+                    unread = 0;
+                    if let Err(e) = collected.add(it) {
+                        outcome = Err(e);
+                        break;
+                    }
+                    continue;
+                }
+                if ran < YIELD_EVERY {
                     break;
                 }
-                if index % YIELD_EVERY as usize == YIELD_EVERY as usize - 1 {
-                    tokio::task::yield_now().await;
-                    now = self.now();
-                    unread = 0;
-                }
+                tokio::task::yield_now().await;
+                now = self.now();
+                unread = 0;
             }
             outcome
         } else {
@@ -1689,36 +1722,33 @@ impl Shared {
     }
 
     /// One Map iteration of an all-instant processor, started at `now` (after the event
-    /// `started`): a plain loop, and only when that loop runs long, the rest as a future.
-    async fn instant_iteration(
+    /// `started`), run in a plain loop with its events in `history`: ended, or paused where
+    /// it ran past its budget of states, to go on as a future.
+    fn instant_iteration(
         &self,
+        history: &mut Held<'_>,
         (processor, name, index, input): (ScopeId, Label, usize, Val),
         (outer, unread): (&Arc<Frame>, &mut u32),
         (started, now): (u64, i64),
-    ) -> Result<Iteration, Failed> {
+    ) -> Result<IterationStep, Failed> {
         // The iteration's events and its states' are back to back: no clock reading of its
-        // own, and one hold of the history for them all.
+        // own.
         let mut frame = Frame::child(Arc::clone(outer));
-        let paused = {
-            let mut history = self.history.held();
-            let it_started = self.iteration_started(&mut history, name, index, started, now)?;
-            let ran = self.run_instant_scope(
-                &mut history,
-                processor,
-                input,
-                (&mut frame, unread),
-                (it_started, now),
-            );
-            match ran {
-                Ok(Instant::Paused(at)) => at,
-                Ok(Instant::Done(done)) => {
-                    return self.iteration_ended(&mut history, name, index, Ok(done), now)
-                }
-                Err(f) => return self.iteration_ended(&mut history, name, index, Err(f), now),
-            }
+        let it_started = self.iteration_started(history, name, index, started, now)?;
+        let ran = self.run_instant_scope(
+            history,
+            processor,
+            input,
+            (&mut frame, unread),
+            (it_started, now),
+        );
+        let done = match ran {
+            Ok(Instant::Paused(at)) => return Ok(IterationStep::Paused(at, frame)),
+            Ok(Instant::Done(done)) => Ok(done),
+            Err(f) => Err(f),
         };
-        let r = self.resume_scope(processor, paused, frame).await;
-        self.iteration_ended(&mut &self.history, name, index, r, now)
+        self.iteration_ended(history, name, index, done, now)
+            .map(IterationStep::Ended)
     }
 
     fn iteration_started<R: Recorder>(
@@ -1763,6 +1793,13 @@ impl Shared {
 /// A finished Map iteration: its index, its output or error, its last event, and when it
 /// started and ended.
 type Iteration = (usize, Result<Val, StatesError>, u64, (i64, i64));
+
+/// Where an instant Map iteration's plain loop stopped.
+enum IterationStep {
+    Ended(Iteration),
+    /// Past its budget of states: where it stopped, and its variables.
+    Paused(Cursor, Frame),
+}
 
 /// The outcomes of a Map's iterations, in item order.
 struct Collected {
