@@ -8,6 +8,7 @@
 //! history), and a monotonic reading taken for another purpose (a task's duration) gives the
 //! wall time at that moment without a second reading ([`Clock::millis_at`]).
 
+use super::monotonic::Mono;
 use tokio::time::Instant;
 
 /// Wall time for `$$.Execution.StartTime`, `$$.State.EnteredTime`, history timestamps and the
@@ -67,9 +68,9 @@ impl Clock {
 
     /// The wall time since the Unix epoch at the monotonic reading `at` (a system clock not
     /// started reads the system's wall clock now).
-    fn system_at(&self, at: std::time::Instant) -> std::time::Duration {
+    fn system_at(&self, at: Mono) -> std::time::Duration {
         match &self.system_base {
-            Some(b) => b.wall.saturating_add(at.saturating_duration_since(b.start)),
+            Some(b) => b.wall.saturating_add(at.since(b.start)),
             None => since_epoch(),
         }
     }
@@ -77,7 +78,7 @@ impl Clock {
     /// Nanoseconds since the Unix epoch.
     pub fn now_unix_nanos(&self) -> i128 {
         if !self.pinned {
-            return self.system_at(std::time::Instant::now()).as_nanos() as i128;
+            return self.system_at(Mono::now()).as_nanos() as i128;
         }
         let elapsed = self.base.map_or(0, |b| b.elapsed().as_nanos() as i128);
         self.base_unix_nanos + elapsed
@@ -85,13 +86,13 @@ impl Clock {
 
     /// Milliseconds since the Unix epoch.
     pub fn now_unix_millis(&self) -> i64 {
-        self.millis_at(std::time::Instant::now())
+        self.millis_at(Mono::now())
     }
 
     /// Milliseconds since the Unix epoch at the monotonic reading `at`, taken by the caller
     /// (a pinned clock follows tokio's time instead, and reads it now).
     #[inline]
-    pub(crate) fn millis_at(&self, at: std::time::Instant) -> i64 {
+    pub(crate) fn millis_at(&self, at: Mono) -> i64 {
         #[cfg(test)]
         if let Some(t) = STEPPING.get() {
             STEPPING.set(Some(t + 1));
@@ -125,7 +126,7 @@ pub(crate) fn step_readings_from(from: Option<i64>) {
 #[derive(Debug, Clone, Copy)]
 struct SystemBase {
     /// The monotonic reading at the start.
-    start: std::time::Instant,
+    start: Mono,
     /// The wall time since the Unix epoch at the start.
     wall: std::time::Duration,
     /// `wall` in whole milliseconds, and the nanoseconds past them.
@@ -136,20 +137,19 @@ struct SystemBase {
 impl SystemBase {
     fn new(wall: std::time::Duration) -> Self {
         SystemBase {
-            start: std::time::Instant::now(),
+            start: Mono::now(),
             wall,
             wall_millis: whole_millis(wall),
             wall_nanos_past: u64::from(wall.subsec_nanos() % 1_000_000),
         }
     }
 
-    /// Read on every history event: whole seconds, and the nanoseconds past them plus those
-    /// the start had past its millisecond (under 1.001e9), in milliseconds.
+    /// Read on every history event: the nanoseconds since the start plus those the start had
+    /// past its millisecond, in whole milliseconds.
     #[inline]
-    fn millis_at(&self, at: std::time::Instant) -> i64 {
-        let since = at.saturating_duration_since(self.start);
-        let past = u64::from(since.subsec_nanos()) + self.wall_nanos_past;
-        self.wall_millis + since.as_secs() as i64 * 1000 + (past / 1_000_000) as i64
+    fn millis_at(&self, at: Mono) -> i64 {
+        let past = at.0.saturating_sub(self.start.0) + self.wall_nanos_past;
+        self.wall_millis + (past / 1_000_000) as i64
     }
 }
 
@@ -198,10 +198,10 @@ mod tests {
         let (start, wall) = (base.start, base.wall);
         assert!(wall >= before && wall <= since_epoch());
         let ms = |d: std::time::Duration| d.as_millis() as i64;
-        let later = start + std::time::Duration::from_millis(1_500);
+        let later = Mono(start.0 + 1_500_000_000);
         assert_eq!(c.millis_at(later), ms(wall) + 1_500);
         // A reading from before the start is the start: the clock never goes back.
-        let earlier = start.checked_sub(std::time::Duration::from_millis(5));
+        let earlier = start.0.checked_sub(5_000_000).map(Mono);
         if let Some(earlier) = earlier {
             assert_eq!(c.millis_at(earlier), ms(wall));
         }
@@ -213,9 +213,9 @@ mod tests {
         use std::time::Duration;
         let b = SystemBase::new(Duration::new(1, 999_600));
         assert_eq!(b.millis_at(b.start), 1_000);
-        assert_eq!(b.millis_at(b.start + Duration::from_nanos(399)), 1_000);
-        assert_eq!(b.millis_at(b.start + Duration::from_nanos(400)), 1_001);
-        assert_eq!(b.millis_at(b.start + Duration::new(3, 400)), 4_001);
+        assert_eq!(b.millis_at(Mono(b.start.0 + 399)), 1_000);
+        assert_eq!(b.millis_at(Mono(b.start.0 + 400)), 1_001);
+        assert_eq!(b.millis_at(Mono(b.start.0 + 3_000_000_400)), 4_001);
     }
 
     #[tokio::test(start_paused = true)]

@@ -7,6 +7,7 @@ use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::{InFlight, Metrics};
 use super::mock::MockSession;
+use super::monotonic::Mono;
 use super::program::{
     Assign, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program, ScopeId,
     Selector, StateId, TaskNode, Test, Wait,
@@ -570,7 +571,12 @@ impl Shared {
         if let Err(e) = self.check_size(&output, &node.name) {
             return Err((e, *prev));
         }
-        *now = run.settled_millis.unwrap_or_else(|| self.now());
+        // Readings on another thread (after an await) may be tens of nanoseconds behind this
+        // one's (see `monotonic`): a state never exits before it was entered.
+        *now = run
+            .settled_millis
+            .unwrap_or_else(|| self.now())
+            .max(run.entered_millis);
         if let (_, Some(exited)) = entered_exited(&node.kind) {
             *prev = history
                 .push_brief(*prev, *now, exited, Brief::Exited(node.label, &output))
@@ -1130,13 +1136,14 @@ impl Shared {
         );
         let guard = self.call_started(task, function);
         // Two monotonic readings: the call's duration, and the end is when it settled.
-        let started_at = std::time::Instant::now();
+        let started_at = Mono::now();
         let outcome =
             std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, call)))
                 .unwrap_or_else(|p| Err(panic_error(p)));
-        let ended_at = std::time::Instant::now();
-        guard.finished_after(started_at, ended_at - started_at, outcome.is_ok());
-        let at = self.clock.millis_at(ended_at);
+        let ended_at = Mono::now();
+        let took = ended_at.since(started_at);
+        guard.finished_after(|| started_at.to_std(), took, outcome.is_ok());
+        let at = self.clock.millis_at(ended_at).max(run.entered_millis);
         self.task_settled(history, run.node, task, outcome, false, &events, prev, at)
     }
 

@@ -112,11 +112,17 @@ impl std::ops::Deref for EntryRef<'_> {
 impl InFlight<'_> {
     /// Records the call's duration (and start time, when recorded) and whether it succeeded.
     pub(crate) fn finished(self, started: tokio::time::Instant, ok: bool) {
-        self.finished_after(started.into_std(), started.elapsed(), ok);
+        self.finished_after(|| started.into_std(), started.elapsed(), ok);
     }
 
-    /// [`finished`](Self::finished) with the duration measured by the caller.
-    pub(crate) fn finished_after(mut self, started: Instant, took: Duration, ok: bool) {
+    /// [`finished`](Self::finished) with the duration measured by the caller, and the start
+    /// made into an [`Instant`] only when call times are recorded.
+    pub(crate) fn finished_after(
+        mut self,
+        started: impl FnOnce() -> Instant,
+        took: Duration,
+        ok: bool,
+    ) {
         self.done = true;
         self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
         if !ok {
@@ -131,7 +137,7 @@ impl InFlight<'_> {
         }
         calls.durations.push(took);
         if self.call_times {
-            calls.starts.push(started);
+            calls.starts.push(started());
         }
     }
 }

@@ -20,6 +20,7 @@ mod jsonata_state;
 mod jsonata_template;
 mod metrics;
 mod mock;
+mod monotonic;
 mod program;
 mod progress;
 mod results;
