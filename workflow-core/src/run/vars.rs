@@ -7,6 +7,7 @@
 use crate::path::Variables;
 use crate::value::{Object, Val};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 
 /// A variable's value and its size in bytes (0 when sizes are not measured).
@@ -16,10 +17,15 @@ struct Var {
     bytes: usize,
 }
 
+/// A frame's own variables. Their names come from the definition, not from input, so the
+/// hasher needs no random keys: making one (every Map iteration makes a frame) then reads no
+/// thread-local seed.
+type Vars = HashMap<Arc<str>, Var, BuildHasherDefault<DefaultHasher>>;
+
 /// The variables visible in one scope.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Frame {
-    own: HashMap<Arc<str>, Var>,
+    own: Vars,
     parent: Option<Arc<Frame>>,
     /// The measured bytes of the enclosing frames' variables when this frame was made.
     inherited_bytes: usize,
@@ -31,7 +37,7 @@ impl Frame {
     /// A frame for an inner scope (Map iteration, Parallel branch) that reads `parent`.
     pub(crate) fn child(parent: Arc<Frame>) -> Frame {
         Frame {
-            own: HashMap::new(),
+            own: Vars::default(),
             inherited_bytes: parent.total_bytes(),
             parent: Some(parent),
             own_bytes: 0,
