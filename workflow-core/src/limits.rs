@@ -274,6 +274,7 @@ pub(crate) fn measure<T: Json>(
 /// [`measure`] for the interpreter's own values, whose objects remember their measurements
 /// ([`Val::depth`], [`Val::json_len`]): a state's output is measured by its new parts only.
 /// The depth is checked first.
+#[inline]
 pub(crate) fn measure_val(
     value: &Val,
     max_bytes: Option<usize>,

@@ -266,18 +266,26 @@ impl Shared {
 
     /// `States.DataLimitExceeded` when a state's output or a task's result is over the payload
     /// size or the nesting depth limit.
+    #[inline]
     fn check_size(&self, v: &Val, state: &str) -> Result<(), StatesError> {
-        let cause = match measure_val(v, self.limits.payload_bytes, self.limits.json_depth) {
-            None => return Ok(()),
-            Some(Over::Bytes) => format!(
+        match measure_val(v, self.limits.payload_bytes, self.limits.json_depth) {
+            None => Ok(()),
+            Some(over) => Err(self.over_limit(over, state)),
+        }
+    }
+
+    #[cold]
+    fn over_limit(&self, over: Over, state: &str) -> StatesError {
+        let cause = match over {
+            Over::Bytes => format!(
                 "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
             ),
-            Some(Over::Depth) => format!(
+            Over::Depth => format!(
                 "The state/task '{state}' returned a result nested deeper than the maximum of {} levels.",
                 self.limits.json_depth.unwrap_or_default()
             ),
         };
-        Err(StatesError::new(names::DATA_LIMIT_EXCEEDED, cause))
+        StatesError::new(names::DATA_LIMIT_EXCEEDED, cause)
     }
 
     /// Sets the variables a state assigns, within the service's limits when they are on: the

@@ -37,8 +37,18 @@ impl Val {
     /// The nesting depth: 0 for a scalar, 1 for `[]` or `{"a": 1}`, 2 for `[[]]`. Objects
     /// remember theirs until they change, so a value sharing measured objects is measured by
     /// its new parts only.
+    // Inlined for the common cases, a scalar or an object that remembers (a Task's result is
+    // measured again as the state's output): a call into the walk costs more than they do.
+    #[inline]
     pub fn depth(&self) -> usize {
-        measure::<Depth>(self)
+        match self {
+            Val::Object(o) => match Depth::remembered(&o.measured) {
+                0 => measure::<Depth>(self),
+                known => known,
+            },
+            Val::Array(_) => measure::<Depth>(self),
+            _ => 0,
+        }
     }
 
     /// The length of the value's compact JSON text (as `serde_json::to_string` writes it),
