@@ -665,13 +665,16 @@ impl Shared {
                         run.settled_millis = Some(settled);
                         self.finish_attempt(node, input, result, ctx.as_ref(), frame)
                     });
-                match (attempt, kept) {
-                    (Ok(step), _) => Ok(step),
+                // Matched in place: a tuple of the two would be written and read straight back.
+                match attempt {
+                    Ok(step) => Ok(step),
                     // No Retry (or the state would wait); Catch as `retrying` does, for the
                     // whole attempt (ResultSelector and ResultPath included).
-                    (Err(error), _) if error.error == names::RUNTIME => Err(error),
-                    (Err(error), Some(input)) => self.caught(run, input, error, frame),
-                    (Err(error), None) => Err(error),
+                    Err(error) if error.error == names::RUNTIME => Err(error),
+                    Err(error) => match kept {
+                        Some(input) => self.caught(run, input, error, frame),
+                        None => Err(error),
+                    },
                 }
             }
             Kind::Choice { branches, default } => {
@@ -1145,10 +1148,16 @@ impl Shared {
         let guard = self.call_started(task, function);
         // Two monotonic readings: the call's duration, and the end is when it settled.
         let started_at = Mono::now();
-        let outcome =
-            std::panic::catch_unwind(AssertUnwindSafe(|| handler.invoke_now(params, call)))
-                .unwrap_or_else(|p| Err(panic_error(p)));
+        // The outcome is written where it stays: moved out of `catch_unwind`'s result, it
+        // would be read back right after it was written, which stalls on store forwarding.
+        let mut outcome = Ok(Val::Null);
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            outcome = handler.invoke_now(params, call);
+        }));
         let ended_at = Mono::now();
+        if let Err(p) = caught {
+            outcome = Err(panic_error(p));
+        }
         let took = ended_at.since(started_at);
         guard.finished_after(|| started_at.to_std(), took, outcome.is_ok());
         let at = self.clock.millis_at(ended_at).max(run.entered_millis);
