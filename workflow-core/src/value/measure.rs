@@ -43,7 +43,7 @@ impl Val {
     pub fn depth(&self) -> usize {
         match self {
             Val::Object(o) => match Depth::remembered(&o.measured) {
-                0 => measure::<Depth>(self),
+                0 => fresh_object_depth(self, o),
                 known => known,
             },
             Val::Array(_) => measure::<Depth>(self),
@@ -119,6 +119,19 @@ impl Measure for Len {
     fn finish(total: usize) -> usize {
         total
     }
+}
+
+/// The depth of an object that remembers none: a flat one (a task's result, often) without the
+/// walk's machinery. Out of line, so that [`Val::depth`] stays small where it is inlined.
+#[inline(never)]
+fn fresh_object_depth(v: &Val, o: &Object) -> usize {
+    if o.values()
+        .any(|m| matches!(m, Val::Object(_) | Val::Array(_)))
+    {
+        return measure::<Depth>(v);
+    }
+    Depth::remember(&o.measured, 1);
+    1
 }
 
 fn measure<M: Measure>(v: &Val) -> usize {
@@ -303,6 +316,22 @@ mod tests {
         );
         assert_eq!(v.json_len(), r#"{"a":{"b":[1,2]},"s":"longer"}"#.len());
         assert_eq!(shared.json_len(), r#"{"a":{"b":[1,2]},"s":"x"}"#.len());
+    }
+
+    #[test]
+    fn a_flat_objects_depth_is_one_and_remembered_and_a_nested_ones_is_walked() {
+        for flat in [crate::val!({}), crate::val!({"a": 1, "b": "x", "c": null})] {
+            let Val::Object(o) = &flat else {
+                unreachable!()
+            };
+            assert!(!o.is_measured());
+            assert_eq!(flat.depth(), 1);
+            assert!(o.is_measured(), "remembered");
+            assert_eq!(flat.depth(), 1);
+        }
+        let nested = crate::val!({"a": 1, "b": [], "c": {"d": {}}});
+        assert_eq!(nested.depth(), 3);
+        assert_eq!(crate::val!({"a": 1, "b": []}).depth(), 2);
     }
 
     #[test]
