@@ -274,6 +274,7 @@ impl Shared {
         }
     }
 
+    /// The error of [`check_size`](Self::check_size), made only when a limit is passed.
     #[cold]
     fn over_limit(&self, over: Over, state: &str) -> StatesError {
         let cause = match over {
