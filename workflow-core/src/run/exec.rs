@@ -666,7 +666,6 @@ impl Shared {
                         run.settled_millis = Some(settled);
                         self.finish_attempt(node, input, result, ctx.as_ref(), frame)
                     });
-                // Matched in place: a tuple of the two would be written and read straight back.
                 match attempt {
                     Ok(step) => Ok(step),
                     // No Retry (or the state would wait); Catch as `retrying` does, for the
