@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench-ab.sh NAME PROCS BIN... : compares builds of `workflow` on one workload. For each binary,
-# PROCS processes (interleaved with the other binaries') each run the workload 10 times; the
-# figure is the median over the processes of each process's best run, in transitions/s, with
-# the slowest and fastest process. A process's speed moves by up to 30% with where its memory
-# lands, so one process per binary cannot tell a 10% change from noise; this can.
+# PROCS processes (interleaved with the other binaries') each run the workload 10 times. Two
+# figures per binary, in transitions/s: the median over the processes of each process's best
+# run (least disturbed by the machine), and the median of each process's median (what the
+# side-by-side protocol reports), with the slowest and fastest process's best. A process's
+# speed moves by up to 30% with the machine's state, so one process per binary cannot tell a
+# 10% change from noise; this can.
 #
 # Environment: BENCH_DIR (default: ../shared/bench beside the workspace).
 set -euo pipefail
@@ -16,14 +18,21 @@ for _ in $(seq "$procs"); do
     out=$("$bin" bench --repeats 10 "$workloads" "$name" 2>&1)
     transitions=$(grep -o 'transitions=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
     runs=$(grep -o 'runs_s=[0-9.,]*' <<<"$out" | cut -d= -f2)
-    results[$bin]+=" $(python3 -c "print($transitions / min(float(x) for x in '$runs'.split(',')))")"
+    results[$bin]+=" $transitions:$runs"
   done
 done
 for bin in "$@"; do
   python3 - "$bin" "$name" ${results[$bin]} <<'PY'
 import statistics, sys
-bin, name, *values = sys.argv[1:]
-v = [float(x) / 1e6 for x in values]
-print(f"{bin} {name} median-of-best={statistics.median(v):.2f}M min={min(v):.2f}M max={max(v):.2f}M")
+bin, name, *procs = sys.argv[1:]
+best, med = [], []
+for p in procs:
+    transitions, runs = p.split(":")
+    rates = [int(transitions) / float(s) / 1e6 for s in runs.split(",")]
+    best.append(max(rates))
+    med.append(statistics.median(rates))
+print(f"{bin} {name} median-of-best={statistics.median(best):.2f}M "
+      f"median-of-medians={statistics.median(med):.2f}M "
+      f"min={min(best):.2f}M max={max(best):.2f}M")
 PY
 done
