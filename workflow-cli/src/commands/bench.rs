@@ -306,7 +306,5 @@ static TOTAL_LENGTH: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("totalLengt
 
 /// `{key: value}`.
 fn one_member(key: &Arc<str>, value: Val) -> Val {
-    let mut object = Object::with_capacity(1);
-    object.push_unique(Arc::clone(key), value);
-    Val::object(object)
+    Val::object(Object::one(Arc::clone(key), value))
 }

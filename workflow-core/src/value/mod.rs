@@ -99,6 +99,19 @@ impl Object {
         }
     }
 
+    /// An object of one member (a handler's `{"key": value}`), made without the checks of
+    /// [`push_unique`](Self::push_unique) and inlined, so that the member is written where it
+    /// stays: a member moved through a call is read back before its stores are done (a
+    /// store-forwarding stall).
+    #[inline]
+    pub fn one(key: Arc<str>, value: Val) -> Object {
+        Object {
+            members: vec![(key, value)],
+            index: None,
+            measured: measure::Measured::default(),
+        }
+    }
+
     /// The number of members.
     pub fn len(&self) -> usize {
         self.members.len()
@@ -390,6 +403,7 @@ impl Val {
     }
 
     /// An object of these members.
+    #[inline]
     pub fn object(object: Object) -> Val {
         Val::Object(Arc::new(object))
     }
@@ -717,6 +731,19 @@ mod tests {
                     .prop_map(|members| Value::Object(members.into_iter().collect())),
             ]
         })
+    }
+
+    #[test]
+    fn a_one_member_object_is_the_object_pushed_member_by_member() {
+        let key: Arc<str> = Arc::from("length");
+        let one = Val::object(Object::one(Arc::clone(&key), Val::from(7u64)));
+        let mut pushed = Object::with_capacity(1);
+        pushed.push_unique(key, Val::from(7u64));
+        let pushed = Val::object(pushed);
+        assert_eq!(one, pushed);
+        assert_eq!(one.to_json(), json!({"length": 7}));
+        assert_eq!(one.get("length"), Some(&Val::from(7u64)));
+        assert_eq!((one.depth(), one.json_len()), (1, r#"{"length":7}"#.len()));
     }
 
     proptest! {
