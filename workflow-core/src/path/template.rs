@@ -198,18 +198,20 @@ fn evaluate_node(node: &Node, scope: &super::Scope<'_>) -> Result<Val, StatesErr
     Ok(match node {
         Node::Literal(value) => value.clone(),
         Node::Object { members } => {
-            let mut object = Object::with_capacity(members.len());
+            // A template's keys are all different; pushed here, each member is written where
+            // it stays (passed to `push_unique` it would go through memory: a stall on store
+            // forwarding, per perf annotate).
+            let mut object = Vec::with_capacity(members.len());
             for (key, member) in members {
-                // Leaves in place: a value returned through a call is moved through memory
-                // (a stall on store forwarding, per perf annotate).
+                // Leaves in place: a value returned through a call is moved through memory.
                 let value = match member {
                     Node::Literal(value) => value.clone(),
                     Node::Path { path, field } => select_field(path, field, scope)?,
                     other => evaluate_node(other, scope)?,
                 };
-                object.push_unique(key.clone(), value);
+                object.push((key.clone(), value));
             }
-            Val::object(object)
+            Val::object(Object::from_unique(object))
         }
         Node::Array(items) => Val::array(
             items

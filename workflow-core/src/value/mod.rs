@@ -181,6 +181,34 @@ impl Object {
         }
     }
 
+    /// An object of these members, whose keys the caller knows are all different (a
+    /// template's): the members are pushed where they stay by the caller's own loop, rather
+    /// than passed one by one to [`push_unique`](Self::push_unique) through memory.
+    pub fn from_unique(members: Vec<(Arc<str>, Val)>) -> Object {
+        debug_assert!(
+            {
+                let mut keys: Vec<&str> = members.iter().map(|(k, _)| &**k).collect();
+                keys.sort_unstable();
+                keys.windows(2).all(|w| w[0] != w[1])
+            },
+            "duplicate keys"
+        );
+        let index = (members.len() > INDEXED_FROM).then(|| {
+            Box::new(
+                members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            )
+        });
+        Object {
+            members,
+            index,
+            measured: measure::Measured::default(),
+        }
+    }
+
     /// Appends a member whose key the caller knows is not there yet (a template's, a
     /// deserialized object's after its duplicates were resolved).
     pub fn push_unique(&mut self, key: Arc<str>, value: Val) {
@@ -731,6 +759,30 @@ mod tests {
                     .prop_map(|members| Value::Object(members.into_iter().collect())),
             ]
         })
+    }
+
+    #[test]
+    fn an_object_from_unique_members_is_the_object_pushed_member_by_member() {
+        for n in [0usize, 1, 3, INDEXED_FROM, INDEXED_FROM + 1, 40] {
+            let members: Vec<(Arc<str>, Val)> = (0..n)
+                .map(|i| (Arc::from(format!("k{i}")), Val::from(i as u64)))
+                .collect();
+            let mut pushed = Object::new();
+            for (k, v) in members.clone() {
+                pushed.push_unique(k, v);
+            }
+            let made = Object::from_unique(members);
+            assert_eq!(made.index.is_some(), n > INDEXED_FROM, "{n} members");
+            assert_eq!(
+                Val::object(made.clone()),
+                Val::object(pushed),
+                "{n} members"
+            );
+            for i in 0..n {
+                assert_eq!(made.get(&format!("k{i}")), Some(&Val::from(i as u64)));
+            }
+            assert_eq!(made.get("absent"), None);
+        }
     }
 
     #[test]
