@@ -306,5 +306,5 @@ static TOTAL_LENGTH: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("totalLengt
 
 /// `{key: value}`.
 fn one_member(key: &Arc<str>, value: Val) -> Val {
-    Val::object(Object::one(Arc::clone(key), value))
+    Val::object(Object::from_unique(vec![(Arc::clone(key), value)]))
 }

@@ -81,6 +81,20 @@ pub struct Object {
     measured: measure::Measured,
 }
 
+/// Each key's position among `members`, for an object past [`INDEXED_FROM`] members (boxed,
+/// as [`Object`] keeps it).
+#[allow(clippy::box_collection)]
+#[inline(never)]
+fn index_of(members: &[(Arc<str>, Val)]) -> Box<HashMap<Arc<str>, usize>> {
+    Box::new(
+        members
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect(),
+    )
+}
+
 /// How many members an object holds before its keys are indexed.
 const INDEXED_FROM: usize = 16;
 
@@ -94,19 +108,6 @@ impl Object {
     pub fn with_capacity(n: usize) -> Self {
         Object {
             members: Vec::with_capacity(n),
-            index: None,
-            measured: measure::Measured::default(),
-        }
-    }
-
-    /// An object of one member (a handler's `{"key": value}`), made without the checks of
-    /// [`push_unique`](Self::push_unique) and inlined, so that the member is written where it
-    /// stays: a member moved through a call is read back before its stores are done (a
-    /// store-forwarding stall).
-    #[inline]
-    pub fn one(key: Arc<str>, value: Val) -> Object {
-        Object {
-            members: vec![(key, value)],
             index: None,
             measured: measure::Measured::default(),
         }
@@ -182,8 +183,11 @@ impl Object {
     }
 
     /// An object of these members, whose keys the caller knows are all different (a
-    /// template's): the members are pushed where they stay by the caller's own loop, rather
-    /// than passed one by one to [`push_unique`](Self::push_unique) through memory.
+    /// template's, a handler's `{"key": value}`): the members are pushed where they stay by
+    /// the caller, rather than passed one by one to [`push_unique`](Self::push_unique) through
+    /// memory (a store-forwarding stall). Inlined, so that a small object is written in place;
+    /// the index of a large one is built out of line.
+    #[inline]
     pub fn from_unique(members: Vec<(Arc<str>, Val)>) -> Object {
         debug_assert!(
             {
@@ -193,15 +197,7 @@ impl Object {
             },
             "duplicate keys"
         );
-        let index = (members.len() > INDEXED_FROM).then(|| {
-            Box::new(
-                members
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (k, _))| (k.clone(), i))
-                    .collect(),
-            )
-        });
+        let index = (members.len() > INDEXED_FROM).then(|| index_of(&members));
         Object {
             members,
             index,
@@ -220,13 +216,7 @@ impl Object {
         }
         self.members.push((key, value));
         if self.index.is_none() && self.members.len() > INDEXED_FROM {
-            self.index = Some(Box::new(
-                self.members
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (k, _))| (k.clone(), i))
-                    .collect(),
-            ));
+            self.index = Some(index_of(&self.members));
         }
     }
 
@@ -788,7 +778,10 @@ mod tests {
     #[test]
     fn a_one_member_object_is_the_object_pushed_member_by_member() {
         let key: Arc<str> = Arc::from("length");
-        let one = Val::object(Object::one(Arc::clone(&key), Val::from(7u64)));
+        let one = Val::object(Object::from_unique(vec![(
+            Arc::clone(&key),
+            Val::from(7u64),
+        )]));
         let mut pushed = Object::with_capacity(1);
         pushed.push_unique(key, Val::from(7u64));
         let pushed = Val::object(pushed);
