@@ -659,6 +659,19 @@ impl Shared {
                 // Kept for a Catch only: otherwise the attempt owns the input (a ResultPath
                 // merge may then change it in place), as in `retrying`.
                 let kept = (!node.catch.is_empty()).then(|| input.clone());
+                if kept.is_none() && result_is_output(node) {
+                    // Nothing reads the input after the parameters are made: moved into them
+                    // rather than copied (one reference count less each way).
+                    return take_input(node, input, ctx.as_ref(), frame)
+                        .and_then(|effective| {
+                            parameters(node, Cow::Owned(effective), ctx.as_ref(), frame)
+                        })
+                        .and_then(|params| self.invoke_now(history, run, task, params, prev))
+                        .map(|(result, settled)| {
+                            run.settled_millis = Some(settled);
+                            next_step(node, result)
+                        });
+                }
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
                     .and_then(|params| self.invoke_now(history, run, task, params, prev))
@@ -929,12 +942,7 @@ impl Shared {
         ctx: Option<&Val>,
         frame: &mut Frame,
     ) -> Result<Step, StatesError> {
-        let io = &node.io;
-        let passed_on = io.result_selector.is_none()
-            && node.assign.is_none()
-            && io.result_path.is_none()
-            && io.output_path.is_none();
-        if passed_on {
+        if result_is_output(node) {
             drop(input);
             return Ok(next_step(node, result));
         }
@@ -2022,6 +2030,17 @@ fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, Stat
             ))
         }),
     }
+}
+
+/// Whether a state's result is its output as it is: no ResultSelector, Assign, ResultPath or
+/// OutputPath.
+#[inline(always)]
+fn result_is_output(node: &Node) -> bool {
+    let io = &node.io;
+    io.result_selector.is_none()
+        && node.assign.is_none()
+        && io.result_path.is_none()
+        && io.output_path.is_none()
 }
 
 /// InputPath: the state's effective input (the input itself, borrowed, when there is none).
