@@ -829,3 +829,32 @@ async fn task_events_are_timed_at_entry_after_each_wait_and_at_the_result() {
         ]
     );
 }
+
+/// Each Map iteration starts with no variables of its own, also when the iterations run in a
+/// plain loop that reuses one frame: a variable one iteration assigns is not present in the
+/// next, while the Map's own scope stays visible to all.
+#[tokio::test]
+async fn a_map_iteration_never_sees_the_variables_an_earlier_iteration_assigned() {
+    let def = json!({"StartAt": "Outer", "States": {
+        "Outer": {"Type": "Pass", "Assign": {"outer": "o"}, "Next": "M"},
+        "M": {"Type": "Map", "End": true,
+              "ItemProcessor": {"StartAt": "Seen", "States": {
+                  "Seen": {"Type": "Choice",
+                           "Choices": [{"Variable": "$mine", "IsPresent": true, "Next": "Leaked"}],
+                           "Default": "Fresh"},
+                  "Leaked": {"Type": "Pass", "Result": "leaked", "End": true},
+                  "Fresh": {"Type": "Pass", "Assign": {"mine.$": "$"},
+                            "Parameters": {"item.$": "$", "outer.$": "$outer"}, "End": true}}}}}});
+    let exec = Runner::new(machine(def), TaskRegistry::new())
+        .run(json!([1, 2, 3]))
+        .await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    assert_eq!(
+        exec.output,
+        Some(json!([
+            {"item": 1, "outer": "o"},
+            {"item": 2, "outer": "o"},
+            {"item": 3, "outer": "o"}
+        ]))
+    );
+}

@@ -1625,12 +1625,15 @@ impl Shared {
                 let mut paused = None;
                 {
                     let mut history = self.history.held();
+                    // One frame for the chunk's iterations, emptied before each: as a new
+                    // one would be, without counting a reference to the Map's frame per item.
+                    let mut frame = Frame::child(Arc::clone(&outer));
                     for (index, input) in items.by_ref() {
                         ran += 1;
                         let step = self.instant_iteration(
                             &mut history,
                             (m.processor, name, index, input),
-                            (&outer, &mut unread),
+                            (&mut frame, &outer, &mut unread),
                             (started, now),
                         );
                         match step.map_err(|(e, _)| e)? {
@@ -1786,22 +1789,27 @@ impl Shared {
         &self,
         history: &mut Held<'_>,
         (processor, name, index, input): (ScopeId, Label, usize, Val),
-        (outer, unread): (&Arc<Frame>, &mut u32),
+        (frame, outer, unread): (&mut Frame, &Arc<Frame>, &mut u32),
         (started, now): (u64, i64),
     ) -> Result<IterationStep, Failed> {
         // The iteration's events and its states' are back to back: no clock reading of its
         // own.
-        let mut frame = Frame::child(Arc::clone(outer));
+        frame.forget_own();
         let it_started = self.iteration_started(history, name, index, started, now)?;
         let ran = self.run_instant_scope(
             history,
             processor,
             input,
-            (&mut frame, unread),
+            (frame, unread),
             (it_started, now),
         );
         let done = match ran {
-            Ok(Instant::Paused(at)) => return Ok(IterationStep::Paused(at, frame)),
+            Ok(Instant::Paused(at)) => {
+                // The iteration goes on as a future, with its variables; the chunk's next
+                // iterations get a frame of their own.
+                let own = std::mem::replace(frame, Frame::child(Arc::clone(outer)));
+                return Ok(IterationStep::Paused(at, own));
+            }
             Ok(Instant::Done(done)) => Ok(done),
             Err(f) => Err(f),
         };

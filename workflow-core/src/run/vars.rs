@@ -44,6 +44,13 @@ impl Frame {
         }
     }
 
+    /// Forgets this frame's own variables: it is then as [`child`](Self::child) made it, for
+    /// the next Map iteration of a run that reuses one frame.
+    pub(crate) fn forget_own(&mut self) {
+        self.own.clear();
+        self.own_bytes = 0;
+    }
+
     /// The measured bytes of every variable this scope sees, its enclosing scopes' included.
     pub(crate) fn total_bytes(&self) -> usize {
         self.inherited_bytes + self.own_bytes
@@ -106,5 +113,8 @@ mod tests {
         assert_eq!(inner.total_bytes(), 12);
         assert_eq!(inner.get("a"), Some(&val!(true)));
         assert_eq!(inner.get("b"), Some(&val!(2)));
+        inner.forget_own();
+        assert_eq!(inner.total_bytes(), 8, "as the child was made");
+        assert_eq!(inner.get("a"), Some(&val!("x")), "the outer `a` again");
     }
 }
