@@ -105,14 +105,17 @@ impl Entry {
         }
     }
 
+    /// Where the `n`th call to finish keeps its duration.
+    fn slot(&self, n: u64) -> Option<&AtomicU64> {
+        let slots = self.recent.len() as u64;
+        n.checked_rem(slots)
+            .and_then(|i| self.recent.get(i as usize))
+    }
+
     /// Records the duration of a call that finished (call times not recorded).
     fn record_duration(&self, took: Duration) {
         let n = self.finished.fetch_add(1, Ordering::Relaxed);
-        let slots = self.recent.len() as u64;
-        if let Some(slot) = n
-            .checked_rem(slots)
-            .and_then(|i| self.recent.get(i as usize))
-        {
+        if let Some(slot) = self.slot(n) {
             let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
             slot.store(nanos, Ordering::Relaxed);
         }
@@ -121,13 +124,9 @@ impl Entry {
     /// The durations in `recent`, oldest first.
     fn recent_durations(&self) -> Vec<Duration> {
         let finished = self.finished.load(Ordering::Relaxed);
-        let slots = self.recent.len() as u64;
-        let kept = finished.min(slots);
+        let kept = finished.min(self.recent.len() as u64);
         (finished - kept..finished)
-            .filter_map(|n| {
-                n.checked_rem(slots)
-                    .and_then(|i| self.recent.get(i as usize))
-            })
+            .filter_map(|n| self.slot(n))
             .map(|slot| Duration::from_nanos(slot.load(Ordering::Relaxed)))
             .collect()
     }
