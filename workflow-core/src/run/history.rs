@@ -2,7 +2,7 @@
 
 use crate::value::Val;
 use std::collections::HashMap;
-use std::num::{NonZeroU32, NonZeroU64};
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 macro_rules! event_types {
@@ -157,7 +157,7 @@ fn lower_first(s: &str) -> String {
 ///
 /// They are kept in blocks of up to [`ExecutionHistory::BLOCK`] events, so that a long history
 /// grows without moving what it already holds: a `Vec` would double its room (up to twice the
-/// memory the events need) and copy every event each time it did. Each event is kept in 72
+/// memory the events need) and copy every event each time it did. Each event is kept in 64
 /// bytes rather than a [`HistoryEvent`]'s 128 (state names and resources as places in the
 /// program's [`Labels`]), and read back as one.
 #[derive(Debug, Clone, Default)]
@@ -209,20 +209,28 @@ fn label_text(labels: &[Arc<str>], label: Label) -> Option<Arc<str>> {
     labels.get(label.0.get() as usize - 1).cloned()
 }
 
-/// How an event is kept: its id is its place, an event has an input or an output but not
-/// both (the other, should it come, goes with the error and cause in a box of rarely set
-/// details), and an index is kept as `index + 1` so that `None` takes no room.
+/// How an event is kept, in 64 bytes: its id is its place, and an event has one of an input,
+/// an output and an index (kept as a number in the payload's place; the others, should they
+/// come, go with the error and cause in a box of rarely set details).
 #[derive(Debug, Clone)]
 struct Record {
     previous_event_id: u64,
     timestamp_millis: i64,
     payload: Option<Val>,
-    index_plus_one: Option<NonZeroU64>,
     rare: Option<Box<Rare>>,
     name: Option<Label>,
     resource: Option<Label>,
     event_type: EventType,
-    payload_is_output: bool,
+    kind: Payload,
+}
+
+/// What a [`Record`]'s payload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Payload {
+    Input,
+    Output,
+    /// A Map iteration's index, or a Map's length.
+    Index,
 }
 
 /// The details of the most frequent events, recorded without an [`EventDetails`] (see
@@ -243,11 +251,6 @@ pub(crate) enum Brief<'a> {
     Bare,
 }
 
-/// An index as a record keeps it (`None` past `u64::MAX - 1`, which no Map reaches).
-fn index_plus_one(index: u64) -> Option<NonZeroU64> {
-    index.checked_add(1).and_then(NonZeroU64::new)
-}
-
 /// The details few events have (a name or resource given as text rather than a [`Label`]
 /// included).
 #[derive(Debug, Clone)]
@@ -255,6 +258,7 @@ struct Rare {
     error: Option<Arc<str>>,
     cause: Option<Arc<str>>,
     output: Option<Val>,
+    index: Option<u64>,
     name: Option<Arc<str>>,
     resource: Option<Arc<str>>,
 }
@@ -270,18 +274,21 @@ impl Record {
             resource,
             index,
         } = details;
-        let (payload, payload_is_output, output) = match input {
-            Some(input) => (Some(input), false, output),
-            None => (output, true, None),
+        let (payload, kind, output, index) = match (input, output, index) {
+            (Some(input), output, index) => (Some(input), Payload::Input, output, index),
+            (None, Some(output), index) => (Some(output), Payload::Output, None, index),
+            (None, None, Some(index)) => (Some(Val::from(index)), Payload::Index, None, None),
+            (None, None, None) => (None, Payload::Input, None, None),
         };
         let texts = [&error, &cause, &name, &resource];
-        let rare = if texts.iter().all(|t| t.is_none()) && output.is_none() {
+        let rare = if texts.iter().all(|t| t.is_none()) && output.is_none() && index.is_none() {
             None
         } else {
             Some(Box::new(Rare {
                 error,
                 cause,
                 output,
+                index,
                 name,
                 resource,
             }))
@@ -292,10 +299,9 @@ impl Record {
             name: None,
             resource: None,
             payload,
-            index_plus_one: index.and_then(index_plus_one),
             rare,
             event_type,
-            payload_is_output,
+            kind,
         }
     }
 
@@ -309,10 +315,9 @@ impl Record {
             name: None,
             resource: None,
             payload: None,
-            index_plus_one: None,
             rare: None,
             event_type,
-            payload_is_output: false,
+            kind: Payload::Input,
         };
         match brief {
             Brief::Entered(name, input) => {
@@ -322,11 +327,12 @@ impl Record {
             Brief::Exited(name, output) => {
                 record.name = Some(name);
                 record.payload = Some(output.clone());
-                record.payload_is_output = true;
+                record.kind = Payload::Output;
             }
             Brief::Iteration(name, index) => {
                 record.name = Some(name);
-                record.index_plus_one = index_plus_one(index);
+                record.payload = Some(Val::from(index));
+                record.kind = Payload::Index;
             }
             Brief::Scheduled(resource, input) => {
                 record.resource = Some(resource);
@@ -335,7 +341,7 @@ impl Record {
             Brief::Succeeded(resource, output) => {
                 record.resource = Some(resource);
                 record.payload = Some(output.clone());
-                record.payload_is_output = true;
+                record.kind = Payload::Output;
             }
             Brief::Bare => {}
         }
@@ -343,16 +349,18 @@ impl Record {
     }
 
     fn event(&self, position: usize, labels: &[Arc<str>]) -> HistoryEvent {
-        let (input, mut output) = if self.payload_is_output {
-            (None, self.payload.clone())
-        } else {
-            (self.payload.clone(), None)
-        };
+        let (mut input, mut output, mut index) = (None, None, None);
+        match self.kind {
+            Payload::Input => input = self.payload.clone(),
+            Payload::Output => output = self.payload.clone(),
+            Payload::Index => index = self.payload.as_ref().and_then(Val::as_u64),
+        }
         let mut name = self.name.and_then(|l| label_text(labels, l));
         let mut resource = self.resource.and_then(|l| label_text(labels, l));
         let (error, cause) = match &self.rare {
             Some(rare) => {
                 output = output.or_else(|| rare.output.clone());
+                index = index.or(rare.index);
                 name = name.or_else(|| rare.name.clone());
                 resource = resource.or_else(|| rare.resource.clone());
                 (rare.error.clone(), rare.cause.clone())
@@ -371,7 +379,7 @@ impl Record {
                 error,
                 cause,
                 resource,
-                index: self.index_plus_one.map(|i| i.get() - 1),
+                index,
             },
         }
     }
@@ -911,7 +919,7 @@ mod tests {
             EventDetails {
                 error: text("States.TaskFailed"),
                 cause: text("boom"),
-                index: Some(u64::MAX - 1),
+                index: Some(u64::MAX),
                 ..EventDetails::default()
             },
             // No event the interpreter writes has both, but nothing is lost if one does.
@@ -937,9 +945,9 @@ mod tests {
             assert_eq!(event.event_type, EventType::TaskFailed);
             assert_eq!(format!("{:?}", event.details), format!("{details:?}"));
         }
-        // A payload is a `Val` (24 bytes: a number's or a shared string's), names and
-        // resources are 4-byte labels.
-        assert!(std::mem::size_of::<Record>() <= 72);
+        // A payload is a `Val` (24 bytes: a number's or a shared string's) and holds an index
+        // as well; names and resources are 4-byte labels.
+        assert_eq!(std::mem::size_of::<Record>(), 64);
     }
 
     #[test]
