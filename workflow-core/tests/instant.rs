@@ -226,6 +226,40 @@ async fn a_synchronous_tasks_catch_covers_its_result_path_as_the_asynchronous_on
     );
 }
 
+/// A Task with nothing between its input and its handler, or its result and its output (the
+/// bench's map-task), which moves its input into the handler's parameters: its scheduled and
+/// exited events record that input and the result, as an asynchronous handler's do.
+#[tokio::test]
+async fn a_bare_synchronous_task_records_the_same_inputs_and_outputs_as_an_asynchronous_one() {
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": true,
+        "ItemSelector": {"word.$": "$$.Map.Item.Value"},
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:measure"}}}}}});
+    let words = json!(["a", "bb", "boom"]);
+    let sync = run_tasks(def.clone(), true, words.clone()).await;
+    let not_sync = run_tasks(def, false, words).await;
+    assert_eq!(sync.status, Status::Failed);
+    assert_eq!(events(&sync), events(&not_sync));
+    let scheduled: Vec<_> = sync
+        .history
+        .iter()
+        .filter(|e| e.event_type == EventType::LambdaFunctionScheduled)
+        .map(|e| e.details.input.clone().map(|v| v.to_string()))
+        .collect();
+    let word = |w: &str| Some(json!({"word": w}).to_string());
+    assert_eq!(scheduled, [word("a"), word("bb"), word("boom")]);
+    let exited: Vec<_> = sync
+        .history
+        .iter()
+        .filter(|e| e.event_type == EventType::TaskStateExited)
+        .map(|e| e.details.output.clone().map(|v| v.to_string()))
+        .collect();
+    let length = |n: u64| Some(json!({"length": n}).to_string());
+    assert_eq!(exited, [length(1), length(2)]);
+}
+
 /// A synchronous handler that answers with what its call tells it.
 struct Describes;
 
