@@ -54,6 +54,8 @@ pub(crate) struct Entry {
     /// The durations of the latest `2 * RECENT_DURATIONS` calls, in nanoseconds: the `n`th
     /// call to finish (from 0) in slot `n % len`. A lock and a `Vec` push per call cost
     /// map-task-10k 3% (a build without metrics) and made concurrent calls wait on each other.
+    /// 16 KiB per resource, made with the entry: made at the first duration instead (a
+    /// `OnceLock`), map-task-10k was 2% to 3% slower.
     recent: Box<[AtomicU64]>,
     /// How many calls wrote their duration into `recent`.
     finished: AtomicU64,
