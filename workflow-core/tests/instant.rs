@@ -242,22 +242,25 @@ async fn a_bare_synchronous_task_records_the_same_inputs_and_outputs_as_an_async
     let not_sync = run_tasks(def, false, words).await;
     assert_eq!(sync.status, Status::Failed);
     assert_eq!(events(&sync), events(&not_sync));
-    let scheduled: Vec<_> = sync
-        .history
-        .iter()
-        .filter(|e| e.event_type == EventType::LambdaFunctionScheduled)
-        .map(|e| e.details.input.clone().map(|v| v.to_string()))
-        .collect();
-    let word = |w: &str| Some(json!({"word": w}).to_string());
-    assert_eq!(scheduled, [word("a"), word("bb"), word("boom")]);
-    let exited: Vec<_> = sync
-        .history
-        .iter()
-        .filter(|e| e.event_type == EventType::TaskStateExited)
-        .map(|e| e.details.output.clone().map(|v| v.to_string()))
-        .collect();
-    let length = |n: u64| Some(json!({"length": n}).to_string());
-    assert_eq!(exited, [length(1), length(2)]);
+    // The payload of each event of type `t`: its input, or its output.
+    let payloads = |t: EventType| -> Vec<Value> {
+        let of = |e: &workflow_core::run::HistoryEvent| {
+            let d = &e.details;
+            d.input.as_ref().or(d.output.as_ref()).map(|v| v.to_json())
+        };
+        (sync.history.iter())
+            .filter(|e| e.event_type == t)
+            .filter_map(|e| of(&e))
+            .collect()
+    };
+    let words = [
+        json!({"word": "a"}),
+        json!({"word": "bb"}),
+        json!({"word": "boom"}),
+    ];
+    assert_eq!(payloads(EventType::LambdaFunctionScheduled), words);
+    let lengths = [json!({"length": 1}), json!({"length": 2})];
+    assert_eq!(payloads(EventType::TaskStateExited), lengths);
 }
 
 /// A synchronous handler that answers with what its call tells it.
