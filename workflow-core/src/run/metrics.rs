@@ -54,8 +54,9 @@ pub(crate) struct Entry {
     /// The durations of the latest `2 * RECENT_DURATIONS` calls, in nanoseconds: the `n`th
     /// call to finish (from 0) in slot `n % len`. A lock and a `Vec` push per call cost
     /// map-task-10k 3% (a build without metrics) and made concurrent calls wait on each other.
-    /// 16 KiB per resource, made with the entry: made at the first duration instead (a
-    /// `OnceLock`), map-task-10k was 2% to 3% slower.
+    /// 16 KiB per resource, made with the entry (empty when call times are recorded, which
+    /// keeps every duration in `calls`): made at the first duration instead (a `OnceLock`),
+    /// map-task-10k was 2% to 3% slower.
     recent: Box<[AtomicU64]>,
     /// How many calls wrote their duration into `recent`.
     finished: AtomicU64,
@@ -63,17 +64,18 @@ pub(crate) struct Entry {
     calls: Mutex<Calls>,
 }
 
-impl Default for Entry {
-    fn default() -> Self {
+impl Entry {
+    /// The counters of a resource not called yet; with a ring of recent durations unless every
+    /// call's times are recorded.
+    fn new(call_times: bool) -> Self {
+        let slots = if call_times { 0 } else { 2 * RECENT_DURATIONS };
         Entry {
             invocations: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             peak_concurrency: AtomicU64::new(0),
-            recent: (0..2 * RECENT_DURATIONS)
-                .map(|_| AtomicU64::new(0))
-                .collect(),
+            recent: (0..slots).map(|_| AtomicU64::new(0)).collect(),
             finished: AtomicU64::new(0),
             calls: Mutex::default(),
         }
@@ -232,7 +234,11 @@ impl Metrics {
                 return Arc::clone(e);
             }
         }
-        let entry = Arc::clone(lock(&self.tasks).entry(key.clone()).or_default());
+        let entry = Arc::clone(
+            lock(&self.tasks)
+                .entry(key.clone())
+                .or_insert_with(|| Arc::new(Entry::new(self.call_times))),
+        );
         *last = Some((key.clone(), Arc::clone(&entry)));
         entry
     }
