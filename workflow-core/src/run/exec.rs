@@ -3,6 +3,7 @@
 
 use super::clock::{format_millis, Clock};
 use super::history::{Brief, EventDetails, EventType, Held, History, HistoryFull, Label, Recorder};
+use super::inputs::Inputs;
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::{InFlight, Metrics};
@@ -1489,12 +1490,13 @@ impl Shared {
                 type_name(&*items_value)
             )));
         };
-        // Iteration inputs are computed up front so that a bad ItemSelector fails the state
-        // before any iteration starts.
-        let mut inputs = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let input = match &m.item_selector {
-                Some(Selector::Path(sel)) => {
+        let mut inputs = match &m.item_selector {
+            None => Inputs::Items(Arc::clone(items)),
+            // Computed up front so that a bad ItemSelector fails the state before any
+            // iteration starts.
+            Some(Selector::Path(sel)) => {
+                let mut inputs = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
                     let ctx = sel
                         .references_context()
                         .then(|| self.context(run, Some((index, item))));
@@ -1503,15 +1505,14 @@ impl Shared {
                         context: ctx.as_ref(),
                         variables: Some(frame),
                     };
-                    sel.evaluate(&scope)?
+                    inputs.push(sel.evaluate(&scope)?);
                 }
-                Some(Selector::Jsonata(_)) => {
-                    unreachable!("JSONata Maps run in jsonata_attempt")
-                }
-                None => item.clone(),
-            };
-            inputs.push(input);
-        }
+                Inputs::Made(inputs)
+            }
+            Some(Selector::Jsonata(_)) => {
+                unreachable!("JSONata Maps run in jsonata_attempt")
+            }
+        };
         let scope = Scope {
             input: effective,
             context: ctx,
@@ -1528,7 +1529,8 @@ impl Shared {
                 .as_ref()
                 .map(|f| resolve_int(f, &scope, "MaxInputBytesPerBatchPath"))
                 .transpose()?;
-            inputs = batched(inputs, max_items, max_bytes, b.batch_input.as_ref());
+            let items = inputs.into_iter().collect();
+            inputs = Inputs::Made(batched(items, max_items, max_bytes, b.batch_input.as_ref()));
         }
         let count = m
             .tolerated_failure_count
@@ -1589,7 +1591,7 @@ impl Shared {
         } = iterations;
         let count = inputs.len();
         // A ResultWriter records each iteration's input, error and times.
-        let kept_inputs = writer.as_ref().map(|_| inputs.clone());
+        let kept_inputs = writer.as_ref().map(|_| inputs.to_vec());
         let started_at = self.now();
         let started = self.event_at(
             *prev,
@@ -1991,7 +1993,7 @@ fn path_assign(a: &Assign, scope: &Scope<'_>) -> Result<Val, StatesError> {
 /// What a Map state iterates: the inputs, at most `limit` at once (0: all), and how many
 /// failures it tolerates.
 pub(crate) struct Iterations {
-    pub inputs: Vec<Val>,
+    pub inputs: Inputs,
     pub limit: u64,
     pub tolerance: Tolerance,
     /// The ResultWriter, with its parameters evaluated.

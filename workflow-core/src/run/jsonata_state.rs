@@ -5,6 +5,7 @@
 use super::exec::{
     batched, next_step, no_choice_matched, Iterations, Shared, StateRun, Step, Tolerance,
 };
+use super::inputs::Inputs;
 use super::items::read_items;
 use super::jsonata_template::{query_error, type_name, Env, Jt};
 use super::program::{
@@ -434,7 +435,7 @@ impl Shared {
                         })
                         .transpose()?;
                     Iterations {
-                        inputs,
+                        inputs: Inputs::Made(inputs),
                         limit,
                         tolerance: Tolerance { count, percentage },
                         writer,

@@ -15,6 +15,7 @@
 mod clock;
 mod exec;
 mod history;
+mod inputs;
 mod items;
 mod jsonata_state;
 mod jsonata_template;
