@@ -858,3 +858,30 @@ async fn a_map_iteration_never_sees_the_variables_an_earlier_iteration_assigned(
         ]))
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn map_results_keep_item_order_when_later_iterations_end_first() {
+    // Item i waits (5 - i) x 10 ms, so the last item ends first; item 2 fails, tolerated.
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ToleratedFailureCount": 1, "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": task("late"), "End": true}}}}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "late",
+        handler_fn(|v: Value| async move {
+            let i = v.as_u64().unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis((5 - i) * 10)).await;
+            match i {
+                2 => Err(StatesError::new("Odd", "item 2")),
+                _ => Ok(json!(i * 10)),
+            }
+        }),
+    );
+    let runner = Runner::new(machine(def), tasks);
+    let exec = runner.run(json!([0, 1, 2, 3, 4])).await;
+    assert_eq!(
+        exec.output,
+        Some(json!([0, 10, {"Error": "Odd", "Cause": "item 2"}, 30, 40]))
+    );
+}

@@ -1609,7 +1609,8 @@ impl Shared {
         let name = run.node.label;
         let mut collected = Collected {
             tolerance,
-            results: vec![None; count],
+            count,
+            results: Vec::with_capacity(count),
             failures: 0,
             last: started,
             ended: writer.as_ref().map(|_| (0..count).map(|_| None).collect()),
@@ -1750,15 +1751,7 @@ impl Shared {
                     }
                 }
             }
-            _ => outcome.map(|()| {
-                Val::array(
-                    collected
-                        .results
-                        .into_iter()
-                        .map(|r| r.unwrap_or(Val::Null))
-                        .collect(),
-                )
-            }),
+            _ => outcome.map(|()| Val::array(collected.results_in_order())),
         };
         let t = match outcome {
             Ok(_) => EventType::MapStateSucceeded,
@@ -1874,7 +1867,11 @@ enum IterationStep {
 /// The outcomes of a Map's iterations, in item order.
 struct Collected {
     tolerance: Tolerance,
-    results: Vec<Option<Val>>,
+    /// How many iterations there are.
+    count: usize,
+    /// The results so far, in item order (iterations of instant states end in order, and
+    /// push theirs; a later one ending first leaves nulls before it, until they end).
+    results: Vec<Val>,
     failures: u64,
     /// The latest event of any iteration.
     last: u64,
@@ -1887,6 +1884,26 @@ struct Collected {
 type Ended = (Option<StatesError>, (i64, i64));
 
 impl Collected {
+    /// Sets the result of iteration `index`.
+    #[inline]
+    fn set(&mut self, index: usize, result: Val) {
+        if index == self.results.len() {
+            self.results.push(result);
+        } else {
+            if index > self.results.len() {
+                self.results.resize(index + 1, Val::Null);
+            }
+            self.results[index] = result;
+        }
+    }
+
+    /// Every iteration's result, in item order (null for those that have none).
+    fn results_in_order(&mut self) -> Vec<Val> {
+        let mut results = std::mem::take(&mut self.results);
+        results.resize(self.count, Val::Null);
+        results
+    }
+
     /// Records an iteration; the error that fails the Map when it is one failure too many.
     fn add(&mut self, (index, outcome, ended, span): Iteration) -> Result<(), StatesError> {
         let t = self.tolerance;
@@ -1895,11 +1912,11 @@ impl Collected {
             *slot = Some((outcome.as_ref().err().cloned(), span));
         }
         match outcome {
-            Ok(v) => self.results[index] = Some(v),
+            Ok(v) => self.set(index, v),
             Err(e) => {
                 self.failures += 1;
                 let failures = self.failures;
-                let count = self.results.len();
+                let count = self.count;
                 let tolerated = t.count.is_some() || t.percentage.is_some();
                 let within = tolerated
                     && t.count.is_none_or(|c| failures <= c)
@@ -1914,7 +1931,7 @@ impl Collected {
                     }
                     return Err(e);
                 }
-                self.results[index] = Some(val!({ "Error": e.error, "Cause": e.cause }));
+                self.set(index, val!({ "Error": e.error, "Cause": e.cause }));
             }
         }
         Ok(())
@@ -1929,14 +1946,12 @@ impl Collected {
         inputs
             .into_iter()
             .zip(ended)
-            .zip(self.results.iter_mut())
+            .zip(self.results_in_order())
             .map(|((input, ended), result)| {
                 let (outcome, (start_millis, stop_millis)) = match ended {
                     None => (Outcome::Pending, (0, 0)),
                     Some((Some(e), span)) => (Outcome::Failed(e), span),
-                    Some((None, span)) => {
-                        (Outcome::Succeeded(result.take().unwrap_or(Val::Null)), span)
-                    }
+                    Some((None, span)) => (Outcome::Succeeded(result), span),
                 };
                 Child {
                     input,
