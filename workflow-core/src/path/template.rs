@@ -231,6 +231,13 @@ fn select_field(
     field: &str,
     scope: &super::Scope<'_>,
 ) -> Result<Val, StatesError> {
+    // `$.name`, the commonest: looked up in place, without walking the path's steps (a miss
+    // takes the general way, for its error).
+    if let (Some(name), Val::Object(input)) = (path.input_member(), scope.input) {
+        if let Some(value) = input.get(name) {
+            return Ok(value.clone());
+        }
+    }
     let root = path.root_value(scope)?;
     match path.eval(root) {
         Ok(value) => Ok(value.into_owned()),
@@ -281,6 +288,40 @@ mod tests {
         assert_eq!(
             out,
             val!({"flagged": true, "parts": {"first": 0, "last3": [30, 40, 50]}})
+        );
+    }
+
+    #[test]
+    fn a_one_name_path_shares_the_member_and_a_miss_fails_as_any_path_does() {
+        let input = val!({"name": "bench", "deep": {"a": [1]}, "n": null});
+        let out = run(
+            val!({"s.$": "$.name", "d.$": "$.deep", "n.$": "$.n"}),
+            input.clone(),
+        );
+        assert_eq!(
+            out.unwrap(),
+            val!({"s": "bench", "d": {"a": [1]}, "n": null})
+        );
+        let (Val::Object(out), Val::Object(input)) =
+            (run(val!({"d.$": "$.deep"}), input.clone()).unwrap(), input)
+        else {
+            unreachable!()
+        };
+        let (Some(Val::Object(a)), Some(Val::Object(b))) = (out.get("d"), input.get("deep")) else {
+            unreachable!()
+        };
+        assert!(Arc::ptr_eq(a, b), "the member is shared, not copied");
+        let missing = run(val!({"x.$": "$.x"}), val!({"a": 1})).unwrap_err();
+        assert_eq!(missing.error, names::RUNTIME);
+        let wording =
+            "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input";
+        assert!(missing.cause.starts_with(wording), "{}", missing.cause);
+        let not_an_object = run(val!({"x.$": "$.x"}), val!([1])).unwrap_err();
+        assert_eq!(not_an_object.error, names::RUNTIME);
+        assert!(
+            not_an_object.cause.starts_with(wording),
+            "{}",
+            not_an_object.cause
         );
     }
 
