@@ -20,6 +20,17 @@ fn task(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
 }
 
+/// A Map state `M` whose iterations call the task `name` (one Task state `W`), with the Map's
+/// other fields (MaxConcurrency, ToleratedFailureCount, ...) from `fields`.
+fn map_of_task(name: &str, fields: Value) -> Value {
+    let mut map = json!({"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "W", "States": {
+        "W": {"Type": "Task", "Resource": task(name), "End": true}}}});
+    if let (Some(map), Value::Object(fields)) = (map.as_object_mut(), fields) {
+        map.extend(fields);
+    }
+    json!({"StartAt": "M", "States": {"M": map}})
+}
+
 #[tokio::test(start_paused = true)]
 async fn retry_waits_interval_times_backoff_capped_by_max_delay() {
     let def = json!({"StartAt": "T", "States": {"T": {
@@ -227,10 +238,7 @@ fn concurrency_probe_waiting_for(waits: fn(&Value) -> bool) -> (TaskRegistry, Ar
 
 #[tokio::test(start_paused = true)]
 async fn map_max_concurrency_is_honoured_exactly_and_results_keep_item_order() {
-    let def = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 3, "End": true,
-        "ItemProcessor": {"StartAt": "W", "States": {
-            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let def = map_of_task("work", json!({"MaxConcurrency": 3}));
     let (tasks, peak) = concurrency_probe();
     let runner = Runner::new(machine(def), tasks);
     let items: Vec<Value> = (0..20).map(|i| json!(i)).collect();
@@ -245,10 +253,7 @@ async fn map_max_concurrency_is_honoured_exactly_and_results_keep_item_order() {
 
 #[tokio::test(start_paused = true)]
 async fn call_times_are_recorded_only_when_asked_and_line_up_with_durations() {
-    let def = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 2, "End": true,
-        "ItemProcessor": {"StartAt": "W", "States": {
-            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let def = map_of_task("work", json!({"MaxConcurrency": 2}));
     let items = Value::Array((0..4).map(|i| json!(i)).collect());
     let plain = Runner::new(machine(def.clone()), concurrency_probe().0);
     plain.run(items.clone()).await;
@@ -276,10 +281,7 @@ async fn call_times_are_recorded_only_when_asked_and_line_up_with_durations() {
 
 #[tokio::test(start_paused = true)]
 async fn map_max_concurrency_zero_runs_every_item_at_once() {
-    let def = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 0, "End": true,
-        "ItemProcessor": {"StartAt": "W", "States": {
-            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let def = map_of_task("work", json!({"MaxConcurrency": 0}));
     let (tasks, peak) = concurrency_probe();
     let items: Vec<Value> = (0..50).map(|i| json!(i)).collect();
     Runner::new(machine(def), tasks)
@@ -648,10 +650,7 @@ async fn a_catcher_reads_the_context_object_though_its_state_does_not() {
 /// flight, and the results keep item order.
 #[tokio::test(start_paused = true)]
 async fn map_of_tasks_answering_at_once_or_later_honours_max_concurrency_and_item_order() {
-    let def = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 3, "End": true,
-        "ItemProcessor": {"StartAt": "W", "States": {
-            "W": {"Type": "Task", "Resource": task("work"), "End": true}}}}}});
+    let def = map_of_task("work", json!({"MaxConcurrency": 3}));
     // Odd items wait; even ones answer at once.
     let (tasks, peak) = concurrency_probe_waiting_for(|v| v.as_u64().is_some_and(|n| n % 2 == 1));
     let items: Vec<Value> = (0..30).map(|i| json!(i)).collect();
@@ -666,10 +665,7 @@ async fn map_of_tasks_answering_at_once_or_later_honours_max_concurrency_and_ite
 /// goes (it yields every so often), so that an abort or a timeout is seen.
 #[tokio::test]
 async fn a_long_map_of_tasks_answering_at_once_yields_to_other_tasks() {
-    let def = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 40, "End": true,
-        "ItemProcessor": {"StartAt": "W", "States": {
-            "W": {"Type": "Task", "Resource": task("look"), "End": true}}}}}});
+    let def = map_of_task("look", json!({"MaxConcurrency": 40}));
     let other_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let seen_midway = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (o, s) = (Arc::clone(&other_ran), Arc::clone(&seen_midway));
@@ -862,10 +858,7 @@ async fn a_map_iteration_never_sees_the_variables_an_earlier_iteration_assigned(
 #[tokio::test(start_paused = true)]
 async fn map_results_keep_item_order_when_later_iterations_end_first() {
     // Item i waits (5 - i) x 10 ms, so the last item ends first; item 2 fails, tolerated.
-    let def = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "ToleratedFailureCount": 1, "End": true,
-        "ItemProcessor": {"StartAt": "W", "States": {
-            "W": {"Type": "Task", "Resource": task("late"), "End": true}}}}}});
+    let def = map_of_task("late", json!({"ToleratedFailureCount": 1}));
     let mut tasks = TaskRegistry::new();
     tasks.register(
         "late",
