@@ -265,7 +265,6 @@ impl JsonPath {
         self.eval(root).ok()
     }
 
-    /// The value the path starts from.
     /// The name of `$.name`, when the path is only that: a member of the input.
     #[inline]
     pub(crate) fn input_member(&self) -> Option<&str> {
@@ -278,6 +277,7 @@ impl JsonPath {
         }
     }
 
+    /// The value the path starts from.
     fn root_value<'a>(&self, scope: &Scope<'a>) -> Result<&'a Val, StatesError> {
         match &self.root {
             Root::Input | Root::Current => Ok(scope.input),
