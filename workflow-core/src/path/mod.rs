@@ -265,19 +265,8 @@ impl JsonPath {
         self.eval(root).ok()
     }
 
-    /// The name of `$.name`, when the path is only that: a member of the input.
-    #[inline]
-    pub(crate) fn input_member(&self) -> Option<&str> {
-        match (&self.root, &self.body) {
-            (Root::Input, Body::Definite(steps)) => match &steps[..] {
-                [Step::Name(name)] => Some(name),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     /// The value the path starts from.
+    #[inline]
     fn root_value<'a>(&self, scope: &Scope<'a>) -> Result<&'a Val, StatesError> {
         match &self.root {
             Root::Input | Root::Current => Ok(scope.input),

@@ -231,13 +231,6 @@ fn select_field(
     field: &str,
     scope: &super::Scope<'_>,
 ) -> Result<Val, StatesError> {
-    // `$.name`, the commonest: looked up in place, without walking the path's steps (a miss
-    // takes the general way, for its error).
-    if let (Some(name), Val::Object(input)) = (path.input_member(), scope.input) {
-        if let Some(value) = input.get(name) {
-            return Ok(value.clone());
-        }
-    }
     let root = path.root_value(scope)?;
     match path.eval(root) {
         Ok(value) => Ok(value.into_owned()),

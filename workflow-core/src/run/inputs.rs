@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// it and copied (a reference count each) as each iteration starts. Sharing saves a copy of
 /// every item into an array of their own before the first iteration (map-task-10k: 10,000
 /// values written, 5% of its time per `perf`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Inputs {
     /// Inputs of their own.
     Made(Vec<Val>),
