@@ -40,7 +40,9 @@ def main():
     parser.add_argument("--inclusive", action="store_true", help="count every function on the stack")
     parser.add_argument("--top", type=int, default=30, help="how many functions to print")
     parser.add_argument("--within", default="Runner::run_val", help="count only stacks through this")
-    parser.add_argument("--exclude", default="quanta::Clock::new", help="leave out stacks through this")
+    parser.add_argument(
+        "--exclude", default="quanta::Clock::new", help="leave out stacks through this ('' for none)"
+    )
     args = parser.parse_args()
 
     with open(args.script, encoding="utf-8", errors="replace") as f:
@@ -51,7 +53,8 @@ def main():
         if not stack:
             continue
         everything += 1
-        if not any(args.within in s for s in stack) or any(args.exclude in s for s in stack):
+        excluded = args.exclude and any(args.exclude in s for s in stack)
+        if not any(args.within in s for s in stack) or excluded:
             continue
         counted += 1
         if args.inclusive:
@@ -60,7 +63,8 @@ def main():
             counts[stack[0]] += 1
     if counted == 0:
         sys.exit(f"no sample passes through `{args.within}` ({everything} samples in all)")
-    print(f"{counted} of {everything} samples pass through `{args.within}`")
+    left_out = f", not through `{args.exclude}`" if args.exclude else ""
+    print(f"{counted} of {everything} samples counted (through `{args.within}`{left_out})")
     for name, n in counts.most_common(args.top):
         print(f"{100 * n / counted:5.1f}%  {name[:120]}")
 
