@@ -4,9 +4,11 @@
     timed-part.py [--inclusive] [--top N] [--within SYMBOL] [--exclude SYMBOL] SCRIPT
 
 SCRIPT is the output of `perf script -F ip,sym` on a profile recorded with call stacks from a
-build with frame pointers (docs/performance.md, "2026-12-07"):
+build with frame pointers (docs/performance.md, "2026-12-07"; `RUSTFLAGS` replaces the flags of
+.cargo/config.toml, so the profiled build names them again):
 
-    RUSTFLAGS="-C force-frame-pointers=yes" CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \\
+    RUSTFLAGS="-C force-frame-pointers=yes -C target-feature=+slow-unaligned-mem-16" \\
+        CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \\
         cargo build --release --target-dir /tmp/fp-target -p workflow-cli
     perf record -g -e cpu-clock -F 20000 -o /tmp/perf.data /tmp/fp-target/release/workflow \\
         bench --worker --repeats 200 ../shared/bench/workloads pass-chain-1000
