@@ -178,12 +178,15 @@ pub(crate) struct Cursor {
     now: i64,
 }
 
-/// How a plain-loop run of instant states stopped.
+/// How a plain-loop run of instant states stopped. The run moves its caller's [`Cursor`]
+/// in place: the line's last event and its time are there either way (returned in an enum,
+/// they were stored and read back at other widths, which stalls on store forwarding: perf
+/// annotate, map-task-10k).
 enum Instant {
-    /// The scope ended.
-    Done(Finished),
-    /// The budget ran out, or the next state waits: it is entered here.
-    Paused(Cursor),
+    /// The scope ended with this output.
+    Done(Val),
+    /// The budget ran out, or the next state waits: the cursor is at it.
+    Paused,
 }
 
 pub(crate) enum Step {
@@ -398,12 +401,7 @@ impl Shared {
         frame: Frame,
         (prev, now): (u64, i64),
     ) -> BoxFuture<'a, Result<Finished, Failed>> {
-        let at = Cursor {
-            id: self.program.scopes[scope].start,
-            input,
-            prev,
-            now,
-        };
+        let at = self.start_of(scope, input, (prev, now));
         self.resume_scope(scope, at, frame)
     }
 
@@ -427,13 +425,12 @@ impl Shared {
                     let ran = {
                         let mut history = self.history.held();
                         let runs = (&mut frame, budget, &mut unread);
-                        self.run_instants(&mut history, scope, at, runs)?
+                        self.run_instants(&mut history, scope, &mut at, runs)?
                     };
-                    let (stopped, ran_in_a_row) = match ran {
-                        (Instant::Done(done), _) => return Ok(done),
-                        (Instant::Paused(stopped), n) => (stopped, n),
+                    let ran_in_a_row = match ran {
+                        (Instant::Done(output), _) => return Ok((output, at.prev, at.now)),
+                        (Instant::Paused, n) => n,
                     };
-                    at = stopped;
                     instant_in_a_row += ran_in_a_row;
                     if instant_in_a_row >= YIELD_EVERY {
                         instant_in_a_row = 0;
@@ -485,17 +482,18 @@ impl Shared {
         &self,
         history: &mut R,
         scope: ScopeId,
-        mut at: Cursor,
+        at: &mut Cursor,
         (frame, budget, unread): (&mut Frame, u32, &mut u32),
     ) -> Result<(Instant, u32), Failed> {
         let prog = &self.program.scopes[scope];
         for ran in 0..budget {
             let node = &prog.nodes[at.id];
             if !self.instants.node(node) {
-                return Ok((Instant::Paused(at), ran));
+                return Ok((Instant::Paused, ran));
             }
             let mut run = self.enter(history, node, &at.input, &mut at.prev, at.now)?;
-            let step = self.instant_state(history, &mut run, at.input, frame, &mut at.prev);
+            let input = std::mem::take(&mut at.input);
+            let step = self.instant_state(history, &mut run, input, frame, &mut at.prev);
             if let Some(p) = &self.progress {
                 p.state_done();
             }
@@ -514,30 +512,34 @@ impl Shared {
                     at.id = n;
                     at.input = output;
                 }
-                None => return Ok((Instant::Done((output, at.prev, at.now)), ran + 1)),
+                None => return Ok((Instant::Done(output), ran + 1)),
             }
         }
-        Ok((Instant::Paused(at), budget))
+        Ok((Instant::Paused, budget))
     }
 
-    /// Runs an all-instant scope from its start, as [`run_instants`](Self::run_instants) does.
+    /// Runs an all-instant scope from its start (`at`, made by [`Shared::start_of`]), as
+    /// [`run_instants`](Self::run_instants) does.
     fn run_instant_scope<R: Recorder>(
         &self,
         history: &mut R,
         scope: ScopeId,
-        input: Val,
+        at: &mut Cursor,
         (frame, unread): (&mut Frame, &mut u32),
-        (prev, now): (u64, i64),
     ) -> Result<Instant, Failed> {
-        let at = Cursor {
+        Ok(self
+            .run_instants(history, scope, at, (frame, YIELD_EVERY, unread))?
+            .0)
+    }
+
+    /// Where a run of `scope` starts: its first state, after the event `prev` at `now`.
+    fn start_of(&self, scope: ScopeId, input: Val, (prev, now): (u64, i64)) -> Cursor {
+        Cursor {
             id: self.program.scopes[scope].start,
             input,
             prev,
             now,
-        };
-        Ok(self
-            .run_instants(history, scope, at, (frame, YIELD_EVERY, unread))?
-            .0)
+        }
     }
 
     /// Records that a state is entered, at `now`.
@@ -1355,18 +1357,18 @@ impl Shared {
             let mut unread = SHARED_READINGS;
             for &b in branches {
                 let mut frame = Frame::child(Arc::clone(&outer));
-                let input = input.clone();
+                let mut at = self.start_of(b, input.clone(), (started, now));
                 let ran = {
                     let mut history = self.history.held();
                     let line = (&mut frame, &mut unread);
-                    self.run_instant_scope(&mut history, b, input, line, (started, now))
+                    self.run_instant_scope(&mut history, b, &mut at, line)
                 };
                 let r = match ran {
-                    Ok(Instant::Done(done)) => {
-                        now = done.2;
-                        Ok(done)
+                    Ok(Instant::Done(output)) => {
+                        now = at.now;
+                        Ok((output, at.prev, at.now))
                     }
-                    Ok(Instant::Paused(at)) => self.resume_scope(b, at, frame).await,
+                    Ok(Instant::Paused) => self.resume_scope(b, at, frame).await,
                     Err(f) => Err(f),
                 };
                 match r {
@@ -1793,21 +1795,16 @@ impl Shared {
         // own.
         frame.forget_own();
         let it_started = self.iteration_started(history, name, index, started, now)?;
-        let ran = self.run_instant_scope(
-            history,
-            processor,
-            input,
-            (frame, unread),
-            (it_started, now),
-        );
+        let mut at = self.start_of(processor, input, (it_started, now));
+        let ran = self.run_instant_scope(history, processor, &mut at, (frame, unread));
         let done = match ran {
-            Ok(Instant::Paused(at)) => {
+            Ok(Instant::Paused) => {
                 // The iteration goes on as a future, with its variables; the chunk's next
                 // iterations get a frame of their own.
                 let own = std::mem::replace(frame, Frame::child(Arc::clone(outer)));
                 return Ok(IterationStep::Paused(at, own));
             }
-            Ok(Instant::Done(done)) => Ok(done),
+            Ok(Instant::Done(output)) => Ok((output, at.prev, at.now)),
             Err(f) => Err(f),
         };
         self.iteration_ended(history, name, index, done, now)
