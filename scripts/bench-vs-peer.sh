@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench-vs-peer.sh [NAME...]: builds `workflow` in release, then for each workload runs ours
-# (`workflow bench`) and the peer (`../shared/bench/peer NAME 5`) one after the other in the same
+# bench-vs-peer.sh [NAME...]: builds `workflow` in release (scripts/build-tuned.sh), then for
+# each workload runs ours (`workflow bench`) and the peer (`../shared/bench/peer NAME 5`) one after the other in the same
 # run, and prints a Markdown table: transitions/s of each, the ratio (ours / peer's), and the
 # peak RSS of each with their ratio (ours / peer's).
 #
@@ -25,8 +25,7 @@ if [ $# -gt 0 ]; then
 else
   names=(pass-chain-1000 choice-loop-10k map-100k map-task-10k parallel-fanout seed-mapreduce)
 fi
-cargo build --release --quiet -p workflow-cli --manifest-path "$root/Cargo.toml"
-ours=$root/target/release/workflow
+ours=$("$root/scripts/build-tuned.sh")
 
 field() { # field LINE KEY
   tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"

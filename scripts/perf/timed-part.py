@@ -4,8 +4,8 @@
     timed-part.py [--inclusive] [--top N] [--within SYMBOL] [--exclude SYMBOL] SCRIPT
 
 SCRIPT is the output of `perf script -F ip,sym` on a profile recorded with call stacks from a
-build with frame pointers (docs/performance.md, "2026-12-07"; `RUSTFLAGS` replaces the flags of
-.cargo/config.toml, so the profiled build names them again):
+build with frame pointers (docs/performance.md, "2026-12-07"), and the tuning flag of
+scripts/build-tuned.sh:
 
     RUSTFLAGS="-C force-frame-pointers=yes -C target-feature=+slow-unaligned-mem-16" \\
         CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \\
