@@ -24,6 +24,14 @@ pub fn set_result_path(path: &JsonPath, target: &Val, result: Val) -> Result<Val
 /// place where nothing else holds them, and copied (one level each) where something does.
 pub fn put_result_path(path: &JsonPath, mut target: Val, result: Val) -> Result<Val, StatesError> {
     let steps = reference_steps(path)?;
+    if let ([Step::Name(name)], Val::Object(map)) = (steps, &target) {
+        if Arc::strong_count(map) > 1 {
+            // `$.name` into a shared object (the history holds the input): copied with the
+            // result in place in one pass, rather than copied, then changed (a new member
+            // would grow the exact-size copy again).
+            return Ok(Val::object(map.with_member(name, result)));
+        }
+    }
     let mut slot = &mut target;
     for (at, step) in steps.iter().enumerate() {
         slot = match (step, slot) {

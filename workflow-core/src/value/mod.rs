@@ -245,6 +245,37 @@ impl Object {
         }
     }
 
+    /// A copy of this object with `key` set to `value` (in place of its member, or at the
+    /// end): one pass, in which the replaced member's value is neither copied nor dropped.
+    #[inline(never)]
+    pub fn with_member(&self, key: &str, value: Val) -> Object {
+        let at = self.position(key);
+        let mut members = Vec::with_capacity(self.members.len() + usize::from(at.is_none()));
+        let mut value = Some(value);
+        for (i, (k, v)) in self.members.iter().enumerate() {
+            let v = match (Some(i) == at, value.take()) {
+                (true, Some(new)) => new,
+                (_, taken) => {
+                    value = taken;
+                    v.clone()
+                }
+            };
+            members.push((k.clone(), v));
+        }
+        if let Some(new) = value {
+            members.push((Arc::from(key), new));
+        }
+        let index = match &self.index {
+            Some(index) if at.is_some() => Some(index.clone()),
+            _ => (members.len() > INDEXED_FROM).then(|| index_of(&members)),
+        };
+        Object {
+            members,
+            index,
+            measured: measure::Measured::default(),
+        }
+    }
+
     /// Removes `key`, moving the last member into its place (as `serde_json::Map::remove`
     /// does with `preserve_order`).
     pub fn remove(&mut self, key: &str) -> Option<Val> {
@@ -880,6 +911,29 @@ mod tests {
             // feature, a float's text may read back as a neighbouring float.
             let json: Value = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(val, Val::from(&json));
+        }
+    }
+
+    #[test]
+    fn with_member_is_the_copy_that_insert_would_make_small_or_indexed() {
+        for n in [0, 3, 16, 17, 40] {
+            let mut object = Object::new();
+            for i in 0..n {
+                object.insert(format!("k{i}").as_str(), Val::from(i));
+            }
+            for key in ["k0", "k2", "k16", "k39", "new"] {
+                let mut expected = object.clone();
+                expected.insert(key, Val::from("v"));
+                let got = object.with_member(key, Val::from("v"));
+                assert_eq!(
+                    Val::object(got.clone()).to_string(),
+                    Val::object(expected.clone()).to_string(),
+                    "{n} members, {key}: the same members in the same order"
+                );
+                for probe in ["k0", "k2", "k16", "k17", "k39", "new", "absent"] {
+                    assert_eq!(got.get(probe), expected.get(probe), "{n} members, {probe}");
+                }
+            }
         }
     }
 
