@@ -253,6 +253,9 @@ impl Object {
         let mut members = Vec::with_capacity(self.members.len() + usize::from(at.is_none()));
         let mut value = Some(value);
         for (i, (k, v)) in self.members.iter().enumerate() {
+            // The value goes to member `at` and is put back everywhere else. (Written as
+            // `if Some(i) == at { value.take().unwrap_or_default() }`, parallel-fanout ran
+            // about a fifth slower in two interleaved comparisons.)
             let v = match (Some(i) == at, value.take()) {
                 (true, Some(new)) => new,
                 (_, taken) => {
