@@ -253,30 +253,23 @@ impl Object {
         let mut members = Vec::with_capacity(self.members.len() + usize::from(at.is_none()));
         let mut value = Some(value);
         for (i, (k, v)) in self.members.iter().enumerate() {
-            // The value goes to member `at` and is put back everywhere else. (Written as
-            // `if Some(i) == at { value.take().unwrap_or_default() }`, parallel-fanout ran
-            // about a fifth slower in two interleaved comparisons.)
-            let v = match (Some(i) == at, value.take()) {
-                (true, Some(new)) => new,
-                (_, taken) => {
-                    value = taken;
-                    v.clone()
-                }
+            // `at` is one member at most: the value is taken there, once.
+            let v = if Some(i) == at {
+                value.take().unwrap_or_default()
+            } else {
+                v.clone()
             };
             members.push((k.clone(), v));
         }
-        if let Some(new) = value {
-            members.push((Arc::from(key), new));
-        }
-        let index = match &self.index {
-            Some(index) if at.is_some() => Some(index.clone()),
-            _ => (members.len() > INDEXED_FROM).then(|| index_of(&members)),
-        };
-        Object {
+        let mut copy = Object {
             members,
-            index,
+            index: self.index.clone(),
             measured: measure::Measured::default(),
+        };
+        if let Some(new) = value {
+            copy.push_unique(Arc::from(key), new);
         }
+        copy
     }
 
     /// Removes `key`, moving the last member into its place (as `serde_json::Map::remove`
