@@ -21,6 +21,7 @@
 pub mod asl;
 pub mod choice;
 pub mod error;
+mod intern;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod limits;

@@ -41,6 +41,7 @@ pub use template::{Template, TemplateError};
 
 use crate::error::StatesError;
 use crate::value::{Object, Val};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -144,7 +145,7 @@ pub(crate) enum Root {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
     /// `.name` or `['name']`.
-    Name(Box<str>),
+    Name(std::sync::Arc<str>),
     /// `[3]` or `[-1]` (counted from the end).
     Index(i64),
     /// `['a','b']` as the last segment: an object with those of the names that exist.
@@ -183,8 +184,10 @@ pub(crate) struct Slice {
 /// The parsed segments, split by whether the path selects one node or a list.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Body {
-    /// Only [`Step`]s: selects one node or fails.
-    Definite(Vec<Step>),
+    /// Only [`Step`]s: selects one node or fails. One step is kept in place: `$.name`, the
+    /// commonest path, then reads its name without a cold load from a separate allocation
+    /// (perf annotate: that load was two fifths of pass-chain-1000's template time).
+    Definite(SmallVec<[Step; 1]>),
     /// At least one indefinite segment: selects an array of matches.
     Indefinite(Vec<Segment>),
 }
@@ -236,7 +239,7 @@ impl JsonPath {
 
     /// Whether the path is exactly `$` (the whole input).
     pub fn is_root(&self) -> bool {
-        self.root == Root::Input && self.body == Body::Definite(Vec::new())
+        self.root == Root::Input && self.body == Body::Definite(SmallVec::new())
     }
 
     /// The path text as written.

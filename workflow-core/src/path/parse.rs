@@ -237,7 +237,7 @@ impl<'t> Parser<'t> {
             self.pos += 1;
             return Ok(Segment::Step(Step::Function(name.into())));
         }
-        Ok(Segment::Step(Step::Name(name.into())))
+        Ok(Segment::Step(Step::Name(crate::intern::shared(&name))))
     }
 
     /// `[...]`: wildcard, filter, quoted names, indexes or a slice.
@@ -276,7 +276,7 @@ impl<'t> Parser<'t> {
                     names.push(self.quoted_name()?);
                 }
                 if names.len() == 1 {
-                    Segment::Step(Step::Name(names.remove(0)))
+                    Segment::Step(Step::Name(crate::intern::shared(&names.remove(0))))
                 } else {
                     Segment::Names(names)
                 }
@@ -622,6 +622,7 @@ impl<'t> Parser<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smallvec::smallvec;
 
     fn body(text: &str) -> Body {
         parse(text).unwrap().body
@@ -655,7 +656,7 @@ mod tests {
 
     #[test]
     fn dot_and_bracket_names() {
-        let expected = Body::Definite(vec![name("a"), name("b c"), name("d")]);
+        let expected = Body::Definite(smallvec![name("a"), name("b c"), name("d")]);
         assert_eq!(body("$.a['b c'].d"), expected);
         assert_eq!(body("$.a[\"b c\"]['d']"), expected);
         assert_eq!(body("$.a.['b c'].d"), expected);
@@ -665,7 +666,7 @@ mod tests {
     fn dot_names_take_dashes_and_unicode() {
         assert_eq!(
             body("$.delivery-partner.ünï"),
-            Body::Definite(vec![name("delivery-partner"), name("ünï")])
+            Body::Definite(smallvec![name("delivery-partner"), name("ünï")])
         );
     }
 
@@ -674,18 +675,21 @@ mod tests {
         // Recorded case 026: `$['Test\""Name"']` reads the key `Test\""Name"`.
         assert_eq!(
             body(r#"$['Test\""Name"']"#),
-            Body::Definite(vec![name(r#"Test\""Name""#)])
+            Body::Definite(smallvec![name(r#"Test\""Name""#)])
         );
-        assert_eq!(body(r"$['it\'s']"), Body::Definite(vec![name(r"it\'s")]));
+        assert_eq!(
+            body(r"$['it\'s']"),
+            Body::Definite(smallvec![name(r"it\'s")])
+        );
     }
 
     #[test]
     fn indexes() {
         assert_eq!(
             body("$[0][-1]"),
-            Body::Definite(vec![Step::Index(0), Step::Index(-1)])
+            Body::Definite(smallvec![Step::Index(0), Step::Index(-1)])
         );
-        assert_eq!(body("$[ 2 ]"), Body::Definite(vec![Step::Index(2)]));
+        assert_eq!(body("$[ 2 ]"), Body::Definite(smallvec![Step::Index(2)]));
         assert_eq!(
             body("$.a[0,2, -1]"),
             Body::Indefinite(vec![
@@ -739,7 +743,7 @@ mod tests {
     fn unions_of_names_merge_only_at_the_end() {
         assert_eq!(
             body("$['a','b']"),
-            Body::Definite(vec![Step::Merge(vec!["a".into(), "b".into()])])
+            Body::Definite(smallvec![Step::Merge(vec!["a".into(), "b".into()])])
         );
         assert_eq!(
             body("$['a', \"b\"].c"),
@@ -754,7 +758,7 @@ mod tests {
     fn functions_are_last() {
         assert_eq!(
             body("$.a.length()"),
-            Body::Definite(vec![name("a"), Step::Function("length".into())])
+            Body::Definite(smallvec![name("a"), Step::Function("length".into())])
         );
         assert_eq!(
             err("$.a.length().b"),

@@ -71,7 +71,8 @@ fn conflict(path: &JsonPath, at: usize, step: &Step, text: String) -> StatesErro
     } else {
         let step = match step {
             Step::Index(index) => format!("[{index}]"),
-            Step::Name(name) | Step::Function(name) => name.to_string(),
+            Step::Name(name) => name.to_string(),
+            Step::Function(name) => name.to_string(),
             Step::Merge(names) => names.join(","),
         };
         format!("Unable to apply step \"{step}\" to input {text}")

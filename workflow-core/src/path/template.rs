@@ -99,7 +99,7 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
                             ));
                         }
                         let node = compile_dynamic(key, member, pointer)?;
-                        members.push((Arc::from(name), node));
+                        members.push((crate::intern::shared(name), node));
                         dynamic = true;
                         pointer.truncate(len);
                         continue;
@@ -108,7 +108,7 @@ fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateErr
                 };
                 pointer.truncate(len);
                 dynamic |= !matches!(node, Node::Literal(_));
-                members.push((Arc::from(key.as_str()), node));
+                members.push((crate::intern::shared(key), node));
             }
             Ok(if dynamic {
                 Node::Object { members }

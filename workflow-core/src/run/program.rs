@@ -346,6 +346,10 @@ struct Compiler {
 impl Program {
     /// Compiles a definition; every problem found is returned.
     pub fn compile(def: &StateMachine) -> Result<Program, Vec<CompileError>> {
+        crate::intern::while_compiling(|| Program::compile_shared(def))
+    }
+
+    fn compile_shared(def: &StateMachine) -> Result<Program, Vec<CompileError>> {
         let mut c = Compiler {
             scopes: Vec::new(),
             errors: Vec::new(),
