@@ -237,7 +237,7 @@ impl<'t> Parser<'t> {
             self.pos += 1;
             return Ok(Segment::Step(Step::Function(name.into())));
         }
-        Ok(Segment::Step(Step::Name(crate::intern::shared(&name))))
+        Ok(Segment::Step(Step::Name(crate::intern::shared(name))))
     }
 
     /// `[...]`: wildcard, filter, quoted names, indexes or a slice.
