@@ -34,6 +34,45 @@ impl Measured {
         *self.depth.get_mut() = 0;
         *self.len.get_mut() = 0;
     }
+
+    /// What a copy of an object that remembers `self` remembers once its member `old` is
+    /// replaced by `new` (`None`: `new` is appended), worked out from the parts rather than
+    /// by a walk of the copy (a `ResultPath` merge into a state's input, which is the previous
+    /// state's measured output). A measurement the object remembers is being taken (a limit
+    /// is on), so `new` is measured for it; `old` only when it remembers its own (else the copy
+    /// does not know, and is walked when it is measured).
+    pub(super) fn with_member_replaced(&self, old: Option<&Val>, new: &Val) -> Measured {
+        let depth = match self.depth.load(Relaxed) {
+            0 => 0,
+            known => {
+                // Every other member is at most `known - 1` deep.
+                let new = 1 + new.depth();
+                match old.map(remembered::<Depth>) {
+                    None => known.max(new),
+                    Some(_) if new >= known => new,
+                    Some(Some(old)) if 1 + old < known => known,
+                    Some(_) => 0,
+                }
+            }
+        };
+        let len = match (self.len.load(Relaxed), old.map(remembered::<Len>)) {
+            (known @ 1.., Some(Some(old))) => known - old + new.json_len(),
+            _ => 0,
+        };
+        Measured {
+            depth: AtomicUsize::new(depth),
+            len: AtomicUsize::new(len),
+        }
+    }
+}
+
+/// A value's measurement without a walk: a scalar's, or what an object remembers.
+fn remembered<M: Measure>(v: &Val) -> Option<usize> {
+    match v {
+        Val::Object(o) => Some(M::remembered(&o.measured)).filter(|&m| m != 0),
+        Val::Array(_) => None,
+        scalar => Some(M::scalar(scalar)),
+    }
 }
 
 impl Val {
@@ -284,6 +323,54 @@ mod tests {
                 prop_assert_eq!((v.depth(), v.json_len()), expected(v));
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if std::env::var_os("CI").is_some() { 64 } else { 256 }))]
+
+        #[test]
+        fn a_copy_with_a_member_set_measures_what_a_walk_of_it_does(
+            start in prop::collection::vec(("[a-e]", super::super::tests::json_value()), 0..5),
+            key in "[a-f]",
+            value in super::super::tests::json_value(),
+            measured in (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        ) {
+            let mut object = Object::new();
+            for (k, v) in start {
+                object.insert(k, Val::from(&v));
+            }
+            let (object, value) = (Val::object(object), Val::from(&value));
+            // Either, both or neither measurement taken beforehand, of each.
+            let (object_depth, object_len, value_depth, value_len) = measured;
+            for (v, depth, len) in [(&object, object_depth, object_len), (&value, value_depth, value_len)] {
+                if depth { v.depth(); }
+                if len { v.json_len(); }
+            }
+            let Val::Object(o) = &object else { unreachable!() };
+            let copy = Val::object(o.with_member(&key, value));
+            prop_assert_eq!((copy.depth(), copy.json_len()), expected(&copy));
+        }
+    }
+
+    #[test]
+    fn a_copy_with_a_member_set_knows_its_depth_from_its_parts() {
+        // A state's measured output {"value", "last": {...}} with "last" replaced by a new
+        // template object, as a Pass chain's ResultPath does.
+        let input = crate::val!({"value": 1, "last": {"v": 1}});
+        assert_eq!(input.depth(), 2);
+        let Val::Object(o) = &input else {
+            unreachable!()
+        };
+        let copy = o.with_member("last", crate::val!({"v": 2, "i": 3}));
+        assert!(copy.is_measured(), "known without a walk");
+        assert_eq!(Val::object(copy).depth(), 2);
+        // A new member deeper than the rest, and one beside a deeper member.
+        let deeper = o.with_member("x", crate::val!({"a": {"b": {}}}));
+        assert!(deeper.is_measured());
+        assert_eq!(Val::object(deeper).depth(), 4);
+        let beside = o.with_member("value", crate::val!("s"));
+        assert!(beside.is_measured());
+        assert_eq!(Val::object(beside).depth(), 2);
     }
 
     #[test]

@@ -247,6 +247,7 @@ impl Object {
 
     /// A copy of this object with `key` set to `value` (in place of its member, or at the
     /// end): one pass, in which the replaced member's value is neither copied nor dropped.
+    /// The copy remembers the measurements this object does where its parts tell them.
     #[inline(never)]
     pub fn with_member(&self, key: &str, value: Val) -> Object {
         let at = self.position(key);
@@ -269,6 +270,8 @@ impl Object {
         if let Some(new) = value {
             copy.push_unique(Arc::from(key), new);
         }
+        let new = &copy.members[at.unwrap_or(copy.members.len() - 1)].1;
+        copy.measured = (self.measured).with_member_replaced(at.map(|i| &self.members[i].1), new);
         copy
     }
 
