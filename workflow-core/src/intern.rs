@@ -4,8 +4,8 @@
 //! thousand Pass states). Compiled separately, each copy would be a small allocation of its
 //! own, scattered through the heap, and a run would touch a cold cache line for every one of
 //! them on every state. Shared, they stay in cache, and a template's key is cloned by
-//! counting up the one allocation every state uses (perf annotate: the count and the
-//! comparison of cold keys were half of pass-chain-1000's template time).
+//! counting up the one allocation every state uses (perf annotate, pass-chain-1000: the
+//! count of a cold key was 30% of the template's samples, 13% once keys were shared).
 //!
 //! The table lives while [`while_compiling`] runs, on its thread; outside it, [`shared`]
 //! allocates as `Arc::from` does, so a path or template compiled alone behaves the same.
