@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench-vs-peer.sh [NAME...]: builds `workflow` in release (scripts/build-tuned.sh), then for
 # each workload runs ours (`workflow bench`) and the peer (`../shared/bench/peer NAME 5`) one
-# after the other in the same run, and prints a Markdown table: transitions/s of each, the ratio (ours / peer's), and the
-# peak RSS of each with their ratio (ours / peer's).
+# after the other in the same run, and prints a Markdown table: transitions/s of each, the
+# ratio (ours / peer's), and the peak RSS of each with their ratio (ours / peer's).
 #
 # Environment: BENCH_DIR (default: ../shared/bench beside the workspace), REPEATS (default 5),
 # RUNTIME (current-thread or multi-thread; default current-thread), ROUNDS (default 1): with

@@ -45,6 +45,7 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The workflow variables that `$name` paths read (JSONPath-mode `Assign`).
 pub trait Variables {
@@ -145,7 +146,7 @@ pub(crate) enum Root {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
     /// `.name` or `['name']`.
-    Name(std::sync::Arc<str>),
+    Name(Arc<str>),
     /// `[3]` or `[-1]` (counted from the end).
     Index(i64),
     /// `['a','b']` as the last segment: an object with those of the names that exist.

@@ -349,6 +349,7 @@ impl Program {
         crate::intern::while_compiling(|| Program::compile_shared(def))
     }
 
+    /// [`compile`](Self::compile) inside the table that shares the definition's keys and names.
     fn compile_shared(def: &StateMachine) -> Result<Program, Vec<CompileError>> {
         let mut c = Compiler {
             scopes: Vec::new(),

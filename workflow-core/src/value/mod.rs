@@ -271,7 +271,9 @@ impl Object {
             copy.push_unique(Arc::from(key), new);
         }
         let new = &copy.members[at.unwrap_or(copy.members.len() - 1)].1;
-        copy.measured = (self.measured).with_member_replaced(at.map(|i| &self.members[i].1), new);
+        copy.measured = self
+            .measured
+            .with_member_replaced(at.map(|i| &self.members[i].1), new);
         copy
     }
 
