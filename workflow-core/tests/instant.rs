@@ -342,3 +342,115 @@ async fn an_instant_iteration_never_sees_the_variables_another_iteration_assigne
         "item 2 must not see item 1's x"
     );
 }
+
+/// A Map whose processor is one plain Task (a Lambda per item, nothing between) runs it without
+/// the general loop of instant states; the same Map made general by a no-op `InputPath: "$"`
+/// must give the same status, output, error and history, event chain included, whether items
+/// succeed, fail (tolerated or not), panic, return a result over the payload limit or run into
+/// the history's limit.
+#[tokio::test]
+async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does() {
+    use workflow_core::task::sync_handler_fn;
+    fn map(fields: Value, input_path: bool) -> Value {
+        let mut task = json!({"Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:measure"});
+        if input_path {
+            task["InputPath"] = json!("$");
+        }
+        let mut m = json!({"Type": "Map", "End": true, "MaxConcurrency": 4,
+            "ItemProcessor": {"StartAt": "T", "States": {"T": task}}});
+        for (k, v) in fields.as_object().into_iter().flatten() {
+            m[k] = v.clone();
+        }
+        json!({"StartAt": "M", "States": {"M": m}})
+    }
+    async fn run(def: Value, options: RunOptions, words: &Value) -> workflow_core::run::Execution {
+        let machine = Machine::from_json(&def.to_string()).expect("compiles");
+        let mut tasks = TaskRegistry::new();
+        tasks.register(
+            "measure",
+            sync_handler_fn(|v| match v.as_str() {
+                Some("long") => Ok(json!("x".repeat(200))),
+                _ => measure(&json!({"word": v})),
+            }),
+        );
+        let runner = Runner::new(machine, tasks).with_options(options);
+        runner.run(words.clone()).await
+    }
+    let limited = |f: fn(&mut RunOptions)| {
+        let mut o = RunOptions::default();
+        f(&mut o);
+        o
+    };
+    let cases = [
+        (
+            json!({}),
+            RunOptions::default(),
+            json!(["a", "bb", "ccc"]),
+            None,
+        ),
+        (
+            json!({}),
+            RunOptions::default(),
+            json!(["a", "boom", "ccc"]),
+            Some("Boom"),
+        ),
+        (
+            json!({}),
+            RunOptions::default(),
+            json!(["a", "panic", "ccc"]),
+            Some("States.TaskFailed"),
+        ),
+        (
+            json!({}),
+            RunOptions::default(),
+            json!(["a", 7, "ccc"]),
+            Some("NotAWord"),
+        ),
+        (
+            json!({"ToleratedFailureCount": 1}),
+            RunOptions::default(),
+            json!(["a", "boom", "ccc"]),
+            None,
+        ),
+        (
+            json!({"ToleratedFailureCount": 1}),
+            RunOptions::default(),
+            json!(["boom", "a", "boom", "ccc"]),
+            Some("States.ExceedToleratedFailureThreshold"),
+        ),
+        (
+            json!({}),
+            limited(|o| o.max_payload_bytes = Some(100)),
+            json!(["a", "long", "ccc"]),
+            Some("States.DataLimitExceeded"),
+        ),
+        (
+            json!({}),
+            limited(|o| o.max_history_events = Some(12)),
+            json!(["a", "bb", "ccc"]),
+            Some("States.Runtime"),
+        ),
+    ];
+    for (fields, options, words, expected) in cases {
+        let lone = run(map(fields.clone(), false), options.clone(), &words).await;
+        let general = run(map(fields.clone(), true), options, &words).await;
+        let outcome = |e: &workflow_core::run::Execution| {
+            (e.status, e.output.clone(), e.error.clone(), e.cause.clone())
+        };
+        assert_eq!(outcome(&lone), outcome(&general), "{fields} {words}");
+        assert_eq!(lone.error.as_deref(), expected, "{fields} {words}");
+        assert_eq!(events(&lone), events(&general), "{fields} {words}");
+        let ids = |e: &workflow_core::run::Execution| {
+            e.history
+                .iter()
+                .map(|e| (e.id, e.previous_event_id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(&lone),
+            ids(&general),
+            "{fields} {words}: the event chain"
+        );
+    }
+}

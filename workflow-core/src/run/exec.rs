@@ -1628,6 +1628,7 @@ impl Shared {
             let mut now = started_at;
             let mut unread = SHARED_READINGS;
             let mut items = inputs.into_iter().enumerate();
+            let lone = self.program.scopes[m.processor].lone_task();
             'chunks: loop {
                 let mut ran = 0u32;
                 // An iteration that ran past its budget of states, to go on as a future.
@@ -1641,17 +1642,16 @@ impl Shared {
                         ran += 1;
                         let step = self.instant_iteration(
                             &mut history,
-                            (m.processor, name, index, input),
+                            ((m.processor, lone), name, index, input),
                             (&mut frame, &outer, &mut unread),
-                            (started, now),
+                            (started, &mut now),
+                            &mut collected,
                         );
                         match step.map_err(|(e, _)| e)? {
-                            IterationStep::Ended(it) => {
-                                now = it.3 .1;
-                                if let Err(e) = collected.add_iteration(it) {
-                                    outcome = Err(e);
-                                    break 'chunks;
-                                }
+                            IterationStep::Ended => {}
+                            IterationStep::OverTolerance(e) => {
+                                outcome = Err(e);
+                                break 'chunks;
                             }
                             IterationStep::Paused(at, frame) => {
                                 paused = Some((index, at, frame));
@@ -1786,31 +1786,105 @@ impl Shared {
     /// One Map iteration of an all-instant processor, started at `now` (after the event
     /// `started`), run in a plain loop with its events in `history`: ended, or paused where
     /// it ran past its budget of states, to go on as a future.
+    /// Runs one iteration of a Map of instant states that started at `now` (moved on to when
+    /// it ended), and adds its result to `collected` (the processor's lone task, when it has
+    /// one, run by [`lone_task`](Self::lone_task)).
+    ///
+    /// The result goes into `collected` here rather than back to the caller: moving an
+    /// iteration's outcome (a `Result` of a value or an error, with its times) out through
+    /// two returns cost map-task-10k more than a tenth (docs/performance.md).
+    #[allow(clippy::type_complexity)]
+    #[inline(always)]
     fn instant_iteration(
         &self,
         history: &mut Held<'_>,
-        (processor, name, index, input): (ScopeId, Label, usize, Val),
+        ((processor, lone), name, index, input): (
+            (ScopeId, Option<(&Node, &TaskNode)>),
+            Label,
+            usize,
+            Val,
+        ),
         (frame, outer, unread): (&mut Frame, &Arc<Frame>, &mut u32),
-        (started, now): (u64, i64),
+        (started, now): (u64, &mut i64),
+        collected: &mut Collected,
     ) -> Result<IterationStep, Failed> {
         // The iteration's events and its states' are back to back: no clock reading of its
         // own.
-        frame.forget_own();
-        let it_started = self.iteration_started(history, name, index, started, now)?;
-        let mut at = self.start_of(processor, input, (it_started, now));
-        let ran = self.run_instant_scope(history, processor, &mut at, (frame, unread));
-        let done = match ran {
-            Ok(Instant::Paused) => {
-                // The iteration goes on as a future, with its variables; the chunk's next
-                // iterations get a frame of their own.
-                let own = std::mem::replace(frame, Frame::child(Arc::clone(outer)));
-                return Ok(IterationStep::Paused(at, own));
+        let start = *now;
+        let it_started = self.iteration_started(history, name, index, started, start)?;
+        let ran = match lone {
+            Some(task) => self.lone_task(history, task, input, (it_started, start)),
+            None => {
+                frame.forget_own();
+                let mut at = self.start_of(processor, input, (it_started, start));
+                match self.run_instant_scope(history, processor, &mut at, (frame, unread)) {
+                    Ok(Instant::Done(output)) => Ok((output, at.prev, at.now)),
+                    Ok(Instant::Paused) => {
+                        // The iteration goes on as a future, with its variables; the chunk's
+                        // next iterations get a frame of their own.
+                        let own = std::mem::replace(frame, Frame::child(Arc::clone(outer)));
+                        return Ok(IterationStep::Paused(at, own));
+                    }
+                    Err(f) => Err(f),
+                }
             }
-            Ok(Instant::Done(output)) => Ok((output, at.prev, at.now)),
-            Err(f) => Err(f),
         };
-        self.iteration_ended(history, name, index, done, now)
-            .map(IterationStep::Ended)
+        match ran {
+            Ok((output, last, end)) => {
+                let ended = self.iteration_succeeded(history, name, index, last, end)?;
+                *now = end;
+                collected.succeeded(index, output, ended, (start, end));
+                Ok(IterationStep::Ended)
+            }
+            Err(failed) => {
+                let it = self.iteration_ended(history, name, index, Err(failed), start)?;
+                *now = it.3 .1;
+                Ok(match collected.add_iteration(it) {
+                    Ok(()) => IterationStep::Ended,
+                    Err(e) => IterationStep::OverTolerance(e),
+                })
+            }
+        }
+    }
+
+    /// Runs a scope whose one state is a plain Task ([`ScopeProgram::lone_task`]) with an
+    /// instant handler, entered at `now` after the event `prev`: what
+    /// [`run_instants`](Self::run_instants) does for it, without its loop, its cursor or a
+    /// state's steps.
+    #[inline(always)]
+    fn lone_task<R: Recorder>(
+        &self,
+        history: &mut R,
+        (node, task): (&Node, &TaskNode),
+        input: Val,
+        (mut prev, now): (u64, i64),
+    ) -> Result<Finished, Failed> {
+        // What `enter` does, written out: a third caller of `enter` changed how it is inlined
+        // into `run_instants`, which cost choice-loop 6% to 8% and pass-chain 3% to 4%.
+        let (entered, exited) = entered_exited(&node.kind);
+        prev = history
+            .push_brief(prev, now, entered, Brief::Entered(node.label, &input))
+            .map_err(|e| (e.into(), prev))?;
+        let run = StateRun {
+            node,
+            entered_id: prev,
+            entered_millis: now,
+            retry_count: 0,
+            settled_millis: None,
+        };
+        let settled = self.invoke_now(history, &run, task, input, &mut prev);
+        if let Some(p) = &self.progress {
+            p.state_done();
+        }
+        let (output, end) = settled.map_err(|e| (run.runtime(e), prev))?;
+        self.check_size(&output, &node.name)
+            .map_err(|e| (e, prev))?;
+        if let Some(exited) = exited {
+            prev = history
+                .push_brief(prev, end, exited, Brief::Exited(node.label, &output))
+                .map_err(|e| (e.into(), prev))?;
+        }
+        Ok((output, prev, end))
     }
 
     fn iteration_started<R: Recorder>(
@@ -1837,18 +1911,45 @@ impl Shared {
         r: Result<Finished, Failed>,
         start: i64,
     ) -> Result<Iteration, Failed> {
-        if let Some(p) = &self.progress {
-            p.map_item_done();
-        }
         let (t, last, end) = match &r {
             Ok((_, last, end)) => (EventType::MapIterationSucceeded, *last, *end),
             Err((_, last)) => (EventType::MapIterationFailed, *last, self.now()),
         };
-        let ended = history
-            .push_brief(last, end, t, Brief::Iteration(name, index as u64))
-            .map_err(|e| (e.into(), last))?;
+        let ended = self.iteration_event(history, (name, index), t, last, end)?;
         let outcome = r.map(|(v, ..)| v).map_err(|(e, _)| e);
         Ok((index, outcome, ended, (start, end)))
+    }
+
+    /// Records that an iteration succeeded, at `end`, its last event being `last`.
+    #[inline]
+    fn iteration_succeeded<R: Recorder>(
+        &self,
+        history: &mut R,
+        name: Label,
+        index: usize,
+        last: u64,
+        end: i64,
+    ) -> Result<u64, Failed> {
+        let t = EventType::MapIterationSucceeded;
+        self.iteration_event(history, (name, index), t, last, end)
+    }
+
+    /// Records an iteration's end (`t`), and that it is done on the progress display.
+    #[inline(always)]
+    fn iteration_event<R: Recorder>(
+        &self,
+        history: &mut R,
+        (name, index): (Label, usize),
+        t: EventType,
+        last: u64,
+        end: i64,
+    ) -> Result<u64, Failed> {
+        if let Some(p) = &self.progress {
+            p.map_item_done();
+        }
+        history
+            .push_brief(last, end, t, Brief::Iteration(name, index as u64))
+            .map_err(|e| (e.into(), last))
     }
 }
 
@@ -1858,7 +1959,10 @@ type Iteration = (usize, Result<Val, StatesError>, u64, (i64, i64));
 
 /// Where an instant Map iteration's plain loop stopped.
 enum IterationStep {
-    Ended(Iteration),
+    /// It ended, and its result (or tolerated failure) is collected.
+    Ended,
+    /// It failed one time too many: the Map fails with this error.
+    OverTolerance(StatesError),
     /// Past its budget of states: where it stopped, and its variables.
     Paused(Cursor, Frame),
 }
@@ -1910,6 +2014,16 @@ impl Collected {
         (index, outcome, ended, span): Iteration,
     ) -> Result<(), StatesError> {
         self.add((index, outcome, ended), span)
+    }
+
+    /// Records an iteration that succeeded with `v`, its last event `ended`.
+    #[inline]
+    fn succeeded(&mut self, index: usize, v: Val, ended: u64, span: (i64, i64)) {
+        self.last = self.last.max(ended);
+        if let Some(slot) = self.ended.as_mut().and_then(|e| e.get_mut(index)) {
+            *slot = Some((None, span));
+        }
+        self.set(index, v);
     }
 
     /// [`add_iteration`](Self::add_iteration), with the span apart.

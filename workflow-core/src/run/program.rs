@@ -42,6 +42,33 @@ pub(crate) struct ScopeProgram {
     pub nodes: Vec<Node>,
 }
 
+impl ScopeProgram {
+    /// The scope's one state when it is a Task whose input is its parameters and whose result
+    /// is its output, ending the scope: a JSONPath-mode Task with no InputPath, Parameters,
+    /// ResultSelector, ResultPath, OutputPath, Assign, Catch or `$$`. A Map of such a task
+    /// (a Lambda called per item, the most common Map) runs it without the general loop.
+    pub fn lone_task(&self) -> Option<(&Node, &TaskNode)> {
+        let [node] = self.nodes.as_slice() else {
+            return None;
+        };
+        let Kind::Task(task) = &node.kind else {
+            return None;
+        };
+        let io = &node.io;
+        let plain = node.next.is_none()
+            && node.jsonata.is_none()
+            && !node.uses_context
+            && node.catch.is_empty()
+            && node.assign.is_none()
+            && io.input_path.is_none()
+            && io.parameters.is_none()
+            && io.result_selector.is_none()
+            && io.result_path.is_none()
+            && io.output_path.is_none();
+        plain.then_some((node, &**task))
+    }
+}
+
 /// One compiled state.
 #[derive(Debug)]
 pub(crate) struct Node {
