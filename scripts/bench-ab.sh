@@ -7,6 +7,11 @@
 # speed moves by up to 30% with the machine's state, so one process per binary cannot tell a
 # 10% change from noise; this can.
 #
+# Give each build two copies (cp BIN BIN-2) and pass both: the same bytes in another file can
+# run several per cent apart, steadily, across every process (seen: map-task-10k 7.80M
+# against 8.36M for one binary in two files, and equal again after copying it anew). A
+# difference that shows on both copies is the build's.
+#
 # Environment: BENCH_DIR (default: ../shared/bench beside the workspace).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
