@@ -149,9 +149,10 @@ pub trait TaskHandler: Send + Sync + 'static {
         false
     }
 
-    /// Runs the task once, to its end, on the calling thread. Called only when
+    /// Runs the task once, to its end, on the calling thread, on the input the execution's
+    /// history records (lent: a Map's item is not copied for its call). Called only when
     /// [`is_sync`](Self::is_sync) says so; the default refuses.
-    fn invoke_now(&self, input: Val, call: TaskCall<'_>) -> Result<Val, StatesError> {
+    fn invoke_now(&self, input: &Val, call: TaskCall<'_>) -> Result<Val, StatesError> {
         let _ = input;
         Err(StatesError::new(
             crate::error::names::TASK_FAILED,
@@ -219,14 +220,14 @@ where
     F: Fn(Value) -> Result<Value, StatesError> + Send + Sync + 'static,
 {
     fn invoke(&self, input: Val, ctx: TaskContext) -> TaskFuture {
-        Box::pin(std::future::ready(self.invoke_now(input, (&ctx).into())))
+        Box::pin(std::future::ready(self.invoke_now(&input, (&ctx).into())))
     }
 
     fn is_sync(&self) -> bool {
         true
     }
 
-    fn invoke_now(&self, input: Val, call: TaskCall<'_>) -> Result<Val, StatesError> {
+    fn invoke_now(&self, input: &Val, call: TaskCall<'_>) -> Result<Val, StatesError> {
         (self.0)(input.to_json()).and_then(|v| converted(v, call.state_name()))
     }
 }
@@ -253,8 +254,8 @@ where
         true
     }
 
-    fn invoke_now(&self, input: Val, _call: TaskCall<'_>) -> Result<Val, StatesError> {
-        (self.0)(&input)
+    fn invoke_now(&self, input: &Val, _call: TaskCall<'_>) -> Result<Val, StatesError> {
+        (self.0)(input)
     }
 }
 

@@ -272,7 +272,7 @@ impl workflow_core::task::TaskHandler for Describes {
         input: workflow_core::value::Val,
         ctx: workflow_core::task::TaskContext,
     ) -> workflow_core::task::TaskFuture {
-        Box::pin(std::future::ready(self.invoke_now(input, (&ctx).into())))
+        Box::pin(std::future::ready(self.invoke_now(&input, (&ctx).into())))
     }
 
     fn is_sync(&self) -> bool {
@@ -281,7 +281,7 @@ impl workflow_core::task::TaskHandler for Describes {
 
     fn invoke_now(
         &self,
-        _input: workflow_core::value::Val,
+        _input: &workflow_core::value::Val,
         call: workflow_core::task::TaskCall<'_>,
     ) -> Result<workflow_core::value::Val, workflow_core::StatesError> {
         let ctx = call.context();

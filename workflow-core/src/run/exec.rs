@@ -3,7 +3,7 @@
 
 use super::clock::{format_millis, Clock};
 use super::history::{Brief, EventDetails, EventType, Held, History, HistoryFull, Label, Recorder};
-use super::inputs::Inputs;
+use super::inputs::{Input, Inputs};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::{InFlight, Metrics};
@@ -673,7 +673,7 @@ impl Shared {
                         .and_then(|effective| {
                             parameters(node, Cow::Owned(effective), ctx.as_ref(), frame)
                         })
-                        .and_then(|params| self.invoke_now(history, run, task, params, prev))
+                        .and_then(|params| self.invoke_now(history, run, task, &params, prev))
                         .map(|(result, settled)| {
                             run.settled_millis = Some(settled);
                             next_step(node, result)
@@ -681,7 +681,7 @@ impl Shared {
                 }
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
-                    .and_then(|params| self.invoke_now(history, run, task, params, prev))
+                    .and_then(|params| self.invoke_now(history, run, task, &params, prev))
                     .and_then(|(result, settled)| {
                         run.settled_millis = Some(settled);
                         self.finish_attempt(node, input, result, ctx.as_ref(), frame)
@@ -1168,11 +1168,11 @@ impl Shared {
         history: &mut R,
         run: &StateRun<'_>,
         task: &TaskNode,
-        params: Val,
+        params: &Val,
         prev: &mut u64,
     ) -> Result<(Val, i64), StatesError> {
         let events = TaskEvents::of(task);
-        self.task_started(history, run, task, &params, &events, prev)?;
+        self.task_started(history, run, task, params, &events, prev)?;
         let function = &task.resource;
         let Some(handler) = self.handlers.get(task.ordinal).and_then(Option::as_ref) else {
             // Not reached: only a Task with a handler is instant.
@@ -1631,7 +1631,8 @@ impl Shared {
             // Each iteration starts when the one before it ended (they are back to back).
             let mut now = started_at;
             let mut unread = SHARED_READINGS;
-            let mut items = inputs.into_iter().enumerate();
+            let mut items = inputs.into_iter();
+            let mut next_index = 0;
             let lone = self.program.scopes[m.processor].lone_task();
             'chunks: loop {
                 let mut ran = 0u32;
@@ -1642,7 +1643,9 @@ impl Shared {
                     // One frame for the chunk's iterations, emptied before each: as a new
                     // one would be, without counting a reference to the Map's frame per item.
                     let mut frame = Frame::child(Arc::clone(&outer));
-                    for (index, input) in items.by_ref() {
+                    while let Some(input) = items.next_input() {
+                        let index = next_index;
+                        next_index += 1;
                         ran += 1;
                         let step = self.instant_iteration(
                             &mut history,
@@ -1806,7 +1809,7 @@ impl Shared {
             (ScopeId, Option<(&Node, &TaskNode)>),
             Label,
             usize,
-            Val,
+            Input<'_>,
         ),
         (frame, outer, unread): (&mut Frame, &Arc<Frame>, &mut u32),
         (started, now): (u64, &mut i64),
@@ -1817,10 +1820,10 @@ impl Shared {
         let start = *now;
         let it_started = self.iteration_started(history, name, index, started, start)?;
         let ran = match lone {
-            Some(task) => self.lone_task(history, task, input, (it_started, start)),
+            Some(task) => self.lone_task(history, task, input.get(), (it_started, start)),
             None => {
                 frame.forget_own();
-                let mut at = self.start_of(processor, input, (it_started, start));
+                let mut at = self.start_of(processor, input.into_owned(), (it_started, start));
                 match self.run_instant_scope(history, processor, &mut at, (frame, unread)) {
                     Ok(Instant::Done(output)) => Ok((output, at.prev, at.now)),
                     Ok(Instant::Paused) => {
@@ -1860,14 +1863,14 @@ impl Shared {
         &self,
         history: &mut R,
         (node, task): (&Node, &TaskNode),
-        input: Val,
+        input: &Val,
         (mut prev, now): (u64, i64),
     ) -> Result<Finished, Failed> {
         // What `enter` does, written out: a third caller of `enter` changed how it is inlined
         // into `run_instants`, which cost choice-loop 6% to 8% and pass-chain 3% to 4%.
         let entered = EventType::TaskStateEntered;
         prev = history
-            .push_brief(prev, now, entered, Brief::Entered(node.label, &input))
+            .push_brief(prev, now, entered, Brief::Entered(node.label, input))
             .map_err(|e| (e.into(), prev))?;
         let run = StateRun {
             node,
@@ -1883,9 +1886,10 @@ impl Shared {
         let (output, end) = settled.map_err(|e| (run.runtime(e), prev))?;
         self.check_size(&output, &node.name)
             .map_err(|e| (e, prev))?;
+        // The event before is the task's success, with this output.
         let exited = EventType::TaskStateExited;
         prev = history
-            .push_brief(prev, end, exited, Brief::Exited(node.label, &output))
+            .push_brief(prev, end, exited, Brief::ExitedAsSucceeded(node.label))
             .map_err(|e| (e.into(), prev))?;
         Ok((output, prev, end))
     }

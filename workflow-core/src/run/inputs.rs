@@ -57,19 +57,54 @@ pub(crate) enum IntoInputs {
     Shared { items: Arc<Vec<Val>>, next: usize },
 }
 
+/// An iteration's input: its own, or lent by the array the Map selected.
+pub(crate) enum Input<'a> {
+    Own(Val),
+    Lent(&'a Val),
+}
+
+impl Input<'_> {
+    /// The input, to read.
+    #[inline(always)]
+    pub(crate) fn get(&self) -> &Val {
+        match self {
+            Input::Own(v) => v,
+            Input::Lent(v) => v,
+        }
+    }
+
+    /// The input as a value of its own (a lent one copied: a reference count).
+    #[inline(always)]
+    pub(crate) fn into_owned(self) -> Val {
+        match self {
+            Input::Own(v) => v,
+            Input::Lent(v) => v.clone(),
+        }
+    }
+}
+
+impl IntoInputs {
+    /// The next input, lent when it is the shared array's: an iteration that only reads its
+    /// input (a lone Task with a synchronous handler) then copies nothing.
+    #[inline(always)]
+    pub(crate) fn next_input(&mut self) -> Option<Input<'_>> {
+        match self {
+            IntoInputs::Moved(inputs) => inputs.next().map(Input::Own),
+            IntoInputs::Shared { items, next } => {
+                let item = items.get(*next)?;
+                *next += 1;
+                Some(Input::Lent(item))
+            }
+        }
+    }
+}
+
 impl Iterator for IntoInputs {
     type Item = Val;
 
     #[inline]
     fn next(&mut self) -> Option<Val> {
-        match self {
-            IntoInputs::Moved(inputs) => inputs.next(),
-            IntoInputs::Shared { items, next } => {
-                let item = items.get(*next)?.clone();
-                *next += 1;
-                Some(item)
-            }
-        }
+        self.next_input().map(Input::into_owned)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -505,6 +505,18 @@ impl Val {
         }
     }
 
+    /// Whether both are the same shared string, array or object (one allocation, not equal
+    /// contents); false for null, booleans and numbers, which are not shared.
+    #[inline(always)]
+    pub(crate) fn shares(&self, other: &Val) -> bool {
+        match (self, other) {
+            (Val::String(a), Val::String(b)) => Arc::ptr_eq(a, b),
+            (Val::Array(a), Val::Array(b)) => Arc::ptr_eq(a, b),
+            (Val::Object(a), Val::Object(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// The value as a `serde_json::Value` (a deep copy: for the edges, such as task handlers).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
