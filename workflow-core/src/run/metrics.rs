@@ -43,26 +43,40 @@ impl TaskMetrics {
 }
 
 /// One resource's counters: atomics, so that a call touches the shared table at most once,
-/// and takes no lock unless call times are recorded.
+/// and takes no lock unless call times are recorded. A call that succeeds changes them with
+/// two atomic read-modify-writes, one when it starts and one when it ends: each waits for
+/// every store before it, which on Intel made the four a call took before a tenth of a
+/// map-task-10k item (docs/performance.md).
 #[derive(Debug)]
 pub(crate) struct Entry {
-    invocations: AtomicU64,
+    /// The calls in flight (the low [`IN_FLIGHT_BITS`] bits) and the calls finished (the
+    /// rest, modulo 2^32: `finished_wraps` counts the wraps), in one word so that a call's
+    /// end moves both at once. Calls started = finished + in flight + abandoned.
+    calls: AtomicU64,
+    finished_wraps: AtomicU64,
+    /// Calls dropped before they finished (their futures abandoned: a timeout, a branch that
+    /// failed).
+    abandoned: AtomicU64,
     errors: AtomicU64,
     retries: AtomicU64,
-    in_flight: AtomicU64,
     peak_concurrency: AtomicU64,
     /// The durations of the latest `2 * RECENT_DURATIONS` calls, in nanoseconds: the `n`th
     /// call to finish (from 0) in slot `n % len`. A lock and a `Vec` push per call cost
     /// map-task-10k 3% (a build without metrics) and made concurrent calls wait on each other.
     /// 16 KiB per resource, made with the entry (empty when call times are recorded, which
-    /// keeps every duration in `calls`): made at the first duration instead (a `OnceLock`),
+    /// keeps every duration in `times`): made at the first duration instead (a `OnceLock`),
     /// map-task-10k was 2% to 3% slower.
     recent: Box<[AtomicU64]>,
-    /// How many calls wrote their duration into `recent`.
-    finished: AtomicU64,
     /// Every call's duration and start, when call times are recorded.
-    calls: Mutex<Calls>,
+    times: Mutex<Calls>,
 }
+
+/// How many low bits of [`Entry::calls`] count the calls in flight.
+const IN_FLIGHT_BITS: u32 = 32;
+/// One call in flight, in [`Entry::calls`].
+const ONE_IN_FLIGHT: u64 = 1;
+/// One call finished, in [`Entry::calls`].
+const ONE_FINISHED: u64 = 1 << IN_FLIGHT_BITS;
 
 impl Entry {
     /// The counters of a resource not called yet; with a ring of recent durations unless every
@@ -70,16 +84,63 @@ impl Entry {
     fn new(call_times: bool) -> Self {
         let slots = if call_times { 0 } else { 2 * RECENT_DURATIONS };
         Entry {
-            invocations: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+            finished_wraps: AtomicU64::new(0),
+            abandoned: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             retries: AtomicU64::new(0),
-            in_flight: AtomicU64::new(0),
             peak_concurrency: AtomicU64::new(0),
             recent: (0..slots).map(|_| AtomicU64::new(0)).collect(),
-            finished: AtomicU64::new(0),
-            calls: Mutex::default(),
+            times: Mutex::default(),
         }
     }
+
+    /// Counts a call as started and in flight, and the peak of calls in flight.
+    #[inline]
+    fn start(&self) {
+        let before = self.calls.fetch_add(ONE_IN_FLIGHT, Ordering::Relaxed);
+        let now = in_flight(before) + 1;
+        // Read first: the peak rarely moves, and a read costs far less than a `fetch_max`.
+        if now > self.peak_concurrency.load(Ordering::Relaxed) {
+            self.peak_concurrency.fetch_max(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a call in flight as finished, and returns how many finished before it.
+    #[inline]
+    fn finish(&self) -> u64 {
+        let before = self
+            .calls
+            .fetch_add(ONE_FINISHED - ONE_IN_FLIGHT, Ordering::Relaxed);
+        let finished = before >> IN_FLIGHT_BITS;
+        let wraps = if finished == u64::MAX >> IN_FLIGHT_BITS {
+            // The finished count wrapped to 0 (after 2^32 calls): counted on.
+            self.finished_wraps.fetch_add(1, Ordering::Relaxed)
+        } else {
+            self.finished_wraps.load(Ordering::Relaxed)
+        };
+        (wraps << (64 - IN_FLIGHT_BITS)) | finished
+    }
+
+    /// Counts a call in flight as abandoned.
+    fn abandon(&self) {
+        self.calls.fetch_sub(ONE_IN_FLIGHT, Ordering::Relaxed);
+        self.abandoned.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Calls started, and calls finished, so far.
+    fn counts(&self) -> (u64, u64) {
+        let calls = self.calls.load(Ordering::Relaxed);
+        let wraps = self.finished_wraps.load(Ordering::Relaxed);
+        let finished = (wraps << (64 - IN_FLIGHT_BITS)) | (calls >> IN_FLIGHT_BITS);
+        let started = finished + in_flight(calls) + self.abandoned.load(Ordering::Relaxed);
+        (started, finished)
+    }
+}
+
+/// The calls in flight of an [`Entry::calls`] word.
+fn in_flight(calls: u64) -> u64 {
+    calls & (ONE_FINISHED - 1)
 }
 
 /// The durations and start times of every call, when they are recorded.
@@ -93,14 +154,15 @@ impl Entry {
     /// The counters, and the durations of the latest calls (of every call when call times
     /// are recorded). A call finishing meanwhile may show the duration its slot held before.
     fn snapshot(&self, call_times: bool) -> TaskMetrics {
+        let (invocations, finished) = self.counts();
         let (durations, call_starts) = if call_times {
-            let calls = lock(&self.calls);
-            (calls.durations.clone(), calls.starts.clone())
+            let times = lock(&self.times);
+            (times.durations.clone(), times.starts.clone())
         } else {
-            (self.recent_durations(), Vec::new())
+            (self.recent_durations(finished), Vec::new())
         };
         TaskMetrics {
-            invocations: self.invocations.load(Ordering::Relaxed),
+            invocations,
             errors: self.errors.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             peak_concurrency: self.peak_concurrency.load(Ordering::Relaxed),
@@ -116,18 +178,16 @@ impl Entry {
             .and_then(|i| self.recent.get(i as usize))
     }
 
-    /// Records the duration of a call that finished (call times not recorded).
-    fn record_duration(&self, took: Duration) {
-        let n = self.finished.fetch_add(1, Ordering::Relaxed);
+    /// Records the duration of the `n`th call to finish (call times not recorded).
+    fn record_duration(&self, n: u64, took: Duration) {
         if let Some(slot) = self.slot(n) {
             let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
             slot.store(nanos, Ordering::Relaxed);
         }
     }
 
-    /// The durations in `recent`, oldest first.
-    fn recent_durations(&self) -> Vec<Duration> {
-        let finished = self.finished.load(Ordering::Relaxed);
+    /// The durations in `recent` after `finished` calls, oldest first.
+    fn recent_durations(&self, finished: u64) -> Vec<Duration> {
         let kept = finished.min(self.recent.len() as u64);
         (finished - kept..finished)
             .filter_map(|n| self.slot(n))
@@ -186,17 +246,17 @@ impl InFlight<'_> {
         ok: bool,
     ) {
         self.done = true;
-        self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let n = self.entry.finish();
         if !ok {
             self.entry.errors.fetch_add(1, Ordering::Relaxed);
         }
         if self.call_times {
             // Every call is kept (the concurrency report needs them all).
-            let mut calls = lock(&self.entry.calls);
-            calls.durations.push(took);
-            calls.starts.push(started());
+            let mut times = lock(&self.entry.times);
+            times.durations.push(took);
+            times.starts.push(started());
         } else {
-            self.entry.record_duration(took);
+            self.entry.record_duration(n, took);
         }
     }
 }
@@ -204,7 +264,7 @@ impl InFlight<'_> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.entry.in_flight.fetch_sub(1, Ordering::Relaxed);
+            self.entry.abandon();
         }
     }
 }
@@ -255,12 +315,7 @@ impl Metrics {
     }
 
     fn start_with<'m>(&self, entry: EntryRef<'m>) -> InFlight<'m> {
-        entry.invocations.fetch_add(1, Ordering::Relaxed);
-        let now = entry.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        // Read first: the peak rarely moves, and a read costs far less than a `fetch_max`.
-        if now > entry.peak_concurrency.load(Ordering::Relaxed) {
-            entry.peak_concurrency.fetch_max(now, Ordering::Relaxed);
-        }
+        entry.start();
         InFlight {
             entry,
             call_times: self.call_times,
@@ -347,6 +402,29 @@ mod tests {
         let (_, t) = &m.snapshot()[0];
         assert_eq!((t.durations.len(), t.call_starts.len()), (10_000, 10_000));
         assert_eq!(t.durations[0], Duration::ZERO);
+    }
+
+    #[test]
+    fn calls_are_counted_on_past_four_billion_finished() {
+        let e = Entry::new(false);
+        let almost = u64::from(u32::MAX);
+        e.calls.store(almost << IN_FLIGHT_BITS, Ordering::Relaxed);
+        e.start();
+        e.start();
+        assert_eq!(e.counts(), (almost + 2, almost), "two in flight");
+        assert_eq!(e.finish(), almost, "the finished count before");
+        assert_eq!(e.finish(), almost + 1, "and across the wrap");
+        assert_eq!(e.counts(), (almost + 2, almost + 2));
+        e.start();
+        e.abandon();
+        assert_eq!(
+            e.counts(),
+            (almost + 3, almost + 2),
+            "an abandoned call was started"
+        );
+        e.start();
+        assert_eq!(e.finish(), almost + 2);
+        assert_eq!(e.peak_concurrency.load(Ordering::Relaxed), 2);
     }
 
     #[test]
