@@ -13,6 +13,9 @@ macro_rules! event_types {
         pub enum EventType { $($name,)* }
 
         impl EventType {
+            /// Every type, in order: `ALL[t as usize] == t`.
+            const ALL: &'static [EventType] = &[$(EventType::$name,)*];
+
             /// The service's name, e.g. `PassStateEntered`.
             pub fn as_str(self) -> &'static str {
                 match self { $(EventType::$name => stringify!($name),)* }
@@ -209,23 +212,45 @@ fn label_text(labels: &[Arc<str>], label: Label) -> Option<Arc<str>> {
     labels.get(label.0.get() as usize - 1).cloned()
 }
 
+impl Label {
+    /// A name's and a resource's labels in one word (0 for none).
+    #[inline(always)]
+    fn pair(name: Option<Label>, resource: Option<Label>) -> u64 {
+        let place = |l: Option<Label>| u64::from(l.map_or(0, |l| l.0.get()));
+        place(name) | (place(resource) << 32)
+    }
+
+    /// The name's and the resource's labels of a [`Label::pair`].
+    fn unpair(pair: u64) -> (Option<Label>, Option<Label>) {
+        let label = |place: u64| NonZeroU32::new(place as u32).map(Label);
+        (label(pair & u64::from(u32::MAX)), label(pair >> 32))
+    }
+}
+
 /// How an event is kept, in 64 bytes: its id is its place, and an event has one of an input,
 /// an output and an index (kept as a number in the payload's place; the others, should they
 /// come, go with the error and cause in a box of rarely set details).
+///
+/// The labels and the type with the payload's kind are a word each, made in a register and
+/// written with one store: a record is put together on the stack and copied into its block,
+/// and a word copied from narrower stores (a 4-byte label, a 1-byte type) cannot be forwarded
+/// from them, so the copy waited until they reached the cache (`perf annotate`: the hottest
+/// instructions of a Map iteration on Intel, docs/performance.md).
 #[derive(Debug, Clone)]
 struct Record {
     previous_event_id: u64,
     timestamp_millis: i64,
     payload: Option<Val>,
     rare: Option<Box<Rare>>,
-    name: Option<Label>,
-    resource: Option<Label>,
-    event_type: EventType,
-    kind: Payload,
+    /// The state name's label, and the task resource's above it ([`Label::pair`]).
+    labels: u64,
+    /// The event type, and the payload's kind above it ([`Record::tag`]).
+    tag: u64,
 }
 
 /// What a [`Record`]'s payload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum Payload {
     Input,
     Output,
@@ -235,6 +260,16 @@ enum Payload {
     InputAsBefore,
     /// The output, which is the payload of the record before (kept there only).
     OutputAsBefore,
+}
+
+impl Payload {
+    const ALL: [Payload; 5] = [
+        Payload::Input,
+        Payload::Output,
+        Payload::Index,
+        Payload::InputAsBefore,
+        Payload::OutputAsBefore,
+    ];
 }
 
 /// The details of the most frequent events, recorded without an [`EventDetails`] (see
@@ -308,13 +343,25 @@ impl Record {
         Record {
             previous_event_id: previous,
             timestamp_millis: now_millis,
-            name: None,
-            resource: None,
             payload,
             rare,
-            event_type,
-            kind,
+            labels: Label::pair(None, None),
+            tag: Record::tag(event_type, kind),
         }
+    }
+
+    /// An event type and a payload kind in one word.
+    #[inline(always)]
+    fn tag(event_type: EventType, kind: Payload) -> u64 {
+        event_type as u64 | ((kind as u64) << 8)
+    }
+
+    fn event_type(&self) -> EventType {
+        EventType::ALL[(self.tag & 0xff) as usize]
+    }
+
+    fn kind(&self) -> Payload {
+        Payload::ALL[((self.tag >> 8) & 0xff) as usize]
     }
 
     /// One of the frequent events, from its brief details; a scheduled input that is the
@@ -328,63 +375,47 @@ impl Record {
         brief: Brief<'_>,
         as_before: bool,
     ) -> Self {
-        let mut record = Record {
-            previous_event_id: previous,
-            timestamp_millis: now_millis,
-            name: None,
-            resource: None,
-            payload: None,
-            rare: None,
-            event_type,
-            kind: Payload::Input,
-        };
-        match brief {
-            Brief::Entered(name, input) => {
-                record.name = Some(name);
-                record.payload = Some(input.clone());
-            }
+        let (name, resource, kind, payload) = match brief {
+            Brief::Entered(name, input) => (Some(name), None, Payload::Input, Some(input.clone())),
             Brief::Exited(name, output) => {
-                record.name = Some(name);
-                record.payload = Some(output.clone());
-                record.kind = Payload::Output;
+                (Some(name), None, Payload::Output, Some(output.clone()))
             }
-            Brief::ExitedAsSucceeded(name) => {
-                record.name = Some(name);
-                record.kind = Payload::OutputAsBefore;
-            }
+            Brief::ExitedAsSucceeded(name) => (Some(name), None, Payload::OutputAsBefore, None),
             Brief::Iteration(name, index) => {
-                record.name = Some(name);
-                record.payload = Some(Val::from(index));
-                record.kind = Payload::Index;
+                (Some(name), None, Payload::Index, Some(Val::from(index)))
+            }
+            Brief::Scheduled(resource, _) if as_before => {
+                (None, Some(resource), Payload::InputAsBefore, None)
             }
             Brief::Scheduled(resource, input) => {
-                record.resource = Some(resource);
-                if as_before {
-                    record.kind = Payload::InputAsBefore;
-                } else {
-                    record.payload = Some(input.clone());
-                }
+                (None, Some(resource), Payload::Input, Some(input.clone()))
             }
             Brief::Succeeded(resource, output) => {
-                record.resource = Some(resource);
-                record.payload = Some(output.clone());
-                record.kind = Payload::Output;
+                (None, Some(resource), Payload::Output, Some(output.clone()))
             }
-            Brief::Bare => {}
+            Brief::Bare => (None, None, Payload::Input, None),
+        };
+        Record {
+            previous_event_id: previous,
+            timestamp_millis: now_millis,
+            payload,
+            rare: None,
+            labels: Label::pair(name, resource),
+            tag: Record::tag(event_type, kind),
         }
-        record
     }
 
     /// The event at `position`, whose payload is `payload` (its own, or the record before's).
     fn event(&self, position: usize, payload: Option<&Val>, labels: &[Arc<str>]) -> HistoryEvent {
         let (mut input, mut output, mut index) = (None, None, None);
-        match self.kind {
+        match self.kind() {
             Payload::Input | Payload::InputAsBefore => input = payload.cloned(),
             Payload::Output | Payload::OutputAsBefore => output = payload.cloned(),
             Payload::Index => index = payload.and_then(Val::as_u64),
         }
-        let mut name = self.name.and_then(|l| label_text(labels, l));
-        let mut resource = self.resource.and_then(|l| label_text(labels, l));
+        let (name, resource) = Label::unpair(self.labels);
+        let mut name = name.and_then(|l| label_text(labels, l));
+        let mut resource = resource.and_then(|l| label_text(labels, l));
         let (error, cause) = match &self.rare {
             Some(rare) => {
                 output = output.or_else(|| rare.output.clone());
@@ -399,7 +430,7 @@ impl Record {
             id: position as u64 + 1,
             previous_event_id: self.previous_event_id,
             timestamp_millis: self.timestamp_millis,
-            event_type: self.event_type,
+            event_type: self.event_type(),
             details: EventDetails {
                 name,
                 input,
@@ -482,7 +513,7 @@ impl ExecutionHistory {
     /// The event at `index` (0 for the first, whose id is 1).
     pub fn get(&self, index: usize) -> Option<HistoryEvent> {
         let record = self.record(index)?;
-        let payload = match record.kind {
+        let payload = match record.kind() {
             Payload::InputAsBefore | Payload::OutputAsBefore => index
                 .checked_sub(1)
                 .and_then(|before| self.record(before))
@@ -967,6 +998,31 @@ mod tests {
             assert_eq!(event(id).input, None);
         }
         assert_eq!(event(apart).input.as_ref(), Some(&output));
+    }
+
+    #[test]
+    fn a_records_type_kind_and_labels_read_back_from_their_words() {
+        for (i, &t) in EventType::ALL.iter().enumerate() {
+            assert_eq!(t as usize, i);
+            for (j, &kind) in Payload::ALL.iter().enumerate() {
+                assert_eq!(kind as usize, j);
+                let record = Record::new(0, 0, t, EventDetails::default());
+                let record = Record {
+                    tag: Record::tag(t, kind),
+                    ..record
+                };
+                assert_eq!((record.event_type(), record.kind()), (t, kind));
+            }
+        }
+        let label = |n: u32| NonZeroU32::new(n).map(Label);
+        for (name, resource) in [
+            (None, None),
+            (label(1), None),
+            (None, label(7)),
+            (label(u32::MAX), label(3)),
+        ] {
+            assert_eq!(Label::unpair(Label::pair(name, resource)), (name, resource));
+        }
     }
 
     #[test]
