@@ -345,9 +345,10 @@ async fn an_instant_iteration_never_sees_the_variables_another_iteration_assigne
 
 /// A Map whose processor is one plain Task (a Lambda per item, nothing between) runs it without
 /// the general loop of instant states; the same Map made general by a no-op `InputPath: "$"`
-/// must give the same status, output, error and history, event chain included, whether items
-/// succeed, fail (tolerated or not), panic, return a result over the payload limit or run into
-/// the history's limit.
+/// must give the same status, output, error and history, event chain included, and count the
+/// same calls (each call the handler served, no other), whether items succeed, fail (tolerated
+/// or not), panic, return a result over the payload limit or run into the history's limit
+/// (refusing an item's entered, scheduled or started event).
 #[tokio::test]
 async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does() {
     use workflow_core::task::sync_handler_fn;
@@ -364,18 +365,33 @@ async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does
         }
         json!({"StartAt": "M", "States": {"M": m}})
     }
-    async fn run(def: Value, options: RunOptions, words: &Value) -> workflow_core::run::Execution {
+    /// The execution, the calls counted by the metrics and the calls the handler served.
+    async fn run(
+        def: Value,
+        options: RunOptions,
+        words: &Value,
+    ) -> (workflow_core::run::Execution, u64, u64) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
         let machine = Machine::from_json(&def.to_string()).expect("compiles");
         let mut tasks = TaskRegistry::new();
+        let served = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&served);
         tasks.register(
             "measure",
-            sync_handler_fn(|v| match v.as_str() {
-                Some("long") => Ok(json!("x".repeat(200))),
-                _ => measure(&json!({"word": v})),
+            sync_handler_fn(move |v| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                match v.as_str() {
+                    Some("long") => Ok(json!("x".repeat(200))),
+                    _ => measure(&json!({"word": v})),
+                }
             }),
         );
         let runner = Runner::new(machine, tasks).with_options(options);
-        runner.run(words.clone()).await
+        let exec = runner.run(words.clone()).await;
+        let counted = runner.metrics().snapshot();
+        let invocations = counted.first().map_or(0, |(_, m)| m.invocations);
+        (exec, invocations, served.load(Ordering::Relaxed))
     }
     let limited = |f: fn(&mut RunOptions)| {
         let mut o = RunOptions::default();
@@ -425,16 +441,34 @@ async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does
             json!(["a", "long", "ccc"]),
             Some("States.DataLimitExceeded"),
         ),
+        // Events 1 to 3 start the execution and the Map, and each item has seven: the second
+        // item's entered event is the 12th, its scheduled the 13th, its started the 14th.
+        (
+            json!({}),
+            limited(|o| o.max_history_events = Some(11)),
+            json!(["a", "bb", "ccc"]),
+            Some("States.Runtime"),
+        ),
         (
             json!({}),
             limited(|o| o.max_history_events = Some(12)),
             json!(["a", "bb", "ccc"]),
             Some("States.Runtime"),
         ),
+        (
+            json!({}),
+            limited(|o| o.max_history_events = Some(13)),
+            json!(["a", "bb", "ccc"]),
+            Some("States.Runtime"),
+        ),
     ];
     for (fields, options, words, expected) in cases {
-        let lone = run(map(fields.clone(), false), options.clone(), &words).await;
-        let general = run(map(fields.clone(), true), options, &words).await;
+        let (lone, lone_counted, lone_served) =
+            run(map(fields.clone(), false), options.clone(), &words).await;
+        let (general, counted, served) = run(map(fields.clone(), true), options, &words).await;
+        assert_eq!(lone_counted, lone_served, "{fields} {words}: calls counted");
+        assert_eq!(counted, served, "{fields} {words}: calls counted");
+        assert_eq!(lone_served, served, "{fields} {words}: calls served");
         let outcome = |e: &workflow_core::run::Execution| {
             (e.status, e.output.clone(), e.error.clone(), e.cause.clone())
         };

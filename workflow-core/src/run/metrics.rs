@@ -261,6 +261,15 @@ impl InFlight<'_> {
     }
 }
 
+impl InFlight<'_> {
+    /// Takes back a call counted as started that never was (its state failed first): not
+    /// counted at all, though the peak it may have raised stays.
+    pub(crate) fn never_called(mut self) {
+        self.done = true;
+        self.entry.calls.fetch_sub(ONE_IN_FLIGHT, Ordering::Relaxed);
+    }
+}
+
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if !self.done {
@@ -424,6 +433,14 @@ mod tests {
         );
         e.start();
         assert_eq!(e.finish(), almost + 2);
+        let m = Metrics::default();
+        let key: Arc<str> = Arc::from("f");
+        m.start(&key).never_called();
+        assert_eq!(
+            m.snapshot()[0].1.invocations,
+            0,
+            "a call taken back is not counted"
+        );
         assert_eq!(e.peak_concurrency.load(Ordering::Relaxed), 2);
     }
 
