@@ -22,6 +22,7 @@ mod jsonata_template;
 mod metrics;
 mod mock;
 mod monotonic;
+mod prefetch;
 mod program;
 mod progress;
 mod results;
