@@ -2016,6 +2016,7 @@ impl Collected {
     #[inline(always)]
     fn set(&mut self, index: usize, result: Val) {
         if index == self.results.len() {
+            super::prefetch::ahead(self.results.as_ptr().wrapping_add(index + 8));
             self.results.push(result);
         } else {
             if index > self.results.len() {
