@@ -449,7 +449,7 @@ impl Shared {
                     ..
                 } = at;
                 let mut recorder = &self.history;
-                let mut run = self.enter(&mut recorder, node, &input, &mut prev, now)?;
+                let mut run = self.enter(&mut recorder, node, (&input, false), &mut prev, now)?;
                 let step = self.state(&mut run, input, &mut frame, &mut prev).await;
                 if let Some(p) = &self.progress {
                     p.state_done();
@@ -488,12 +488,15 @@ impl Shared {
         (frame, budget, unread): (&mut Frame, u32, &mut u32),
     ) -> Result<(Instant, u32), Failed> {
         let prog = &self.program.scopes[scope];
+        // Whether the event `at.prev` holds `at.input`: the state before exited with it.
+        let mut input_kept = false;
         for ran in 0..budget {
             let node = &prog.nodes[at.id];
             if !self.instants.node(node) {
                 return Ok((Instant::Paused, ran));
             }
-            let mut run = self.enter(history, node, &at.input, &mut at.prev, at.now)?;
+            let mut run =
+                self.enter(history, node, (&at.input, input_kept), &mut at.prev, at.now)?;
             let input = std::mem::take(&mut at.input);
             let step = self.instant_state(history, &mut run, input, frame, &mut at.prev);
             if let Some(p) = &self.progress {
@@ -513,6 +516,8 @@ impl Shared {
                 Some(n) => {
                     at.id = n;
                     at.input = output;
+                    // A state with a next one exited with its output.
+                    input_kept = true;
                 }
                 None => return Ok((Instant::Done(output), ran + 1)),
             }
@@ -549,13 +554,17 @@ impl Shared {
         &self,
         history: &mut R,
         node: &'n Node,
-        input: &Val,
+        (input, kept): (&Val, bool),
         prev: &mut u64,
         now: i64,
     ) -> Result<StateRun<'n>, Failed> {
         let (entered, _) = entered_exited(&node.kind);
+        let brief = match kept {
+            true => Brief::EnteredAsBefore(node.label, input),
+            false => Brief::Entered(node.label, input),
+        };
         *prev = history
-            .push_brief(*prev, now, entered, Brief::Entered(node.label, input))
+            .push_brief(*prev, now, entered, brief)
             .map_err(|e| (e.into(), *prev))?;
         Ok(StateRun {
             node,
@@ -1907,7 +1916,12 @@ impl Shared {
         // The event before is the task's success, with this output.
         let exited = EventType::TaskStateExited;
         prev = history
-            .push_brief(prev, end, exited, Brief::ExitedAsSucceeded(node.label))
+            .push_brief(
+                prev,
+                end,
+                exited,
+                Brief::ExitedAsBefore(node.label, &output),
+            )
             .map_err(|e| (e.into(), prev))?;
         Ok((output, prev, end))
     }

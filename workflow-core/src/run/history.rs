@@ -274,21 +274,27 @@ impl Payload {
 }
 
 /// The details of the most frequent events, recorded without an [`EventDetails`] (see
-/// [`Recorder::push_brief`]). A task's input scheduled right after its state was entered with
-/// it, or a state's output right after its task succeeded with it, is kept once: a shared
-/// value's copy is an atomic reference count, which waits for the stores before it (on Intel
-/// the largest part of a map-task-10k item, docs/performance.md). A scheduled input is
-/// compared with the payload before it; an exit says so ([`Brief::ExitedAsSucceeded`]), as
-/// the comparison on every state's exit cost pass-chain-1000 3%.
+/// [`Recorder::push_brief`]). A payload that the event before holds is kept once: a task's
+/// input scheduled right after its state was entered with it, a state entered with what the
+/// state before exited with, a state's output right after its task succeeded with it. A copy
+/// of a shared value is an atomic reference count, which waits for every store before it (on
+/// Intel the largest cost of a Map item and of a Pass state, docs/performance.md). A
+/// scheduled input is compared with the payload before it; the others are told by their
+/// callers ([`Brief::EnteredAsBefore`], [`Brief::ExitedAsBefore`]), as a comparison on every
+/// state's exit cost pass-chain-1000 3%. Either way, the event before must be the last one
+/// kept, or the payload is copied.
 #[derive(Clone, Copy)]
 pub(crate) enum Brief<'a> {
     /// A state entered: its name and input.
     Entered(Label, &'a Val),
+    /// A state entered with the payload of the event before (the state before exited with
+    /// it): its name and input.
+    EnteredAsBefore(Label, &'a Val),
     /// A state exited: its name and output.
     Exited(Label, &'a Val),
-    /// A Task state exited with the output its task succeeded with, recorded by the event
-    /// before: its name.
-    ExitedAsSucceeded(Label),
+    /// A state exited with the payload of the event before (its task succeeded with it): its
+    /// name and output.
+    ExitedAsBefore(Label, &'a Val),
     /// A Map iteration started or ended: the Map state's name and the iteration's index.
     Iteration(Label, u64),
     /// A task scheduled: its resource and input.
@@ -365,8 +371,8 @@ impl Record {
         Payload::ALL[((self.tag >> 8) & 0xff) as usize]
     }
 
-    /// One of the frequent events, from its brief details; a scheduled input that is the
-    /// payload of the record before when `as_before`.
+    /// One of the frequent events, from its brief details; its payload is the record
+    /// before's when `as_before` (for the briefs that can be).
     // Inlined, so that each call site keeps only its own variant's stores.
     #[inline(always)]
     fn brief(
@@ -381,7 +387,18 @@ impl Record {
             Brief::Exited(name, output) => {
                 (Some(name), None, Payload::Output, Some(output.clone()))
             }
-            Brief::ExitedAsSucceeded(name) => (Some(name), None, Payload::OutputAsBefore, None),
+            Brief::EnteredAsBefore(name, _) if as_before => {
+                (Some(name), None, Payload::InputAsBefore, None)
+            }
+            Brief::EnteredAsBefore(name, input) => {
+                (Some(name), None, Payload::Input, Some(input.clone()))
+            }
+            Brief::ExitedAsBefore(name, _) if as_before => {
+                (Some(name), None, Payload::OutputAsBefore, None)
+            }
+            Brief::ExitedAsBefore(name, output) => {
+                (Some(name), None, Payload::Output, Some(output.clone()))
+            }
             Brief::Iteration(name, index) => {
                 (Some(name), None, Payload::Index, Some(Val::from(index)))
             }
@@ -518,14 +535,21 @@ impl ExecutionHistory {
     /// The event at `index` (0 for the first, whose id is 1).
     pub fn get(&self, index: usize) -> Option<HistoryEvent> {
         let record = self.record(index)?;
-        let payload = match record.kind() {
-            Payload::InputAsBefore | Payload::OutputAsBefore => index
-                .checked_sub(1)
-                .and_then(|before| self.record(before))
-                .and_then(|before| before.payload.as_ref()),
-            _ => record.payload.as_ref(),
-        };
-        Some(record.event(index, payload, &self.labels))
+        Some(record.event(index, self.payload(index), &self.labels))
+    }
+
+    /// The payload of the event at `index`: its record's, or that of the first record before
+    /// it that keeps its own (a state entered with what the state before exited with, which
+    /// its task succeeded with, is kept by the task's success).
+    fn payload(&self, index: usize) -> Option<&Val> {
+        let mut at = index;
+        loop {
+            let record = self.record(at)?;
+            match record.kind() {
+                Payload::InputAsBefore | Payload::OutputAsBefore => at = at.checked_sub(1)?,
+                _ => return record.payload.as_ref(),
+            }
+        }
     }
 
     fn record(&self, index: usize) -> Option<&Record> {
@@ -651,9 +675,8 @@ impl Log {
         if recorded {
             let as_before = match brief {
                 Brief::Scheduled(_, v) => self.events.last_holds(previous, v),
-                Brief::ExitedAsSucceeded(_) => {
-                    debug_assert_eq!(previous, self.events.len as u64, "not after the task");
-                    true
+                Brief::EnteredAsBefore(..) | Brief::ExitedAsBefore(..) => {
+                    previous == self.events.len as u64
                 }
                 _ => false,
             };
@@ -961,10 +984,20 @@ mod tests {
             LambdaFunctionSucceeded,
             Brief::Succeeded(resource, &output),
         );
-        let exited = push(succeeded, TaskStateExited, Brief::ExitedAsSucceeded(name));
+        let exited = push(
+            succeeded,
+            TaskStateExited,
+            Brief::ExitedAsBefore(name, &output),
+        );
+        // Kept by the task's success, two events before.
+        let next = push(
+            exited,
+            PassStateEntered,
+            Brief::EnteredAsBefore(name, &output),
+        );
         // Equal contents in another allocation, or an event that does not follow the one
         // before it: a payload of its own.
-        let again = push(exited, TaskStateEntered, Brief::Entered(name, &output));
+        let again = push(next, TaskStateEntered, Brief::Entered(name, &output));
         let other = push(
             again,
             LambdaFunctionScheduled,
@@ -975,12 +1008,34 @@ mod tests {
             LambdaFunctionScheduled,
             Brief::Scheduled(resource, &output),
         );
+        let entered_apart = push(
+            entered,
+            PassStateEntered,
+            Brief::EnteredAsBefore(name, &input),
+        );
+        let exited_apart = push(
+            entered,
+            PassStateExited,
+            Brief::ExitedAsBefore(name, &output),
+        );
         drop(held);
         let history = h.take();
         let own = |id: u64| history.record(id as usize - 1).unwrap().payload.is_some();
+        let ids = [
+            entered,
+            scheduled,
+            succeeded,
+            exited,
+            next,
+            again,
+            other,
+            apart,
+            entered_apart,
+            exited_apart,
+        ];
         assert_eq!(
-            [entered, scheduled, succeeded, exited, again, other, apart].map(own),
-            [true, false, true, false, true, true, true]
+            ids.map(own),
+            [true, false, true, false, false, true, true, true, true, true]
         );
         assert_ne!(
             (entered as usize - 1) / ExecutionHistory::BLOCK,
@@ -991,14 +1046,20 @@ mod tests {
         let inputs = [
             (entered, &input),
             (scheduled, &input),
+            (next, &output),
             (again, &output),
             (other, &equal_copy),
+            (entered_apart, &input),
         ];
         for (id, input_read) in inputs {
             assert_eq!(event(id).input.as_ref(), Some(input_read), "event {id}");
             assert_eq!(event(id).output, None);
         }
-        for (id, output_read) in [(succeeded, &output), (exited, &output)] {
+        for (id, output_read) in [
+            (succeeded, &output),
+            (exited, &output),
+            (exited_apart, &output),
+        ] {
             assert_eq!(event(id).output.as_ref(), Some(output_read), "event {id}");
             assert_eq!(event(id).input, None);
         }
