@@ -8,7 +8,7 @@ use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::{InFlight, Metrics};
 use super::mock::MockSession;
-use super::monotonic::Mono;
+use super::monotonic::{Mono, Ticks};
 use super::program::{
     Assign, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program, ScopeId,
     Selector, StateId, TaskNode, Test, Wait,
@@ -1208,8 +1208,9 @@ impl Shared {
             run.retry_count,
             (&self.info.id, run.entered_id),
         );
-        // Two monotonic readings: the call's duration, and the end is when it settled.
-        let started_at = Mono::now();
+        // Two readings of the CPU's counter: the call's duration, and the end is when it
+        // settled (the start needs no time of its own).
+        let started_at = Ticks::now();
         // The outcome is written where it stays: moved out of `catch_unwind`'s result, it
         // would be read back right after it was written, which stalls on store forwarding.
         let mut outcome = Ok(Val::Null);
@@ -1220,12 +1221,11 @@ impl Shared {
                 handler.invoke_now(params, call),
             ));
         }));
-        let ended_at = Mono::now();
+        let (ended_at, took) = Mono::now_since(started_at);
         if let Err(p) = caught {
             outcome = Err(panic_error(p));
         }
-        let took = ended_at.since(started_at);
-        guard.finished_after(|| started_at.to_std(), took, outcome.is_ok());
+        guard.finished_after(|| ended_at.before(took).to_std(), took, outcome.is_ok());
         let at = self.clock.millis_at(ended_at).max(run.entered_millis);
         self.task_settled(history, run.node, task, outcome, false, &events, prev, at)
     }

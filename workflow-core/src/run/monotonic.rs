@@ -52,12 +52,41 @@ thread_local! {
     };
 }
 
+/// A reading of the counter alone: the start of a duration ([`Mono::now_since`]), without
+/// the thread's anchor (the reading that gives the time as well costs a thread-local access
+/// and its arithmetic).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticks(u64);
+
+impl Ticks {
+    /// Now.
+    #[inline]
+    pub(crate) fn now() -> Ticks {
+        Ticks(source().counter.raw())
+    }
+}
+
 impl Mono {
     /// Now.
     #[inline]
     pub(crate) fn now() -> Mono {
         let source = source();
+        Mono::at(source, source.counter.raw())
+    }
+
+    /// Now, and the time since `start` (zero if the counter reads earlier: another core's,
+    /// out of step).
+    #[inline]
+    pub(crate) fn now_since(start: Ticks) -> (Mono, Duration) {
+        let source = source();
         let ticks = source.counter.raw();
+        let took = Duration::from_nanos(source.counter.delta_as_nanos(start.0, ticks));
+        (Mono::at(source, ticks), took)
+    }
+
+    /// The time the counter's reading `ticks` stands for.
+    #[inline(always)]
+    fn at(source: &Source, ticks: u64) -> Mono {
         ANCHOR.with(|cell| {
             let mut anchor = cell.get();
             let since = source.counter.delta_as_nanos(anchor.ticks, ticks);
@@ -86,6 +115,11 @@ impl Mono {
     pub(crate) fn to_std(self) -> Instant {
         source().origin + Duration::from_nanos(self.0)
     }
+
+    /// The moment `d` before this one (the first reading's, at the earliest).
+    pub(crate) fn before(self, d: Duration) -> Mono {
+        Mono(self.0.saturating_sub(duration_nanos(d)))
+    }
 }
 
 /// A duration in whole nanoseconds (saturating after 584 years).
@@ -113,6 +147,25 @@ mod tests {
         assert!(elapsed >= Duration::from_millis(20), "{elapsed:?}");
         assert!(elapsed <= os_after - os_before, "{elapsed:?}");
         assert!(later.to_std() <= os_after);
+    }
+
+    #[test]
+    fn a_duration_from_the_counter_alone_agrees_with_the_readings_around_it() {
+        let before = Mono::now();
+        let start = Ticks::now();
+        std::thread::sleep(Duration::from_millis(5));
+        let (end, took) = Mono::now_since(start);
+        let after = Mono::now();
+        // The counter's duration and the anchored readings (the OS clock's, past the
+        // re-anchoring interval) may differ by the counter's calibration error: tens of parts
+        // per million, nanoseconds here.
+        let error = Duration::from_micros(100);
+        assert!(took >= Duration::from_millis(5), "{took:?}");
+        let around = after.since(before);
+        assert!(took <= around + error, "{took:?} within {around:?}");
+        assert!(before <= end && end <= after);
+        assert!(end.before(took) >= before.before(error));
+        assert_eq!(before.before(Duration::from_secs(1 << 40)), Mono(0));
     }
 
     #[test]
