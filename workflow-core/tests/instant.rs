@@ -365,12 +365,13 @@ async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does
         }
         json!({"StartAt": "M", "States": {"M": m}})
     }
-    /// The execution, the calls counted by the metrics and the calls the handler served.
+    /// The execution, the calls counted by the metrics (started, failed, timed) and the calls
+    /// the handler served.
     async fn run(
         def: Value,
         options: RunOptions,
         words: &Value,
-    ) -> (workflow_core::run::Execution, u64, u64) {
+    ) -> (workflow_core::run::Execution, [u64; 3], u64) {
         use std::sync::atomic::{AtomicU64, Ordering};
         use std::sync::Arc;
         let machine = Machine::from_json(&def.to_string()).expect("compiles");
@@ -390,8 +391,10 @@ async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does
         let runner = Runner::new(machine, tasks).with_options(options);
         let exec = runner.run(words.clone()).await;
         let counted = runner.metrics().snapshot();
-        let invocations = counted.first().map_or(0, |(_, m)| m.invocations);
-        (exec, invocations, served.load(Ordering::Relaxed))
+        let counts = counted.first().map_or([0; 3], |(_, m)| {
+            [m.invocations, m.errors, m.durations.len() as u64]
+        });
+        (exec, counts, served.load(Ordering::Relaxed))
     }
     let limited = |f: fn(&mut RunOptions)| {
         let mut o = RunOptions::default();
@@ -466,8 +469,9 @@ async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does
         let (lone, lone_counted, lone_served) =
             run(map(fields.clone(), false), options.clone(), &words).await;
         let (general, counted, served) = run(map(fields.clone(), true), options, &words).await;
-        assert_eq!(lone_counted, lone_served, "{fields} {words}: calls counted");
-        assert_eq!(counted, served, "{fields} {words}: calls counted");
+        assert_eq!(lone_counted, counted, "{fields} {words}: calls counted");
+        assert_eq!(counted[0], served, "{fields} {words}: calls counted");
+        assert_eq!(counted[2], served, "{fields} {words}: calls timed");
         assert_eq!(lone_served, served, "{fields} {words}: calls served");
         let outcome = |e: &workflow_core::run::Execution| {
             (e.status, e.output.clone(), e.error.clone(), e.cause.clone())
@@ -487,4 +491,35 @@ async fn a_map_of_one_plain_task_runs_as_the_general_loop_of_instant_states_does
             "{fields} {words}: the event chain"
         );
     }
+}
+
+/// A Map of one plain Task counts its calls chunk by chunk; after the run, every call is
+/// counted, each failure once, and the latest durations kept, over several chunks.
+#[tokio::test]
+async fn a_long_map_of_one_plain_task_counts_every_call() {
+    use workflow_core::run::RECENT_DURATIONS;
+    use workflow_core::task::sync_handler_fn;
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ToleratedFailurePercentage": 100,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f"}}}}}});
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "f",
+        sync_handler_fn(|v| match v.as_u64() {
+            Some(n) if n % 7 == 0 => Err(workflow_core::StatesError::new("Seventh", "")),
+            _ => Ok(v),
+        }),
+    );
+    let machine = Machine::from_json(&def.to_string()).expect("compiles");
+    let runner = Runner::new(machine, tasks);
+    let items: Vec<u64> = (1..=2500).collect();
+    let exec = runner.run(json!(items)).await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    let metrics = runner.metrics().snapshot();
+    let (_, f) = &metrics[0];
+    assert_eq!(f.invocations, 2500);
+    assert_eq!(f.errors, 2500 / 7);
+    assert_eq!(f.durations.len(), 2 * RECENT_DURATIONS);
+    assert_eq!(f.peak_concurrency, 1);
 }

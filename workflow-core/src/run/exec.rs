@@ -6,7 +6,7 @@ use super::history::{Brief, EventDetails, EventType, Held, History, HistoryFull,
 use super::inputs::{Input, Inputs};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
-use super::metrics::{InFlight, Metrics};
+use super::metrics::{Batch, Counted, InFlight, Metrics};
 use super::mock::MockSession;
 use super::monotonic::{Mono, Ticks};
 use super::program::{
@@ -683,7 +683,7 @@ impl Shared {
                             parameters(node, Cow::Owned(effective), ctx.as_ref(), frame)
                         })
                         .and_then(|params| {
-                            let call = self.call_started(task, &task.resource);
+                            let call = Counted::Alone(self.call_started(task, &task.resource));
                             self.invoke_now(history, run, task, &params, prev, call)
                         })
                         .map(|(result, settled)| {
@@ -694,7 +694,7 @@ impl Shared {
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
                     .and_then(|params| {
-                        let call = self.call_started(task, &task.resource);
+                        let call = Counted::Alone(self.call_started(task, &task.resource));
                         self.invoke_now(history, run, task, &params, prev, call)
                     })
                     .and_then(|(result, settled)| {
@@ -1178,7 +1178,7 @@ impl Shared {
 
     /// Calls a synchronous handler ([`Instants`]) to its end: the events, metrics, panic
     /// capture and result checks of [`invoke`](Self::invoke), without a future. The call is
-    /// counted as started (`guard`) before its events are recorded: its atomic operation
+    /// counted as started (`count`) before its events are recorded: its atomic operation
     /// then waits for fewer stores (map-task-10k +8% on Intel, docs/performance.md).
     fn invoke_now<R: Recorder>(
         &self,
@@ -1187,17 +1187,17 @@ impl Shared {
         task: &TaskNode,
         params: &Val,
         prev: &mut u64,
-        guard: InFlight<'_>,
+        count: Counted<'_, '_>,
     ) -> Result<(Val, i64), StatesError> {
         let events = TaskEvents::of(task);
         let function = &task.resource;
         if let Err(e) = self.task_started(history, run, task, params, &events, prev) {
-            guard.never_called();
+            count.never_called();
             return Err(e);
         }
         let Some(handler) = self.handlers.get(task.ordinal).and_then(Option::as_ref) else {
             // Not reached: only a Task with a handler is instant.
-            guard.never_called();
+            count.never_called();
             let e = missing_handler(task, function);
             self.task_failed_at(history, prev, events.failed, &e, self.now())?;
             return Err(e);
@@ -1225,9 +1225,21 @@ impl Shared {
         if let Err(p) = caught {
             outcome = Err(panic_error(p));
         }
-        guard.finished_after(|| ended_at.before(took).to_std(), took, outcome.is_ok());
+        count.finished_after(|| ended_at.before(took).to_std(), took, outcome.is_ok());
         let at = self.clock.millis_at(ended_at).max(run.entered_millis);
         self.task_settled(history, run.node, task, outcome, false, &events, prev, at)
+    }
+
+    /// A [`Batch`] for calls of `task` made one after another, at most `calls` of them; none
+    /// for a `lambda:invoke` (each call's parameters name the function) or when call times
+    /// are recorded.
+    fn call_batch(&self, task: &TaskNode, calls: usize) -> Option<Batch<'_>> {
+        let cell = self
+            .task_metrics
+            .get(task.ordinal)
+            .filter(|_| task.invoke != Invoke::OptimisedLambda)?;
+        let entry = cell.get_or_init(|| self.metrics.entry(&task.resource));
+        self.metrics.batch(entry, calls)
     }
 
     /// Counts a call of `function` by `task` as started. A Task's counters are kept per task
@@ -1664,6 +1676,9 @@ impl Shared {
                     // One frame for the chunk's iterations, emptied before each: as a new
                     // one would be, without counting a reference to the Map's frame per item.
                     let mut frame = Frame::child(Arc::clone(&outer));
+                    // The chunk's calls of a lone task, counted together.
+                    let mut batch =
+                        lone.and_then(|(_, task)| self.call_batch(task, YIELD_EVERY as usize));
                     while let Some(input) = items.next_input() {
                         let index = next_index;
                         next_index += 1;
@@ -1673,7 +1688,7 @@ impl Shared {
                             ((m.processor, lone), name, index, input),
                             (&mut frame, &outer, &mut unread),
                             (started, &mut now),
-                            &mut collected,
+                            (&mut collected, batch.as_mut()),
                         );
                         match step.map_err(|(e, _)| e)? {
                             IterationStep::Ended => {}
@@ -1823,8 +1838,8 @@ impl Shared {
     /// two returns cost map-task-10k more than a tenth (docs/performance.md).
     #[allow(clippy::type_complexity)]
     #[inline(always)]
-    fn instant_iteration(
-        &self,
+    fn instant_iteration<'s>(
+        &'s self,
         history: &mut Held<'_>,
         ((processor, lone), name, index, input): (
             (ScopeId, Option<(&Node, &TaskNode)>),
@@ -1834,14 +1849,14 @@ impl Shared {
         ),
         (frame, outer, unread): (&mut Frame, &Arc<Frame>, &mut u32),
         (started, now): (u64, &mut i64),
-        collected: &mut Collected,
+        (collected, batch): (&mut Collected, Option<&mut Batch<'s>>),
     ) -> Result<IterationStep, Failed> {
         // The iteration's events and its states' are back to back: no clock reading of its
         // own.
         let start = *now;
         let it_started = self.iteration_started(history, name, index, started, start)?;
         let ran = match lone {
-            Some(task) => self.lone_task(history, task, input.get(), (it_started, start)),
+            Some(task) => self.lone_task(history, task, input.get(), (it_started, start), batch),
             None => {
                 frame.forget_own();
                 let mut at = self.start_of(processor, input.into_owned(), (it_started, start));
@@ -1880,22 +1895,29 @@ impl Shared {
     /// [`run_instants`](Self::run_instants) does for it, without its loop, its cursor or a
     /// state's steps.
     #[inline(always)]
-    fn lone_task<R: Recorder>(
-        &self,
+    fn lone_task<'s, R: Recorder>(
+        &'s self,
         history: &mut R,
         (node, task): (&Node, &TaskNode),
         input: &Val,
         (mut prev, now): (u64, i64),
+        batch: Option<&mut Batch<'s>>,
     ) -> Result<Finished, Failed> {
         // The call counted first, its events after (see `invoke_now`).
-        let guard = self.call_started(task, &task.resource);
+        let count = match batch {
+            Some(batch) => {
+                batch.begin();
+                Counted::InBatch(batch)
+            }
+            None => Counted::Alone(self.call_started(task, &task.resource)),
+        };
         // What `enter` does, written out: a third caller of `enter` changed how it is inlined
         // into `run_instants`, which cost choice-loop 6% to 8% and pass-chain 3% to 4%.
         let entered = EventType::TaskStateEntered;
         prev = match history.push_brief(prev, now, entered, Brief::Entered(node.label, input)) {
             Ok(id) => id,
             Err(e) => {
-                guard.never_called();
+                count.never_called();
                 return Err((e.into(), prev));
             }
         };
@@ -1906,7 +1928,7 @@ impl Shared {
             retry_count: 0,
             settled_millis: None,
         };
-        let settled = self.invoke_now(history, &run, task, input, &mut prev, guard);
+        let settled = self.invoke_now(history, &run, task, input, &mut prev, count);
         if let Some(p) = &self.progress {
             p.state_done();
         }
