@@ -1179,7 +1179,7 @@ impl Shared {
     /// Calls a synchronous handler ([`Instants`]) to its end: the events, metrics, panic
     /// capture and result checks of [`invoke`](Self::invoke), without a future. The call is
     /// counted as started (`count`) before its events are recorded: its atomic operation
-    /// then waits for fewer stores (map-task-10k +8% on Intel, docs/performance.md).
+    /// then waits for fewer stores (map-task-10k +10% on Intel, docs/performance.md).
     fn invoke_now<R: Recorder>(
         &self,
         history: &mut R,

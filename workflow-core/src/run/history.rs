@@ -363,10 +363,12 @@ impl Record {
         event_type as u64 | ((kind as u64) << 8)
     }
 
+    /// The event's type, from its tag.
     fn event_type(&self) -> EventType {
         EventType::ALL[(self.tag & 0xff) as usize]
     }
 
+    /// What the payload is, from the tag.
     fn kind(&self) -> Payload {
         Payload::ALL[((self.tag >> 8) & 0xff) as usize]
     }

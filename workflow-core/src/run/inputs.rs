@@ -59,7 +59,9 @@ pub(crate) enum IntoInputs {
 
 /// An iteration's input: its own, or lent by the array the Map selected.
 pub(crate) enum Input<'a> {
+    /// Made for the iteration, or moved out of an array nothing else held.
     Own(Val),
+    /// An item of the array the Map selected, which the array keeps.
     Lent(&'a Val),
 }
 

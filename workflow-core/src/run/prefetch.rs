@@ -1,7 +1,7 @@
 //! A hint to the CPU to bring a cache line in before it is written.
 //!
-//! The history writes each record into a block it has not touched yet, so each new line is
-//! fetched from memory at the first store to it. A store waits in the store buffer meanwhile,
+//! The history writes each record into a block it has not touched yet (and a Map each result
+//! into its results), so each new line is fetched from memory at the first store to it. A store waits in the store buffer meanwhile,
 //! which is free until an atomic operation (a reference count, a task's counters) waits for
 //! every store before it: on Intel that wait was the largest cost of a Map item
 //! (docs/performance.md). Asking for the line a few records ahead overlaps the fetch with the
