@@ -523,3 +523,47 @@ async fn a_long_map_of_one_plain_task_counts_every_call() {
     assert_eq!(f.durations.len(), 2 * RECENT_DURATIONS);
     assert_eq!(f.peak_concurrency, 1);
 }
+
+/// A chain of instant states keeps a payload once where the events before hold it (a state
+/// entered with the output the state before exited with, a Choice exiting with its input):
+/// every event still reads back its own input or output, as the states saw them.
+#[tokio::test]
+async fn each_event_of_a_chain_reads_back_its_own_payload() {
+    let def = json!({"StartAt": "Add", "States": {
+        "Add": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Loop"},
+        "Loop": {"Type": "Choice", "Default": "Shape",
+                 "Choices": [{"Variable": "$.n", "NumericLessThan": 3, "Next": "Add"}]},
+        "Shape": {"Type": "Choice", "OutputPath": "$.n", "Default": "Done",
+                  "Choices": [{"Variable": "$.n", "NumericEquals": 0, "Next": "Add"}]},
+        "Done": {"Type": "Succeed"}}});
+    let exec = runner(def).run(json!({"n": 0})).await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    let payloads: Vec<(String, Option<Value>, Option<Value>)> = exec
+        .history
+        .iter()
+        .skip(1)
+        .map(|e| {
+            let json = |v: Option<&workflow_core::value::Val>| v.map(|v| v.to_json());
+            let (input, output) = (&e.details.input, &e.details.output);
+            (
+                e.event_type.to_string(),
+                json(input.as_ref()),
+                json(output.as_ref()),
+            )
+        })
+        .collect();
+    let (n, m) = (|k: u64| Some(json!({"n": k})), |k: u64| Some(json!(k)));
+    let mut expected = Vec::new();
+    for k in 0..3 {
+        expected.push(("PassStateEntered".to_owned(), n(k), None));
+        expected.push(("PassStateExited".to_owned(), None, n(k + 1)));
+        expected.push(("ChoiceStateEntered".to_owned(), n(k + 1), None));
+        expected.push(("ChoiceStateExited".to_owned(), None, n(k + 1)));
+    }
+    expected.push(("ChoiceStateEntered".to_owned(), n(3), None));
+    expected.push(("ChoiceStateExited".to_owned(), None, m(3)));
+    expected.push(("SucceedStateEntered".to_owned(), m(3), None));
+    expected.push(("SucceedStateExited".to_owned(), None, m(3)));
+    expected.push(("ExecutionSucceeded".to_owned(), None, m(3)));
+    assert_eq!(payloads, expected);
+}

@@ -601,8 +601,13 @@ impl Shared {
             .unwrap_or_else(|| self.now())
             .max(run.entered_millis);
         if let (_, Some(exited)) = entered_exited(&node.kind) {
+            // A Choice without paths exits with what it was entered with, the event before.
+            let brief = match passes_input_through(node) {
+                true => Brief::ExitedAsBefore(node.label, &output),
+                false => Brief::Exited(node.label, &output),
+            };
             *prev = history
-                .push_brief(*prev, *now, exited, Brief::Exited(node.label, &output))
+                .push_brief(*prev, *now, exited, brief)
                 .map_err(|e| (e.into(), *prev))?;
         }
         Ok((output, next))
@@ -2248,6 +2253,17 @@ fn resolve_int(s: &IntField, scope: &Scope<'_>, field: &str) -> Result<u64, Stat
             ))
         }),
     }
+}
+
+/// Whether the state's output is its input itself: a JSONPath Choice without InputPath or
+/// OutputPath (its Assign changes variables only), which records no event between its entry
+/// and its exit.
+#[inline(always)]
+fn passes_input_through(node: &Node) -> bool {
+    matches!(node.kind, Kind::Choice { .. })
+        && node.jsonata.is_none()
+        && node.io.input_path.is_none()
+        && node.io.output_path.is_none()
 }
 
 /// Whether a state's result is its output as it is: no ResultSelector, Assign, ResultPath or
