@@ -203,7 +203,7 @@ pub async fn shared_state<S: Send + Sync>(
 /// Decodes a task's JSON input (borrowed: the execution's history may hold it).
 ///
 /// Instantiated once per input type, so it holds only what needs `T`: the error text is built
-/// by [`bad_input`], compiled once (less code for every task crate to optimize).
+/// by `bad_input`, compiled once (less code for every task crate to optimize).
 pub fn decode_input<T: serde::de::DeserializeOwned>(
     task: &str,
     input: &Val,

@@ -1895,8 +1895,9 @@ impl Shared {
         }
     }
 
-    /// Runs a scope whose one state is a plain Task ([`ScopeProgram::lone_task`]) with an
-    /// instant handler, entered at `now` after the event `prev`: what
+    /// Runs a scope whose one state is a plain Task
+    /// ([`ScopeProgram::lone_task`](super::program::ScopeProgram::lone_task)) with an instant
+    /// handler, entered at `now` after the event `prev`: what
     /// [`run_instants`](Self::run_instants) does for it, without its loop, its cursor or a
     /// state's steps.
     #[inline(always)]

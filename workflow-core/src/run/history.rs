@@ -163,7 +163,7 @@ fn lower_first(s: &str) -> String {
 /// grows without moving what it already holds: a `Vec` would double its room (up to twice the
 /// memory the events need) and copy every event each time it did. Each event is kept in 64
 /// bytes rather than a [`HistoryEvent`]'s 128 (state names and resources as places in the
-/// program's [`Labels`]), and read back as one.
+/// program's labels), and read back as one.
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionHistory {
     blocks: Vec<Vec<Record>>,
