@@ -6,7 +6,7 @@ use super::history::{Brief, EventDetails, EventType, Held, History, HistoryFull,
 use super::inputs::{Input, Inputs};
 use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
-use super::metrics::{Batch, Counted, InFlight, Metrics};
+use super::metrics::{Batch, Counted, Entry, InFlight, Metrics};
 use super::mock::MockSession;
 use super::monotonic::{Mono, Ticks};
 use super::program::{
@@ -1236,31 +1236,28 @@ impl Shared {
     }
 
     /// A [`Batch`] for calls of `task` made one after another, at most `calls` of them; none
-    /// for a `lambda:invoke` (each call's parameters name the function) or when call times
-    /// are recorded.
+    /// for a `lambda:invoke` or when call times are recorded.
     fn call_batch(&self, task: &TaskNode, calls: usize) -> Option<Batch<'_>> {
+        let entry = self.kept_counters(task, &task.resource)?;
+        self.metrics.batch(entry, calls)
+    }
+
+    /// Counts a call of `function` by `task` as started.
+    fn call_started(&self, task: &TaskNode, function: &Arc<str>) -> InFlight<'_> {
+        match self.kept_counters(task, function) {
+            Some(entry) => self.metrics.start_cached(entry),
+            None => self.metrics.start(function),
+        }
+    }
+
+    /// A Task's counters, kept per task for the execution (no lookup per call); none for a
+    /// `lambda:invoke`, whose function is named by each call's parameters.
+    fn kept_counters(&self, task: &TaskNode, function: &Arc<str>) -> Option<&Entry> {
         let cell = self
             .task_metrics
             .get(task.ordinal)
             .filter(|_| task.invoke != Invoke::OptimisedLambda)?;
-        let entry = cell.get_or_init(|| self.metrics.entry(&task.resource));
-        self.metrics.batch(entry, calls)
-    }
-
-    /// Counts a call of `function` by `task` as started. A Task's counters are kept per task
-    /// for the execution (no lookup per call), except a `lambda:invoke`'s, whose function is
-    /// named by each call's parameters.
-    fn call_started(&self, task: &TaskNode, function: &Arc<str>) -> InFlight<'_> {
-        let kept = self
-            .task_metrics
-            .get(task.ordinal)
-            .filter(|_| task.invoke != Invoke::OptimisedLambda);
-        match kept {
-            Some(cell) => self
-                .metrics
-                .start_cached(cell.get_or_init(|| self.metrics.entry(function))),
-            None => self.metrics.start(function),
-        }
+        Some(cell.get_or_init(|| self.metrics.entry(function)))
     }
 
     /// Records that a task was scheduled and started. The two are back to back: one clock

@@ -264,6 +264,16 @@ enum Payload {
 }
 
 impl Payload {
+    /// The same kind, kept by the record before.
+    #[inline(always)]
+    fn as_before(self) -> Payload {
+        match self {
+            Payload::Input | Payload::InputAsBefore => Payload::InputAsBefore,
+            Payload::Output | Payload::OutputAsBefore => Payload::OutputAsBefore,
+            Payload::Index => Payload::Index,
+        }
+    }
+
     const ALL: [Payload; 5] = [
         Payload::Input,
         Payload::Output,
@@ -384,36 +394,24 @@ impl Record {
         brief: Brief<'_>,
         as_before: bool,
     ) -> Self {
-        let (name, resource, kind, payload) = match brief {
-            Brief::Entered(name, input) => (Some(name), None, Payload::Input, Some(input.clone())),
-            Brief::Exited(name, output) => {
-                (Some(name), None, Payload::Output, Some(output.clone()))
+        // A shared payload's copy, or none when the record before keeps it.
+        let shared = |kind: Payload, v: &Val| match as_before {
+            true => (kind.as_before(), None),
+            false => (kind, Some(v.clone())),
+        };
+        let ((name, resource), (kind, payload)) = match brief {
+            Brief::Entered(name, v) | Brief::EnteredAsBefore(name, v) => {
+                ((Some(name), None), shared(Payload::Input, v))
             }
-            Brief::EnteredAsBefore(name, _) if as_before => {
-                (Some(name), None, Payload::InputAsBefore, None)
+            Brief::Exited(name, v) | Brief::ExitedAsBefore(name, v) => {
+                ((Some(name), None), shared(Payload::Output, v))
             }
-            Brief::EnteredAsBefore(name, input) => {
-                (Some(name), None, Payload::Input, Some(input.clone()))
-            }
-            Brief::ExitedAsBefore(name, _) if as_before => {
-                (Some(name), None, Payload::OutputAsBefore, None)
-            }
-            Brief::ExitedAsBefore(name, output) => {
-                (Some(name), None, Payload::Output, Some(output.clone()))
-            }
+            Brief::Scheduled(resource, v) => ((None, Some(resource)), shared(Payload::Input, v)),
+            Brief::Succeeded(resource, v) => ((None, Some(resource)), shared(Payload::Output, v)),
             Brief::Iteration(name, index) => {
-                (Some(name), None, Payload::Index, Some(Val::from(index)))
+                ((Some(name), None), (Payload::Index, Some(Val::from(index))))
             }
-            Brief::Scheduled(resource, _) if as_before => {
-                (None, Some(resource), Payload::InputAsBefore, None)
-            }
-            Brief::Scheduled(resource, input) => {
-                (None, Some(resource), Payload::Input, Some(input.clone()))
-            }
-            Brief::Succeeded(resource, output) => {
-                (None, Some(resource), Payload::Output, Some(output.clone()))
-            }
-            Brief::Bare => (None, None, Payload::Input, None),
+            Brief::Bare => ((None, None), (Payload::Input, None)),
         };
         Record {
             previous_event_id: previous,
