@@ -1,5 +1,6 @@
 //! Per-task metrics: invocations, errors, retries, durations and concurrency.
 
+use super::monotonic::duration_nanos;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -144,11 +145,6 @@ impl Entry {
     }
 }
 
-/// A duration in whole nanoseconds (saturating after 584 years).
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
 /// The calls in flight of an [`Entry::calls`] word.
 fn in_flight(calls: u64) -> u64 {
     calls & (ONE_FINISHED - 1)
@@ -192,7 +188,7 @@ impl Entry {
     /// Records the duration of the `n`th call to finish (call times not recorded).
     fn record_duration(&self, n: u64, took: Duration) {
         if let Some(slot) = self.slot(n) {
-            slot.store(nanos(took), Ordering::Relaxed);
+            slot.store(duration_nanos(took), Ordering::Relaxed);
         }
     }
 
@@ -315,7 +311,7 @@ impl Batch<'_> {
     /// Records a call that finished after `took`, successfully or not.
     #[inline]
     pub(crate) fn finished(&mut self, took: Duration, ok: bool) {
-        self.durations.push(nanos(took));
+        self.durations.push(duration_nanos(took));
         self.errors += u64::from(!ok);
     }
 

@@ -123,7 +123,7 @@ impl Mono {
 }
 
 /// A duration in whole nanoseconds (saturating after 584 years).
-fn duration_nanos(d: Duration) -> u64 {
+pub(crate) fn duration_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
