@@ -103,7 +103,7 @@ impl<P> Call<P> {
                 Arg::Call(call) => args.push(Cow::Owned(call.evaluate_borrowed(resolve)?)),
             }
         }
-        functions::apply(self.function, self.template.as_deref(), args)
+        functions::apply(self.function, self.template.as_deref(), &mut args)
     }
 
     /// Every path argument, nested calls included, in text order.
