@@ -1,55 +1,46 @@
-//! One allocation for each distinct key and name of a definition.
+//! A definition's keys and names, kept once each for the life of the process.
 //!
 //! A definition repeats its keys and names from state to state (`"v.$": "$.value"` in a
 //! thousand Pass states). Compiled separately, each copy would be a small allocation of its
 //! own, scattered through the heap, and a run would touch a cold cache line for every one of
-//! them on every state. Shared, they stay in cache, and a template's key is cloned by
-//! counting up the one allocation every state uses (perf annotate, pass-chain-1000: the
-//! count of a cold key was 30% of the template's samples, 13% once keys were shared).
+//! them on every state (perf annotate, pass-chain-1000: the count of a cold key was 30% of the
+//! template's samples, 13% once keys were shared). Kept once, as [`Key::lasting`] keys, they
+//! stay in cache and are copied into the objects a run builds without a reference count.
 //!
-//! The table lives while [`while_compiling`] runs, on its thread; outside it, [`shared`]
-//! allocates as `Arc::from` does, so a path or template compiled alone behaves the same.
+//! Keys are kept while [`while_compiling`] runs, on its thread; outside it, [`shared`] makes a
+//! counted key, so that a path or template compiled alone keeps nothing for the process.
 
-use std::cell::RefCell;
-use std::collections::HashSet;
-use std::sync::Arc;
+use crate::value::Key;
+use std::cell::Cell;
 
 thread_local! {
-    static TABLE: RefCell<Option<HashSet<Arc<str>>>> = const { RefCell::new(None) };
+    static COMPILING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `compile` with a table in which equal texts share one allocation (nested calls share
-/// the outer table).
+/// Runs `compile` with its keys kept for the process (nested calls run inside the outer one).
 pub(crate) fn while_compiling<R>(compile: impl FnOnce() -> R) -> R {
-    let outer = TABLE.with(|table| table.borrow().is_some());
-    if outer {
+    if COMPILING.with(Cell::get) {
         return compile();
     }
-    TABLE.with(|table| *table.borrow_mut() = Some(HashSet::new()));
+    COMPILING.with(|c| c.set(true));
     // Cleared on the way out, unwinding included.
     struct Clear;
     impl Drop for Clear {
         fn drop(&mut self) {
-            TABLE.with(|table| *table.borrow_mut() = None);
+            COMPILING.with(|c| c.set(false));
         }
     }
     let _clear = Clear;
     compile()
 }
 
-/// `text` as a shared string: the table's copy while a definition compiles.
-pub(crate) fn shared(text: &str) -> Arc<str> {
-    TABLE.with(|table| match table.borrow_mut().as_mut() {
-        Some(table) => match table.get(text) {
-            Some(known) => known.clone(),
-            None => {
-                let new: Arc<str> = Arc::from(text);
-                table.insert(new.clone());
-                new
-            }
-        },
-        None => Arc::from(text),
-    })
+/// `text` as a key: kept for the process ([`Key::lasting`]) while a definition compiles.
+pub(crate) fn shared(text: &str) -> Key {
+    if COMPILING.with(Cell::get) {
+        Key::lasting(text)
+    } else {
+        Key::from(text)
+    }
 }
 
 #[cfg(test)]
@@ -57,22 +48,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn equal_texts_share_one_allocation_while_compiling_and_only_then() {
-        let (a, b, c) = while_compiling(|| (shared("value"), shared("value"), shared("name")));
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &c));
-        assert_eq!(&*c, "name");
-        // Outside, each call allocates, and the table is gone (nothing is kept alive).
-        assert!(!Arc::ptr_eq(&shared("value"), &shared("value")));
-        assert_eq!(Arc::strong_count(&a), 2);
+    fn texts_are_kept_while_compiling_and_only_then() {
+        let (a, b) = while_compiling(|| (shared("value"), shared("name")));
+        assert!(a.is_lasting() && b.is_lasting());
+        assert_eq!((&*a, &*b), ("value", "name"));
+        assert!(!shared("value").is_lasting());
     }
 
     #[test]
-    fn a_nested_compile_shares_the_outer_table() {
+    fn a_nested_compile_keeps_compiling_after_it_ends() {
         let (a, b) = while_compiling(|| {
-            let a = shared("k");
-            (a, while_compiling(|| shared("k")))
+            let a = while_compiling(|| shared("k"));
+            (a, shared("k"))
         });
-        assert!(Arc::ptr_eq(&a, &b));
+        assert!(a.is_lasting() && b.is_lasting());
     }
 }

@@ -21,11 +21,10 @@ use clap::ValueEnum;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 use workflow_core::run::{Machine, RunOptions, Runner, Status};
 use workflow_core::task::{sync_handler_ref, TaskRegistry};
-use workflow_core::value::{Object, Val};
+use workflow_core::value::{Key, Object, Val};
 use workflow_core::StatesError;
 
 /// Arguments of `workflow bench`.
@@ -274,7 +273,7 @@ fn handlers() -> TaskRegistry {
     tasks.register(
         "mapFunction",
         sync_handler_ref(|word: &Val| match word.as_str() {
-            Some(w) => Ok(one_member(&LENGTH, Val::from(w.chars().count()))),
+            Some(w) => Ok(one_member(LENGTH, Val::from(w.chars().count()))),
             None => Err(StatesError::new(
                 "TypeError",
                 format!("mapFunction expects a string, got {word}"),
@@ -294,17 +293,17 @@ fn handlers() -> TaskRegistry {
                 .iter()
                 .filter_map(|i| i.get("length").and_then(Val::as_u64))
                 .sum();
-            Ok(one_member(&TOTAL_LENGTH, Val::from(total)))
+            Ok(one_member(TOTAL_LENGTH, Val::from(total)))
         }),
     );
     tasks
 }
 
-/// The handlers' output keys, shared by every object they build.
-static LENGTH: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("length"));
-static TOTAL_LENGTH: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("totalLength"));
+/// The handlers' output keys, in every object they build (copied without a reference count).
+const LENGTH: Key = Key::from_static(&"length");
+const TOTAL_LENGTH: Key = Key::from_static(&"totalLength");
 
 /// `{key: value}`.
-fn one_member(key: &Arc<str>, value: Val) -> Val {
-    Val::object(Object::from_unique(vec![(Arc::clone(key), value)]))
+fn one_member(key: Key, value: Val) -> Val {
+    Val::object(Object::from_unique(vec![(key, value)]))
 }

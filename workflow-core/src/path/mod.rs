@@ -40,12 +40,11 @@ pub use result_path::{put_result_path, set_result_path, REFERENCE_PATH_CONFLICT}
 pub use template::{Template, TemplateError};
 
 use crate::error::StatesError;
-use crate::value::{Object, Val};
+use crate::value::{Key, Object, Val};
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 /// The workflow variables that `$name` paths read (JSONPath-mode `Assign`).
 pub trait Variables {
@@ -146,7 +145,7 @@ pub(crate) enum Root {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
     /// `.name` or `['name']`.
-    Name(Arc<str>),
+    Name(Key),
     /// `[3]` or `[-1]` (counted from the end).
     Index(i64),
     /// `['a','b']` as the last segment: an object with those of the names that exist.

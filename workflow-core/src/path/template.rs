@@ -9,9 +9,8 @@ use super::{JsonPath, Root};
 use crate::error::StatesError;
 use crate::intrinsics::{self, Call};
 use crate::privacy::Payload;
-use crate::value::{Object, Val};
+use crate::value::{Key, Object, Val};
 use serde_json::Value;
-use std::sync::Arc;
 
 /// A template that does not compile: where (a JSON pointer from the template's root, to the
 /// offending `.$` key) and what is wrong.
@@ -37,7 +36,7 @@ enum Node {
     Literal(Val),
     /// An object with at least one dynamic member somewhere below: its keys (shared by every
     /// object it builds) and member nodes, in order.
-    Object { members: Vec<(Arc<str>, Node)> },
+    Object { members: Vec<(Key, Node)> },
     /// An array with at least one dynamic element somewhere below.
     Array(Vec<Node>),
     /// `"key.$": "$.path"`; `field` is the key as written, for messages.
@@ -85,7 +84,7 @@ impl Template {
 fn compile_node(value: &Value, pointer: &mut String) -> Result<Node, TemplateError> {
     match value {
         Value::Object(map) => {
-            let mut members: Vec<(Arc<str>, Node)> = Vec::with_capacity(map.len());
+            let mut members: Vec<(Key, Node)> = Vec::with_capacity(map.len());
             let mut dynamic = false;
             for (key, member) in map {
                 let len = pointer.len();
@@ -303,7 +302,10 @@ mod tests {
         let (Some(Val::Object(a)), Some(Val::Object(b))) = (out.get("d"), input.get("deep")) else {
             unreachable!()
         };
-        assert!(Arc::ptr_eq(a, b), "the member is shared, not copied");
+        assert!(
+            std::sync::Arc::ptr_eq(a, b),
+            "the member is shared, not copied"
+        );
         let missing = run(val!({"x.$": "$.x"}), val!({"a": 1})).unwrap_err();
         assert_eq!(missing.error, names::RUNTIME);
         let wording =

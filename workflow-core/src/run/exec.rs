@@ -23,7 +23,7 @@ use crate::path::{put_result_path, JsonPath, Scope};
 use crate::privacy::Payload;
 use crate::task::{lambda_function_name, TaskCall, TaskContext, TaskHandler, TaskRegistry};
 use crate::val;
-use crate::value::{Object, Val};
+use crate::value::{Key, Object, Val};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use std::borrow::Cow;
@@ -313,7 +313,7 @@ impl Shared {
             frame.assign(values);
             return Ok(());
         }
-        let measured: Vec<(Arc<str>, Val, usize)> = values
+        let measured: Vec<(Key, Val, usize)> = values
             .into_members()
             .map(|(k, v)| {
                 let bytes = k.len() + v.json_len();
@@ -346,7 +346,7 @@ impl Shared {
         let object = |members: &[(&str, Val)]| {
             let mut o = Object::with_capacity(members.len());
             for (k, v) in members {
-                o.push_unique(Arc::from(*k), v.clone());
+                o.push_unique(Key::from(*k), v.clone());
             }
             Val::object(o)
         };
@@ -365,25 +365,25 @@ impl Shared {
             ),
             ("RedriveCount", Val::from(0)),
         ]);
-        ctx.push_unique(Arc::from("Execution"), execution);
+        ctx.push_unique(Key::from_static(&"Execution"), execution);
         let state = object(&[
             ("EnteredTime", Val::from(format_millis(run.entered_millis))),
             ("Name", Val::from(run.node.name.clone())),
             ("RetryCount", Val::from(run.retry_count)),
         ]);
-        ctx.push_unique(Arc::from("State"), state);
+        ctx.push_unique(Key::from_static(&"State"), state);
         let machine = object(&[
             ("Id", Val::from(self.info.state_machine_id.as_str())),
             ("Name", Val::from(self.info.state_machine_name.as_str())),
         ]);
-        ctx.push_unique(Arc::from("StateMachine"), machine);
+        ctx.push_unique(Key::from_static(&"StateMachine"), machine);
         if let Some((index, value)) = item {
             let item = object(&[("Index", Val::from(index)), ("Value", value.clone())]);
-            ctx.push_unique(Arc::from("Map"), object(&[("Item", item)]));
+            ctx.push_unique(Key::from_static(&"Map"), object(&[("Item", item)]));
         }
         if matches!(run.node.kind, Kind::Task(_)) {
             let token = Val::from(self.task_token(run));
-            ctx.push_unique(Arc::from("Task"), object(&[("Token", token)]));
+            ctx.push_unique(Key::from_static(&"Task"), object(&[("Token", token)]));
         }
         Val::object(ctx)
     }
@@ -871,8 +871,8 @@ impl Shared {
             return Err(error);
         };
         let mut error_output = Object::with_capacity(2);
-        error_output.push_unique(Arc::from("Error"), Val::from(error.error));
-        error_output.push_unique(Arc::from("Cause"), Val::from(error.cause));
+        error_output.push_unique(Key::from_static(&"Error"), Val::from(error.error));
+        error_output.push_unique(Key::from_static(&"Cause"), Val::from(error.cause));
         let error_output = Val::object(error_output);
         if run.node.jsonata.is_some() {
             return self.jsonata_caught(run, c, &input, error_output, frame);

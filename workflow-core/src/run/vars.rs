@@ -5,7 +5,7 @@
 //! assignment is checked by measuring only what it assigns.
 
 use crate::path::Variables;
-use crate::value::{Object, Val};
+use crate::value::{Key, Object, Val};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ struct Var {
 /// A frame's own variables. Their names come from the definition, not from input, so the
 /// hasher needs no random keys: making one (every Map iteration makes a frame) then reads no
 /// thread-local seed.
-type Vars = HashMap<Arc<str>, Var, BuildHasherDefault<DefaultHasher>>;
+type Vars = HashMap<Key, Var, BuildHasherDefault<DefaultHasher>>;
 
 /// The variables visible in one scope.
 #[derive(Debug, Clone, Default)]
@@ -69,7 +69,7 @@ impl Frame {
     }
 
     /// Sets all the given variables at once, each with its measured size in bytes.
-    pub(crate) fn assign_measured(&mut self, values: Vec<(Arc<str>, Val, usize)>) {
+    pub(crate) fn assign_measured(&mut self, values: Vec<(Key, Val, usize)>) {
         for (k, value, bytes) in values {
             self.own_bytes += bytes;
             if let Some(old) = self.own.insert(k, Var { value, bytes }) {

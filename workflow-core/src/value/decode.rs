@@ -257,7 +257,7 @@ impl<'de> SeqAccess<'de> for Seq<'de> {
 
 /// An object's members.
 struct Members<'de> {
-    iter: std::slice::Iter<'de, (std::sync::Arc<str>, Val)>,
+    iter: std::slice::Iter<'de, (super::Key, Val)>,
     value: Option<&'de Val>,
 }
 

@@ -17,7 +17,7 @@
 //!   writes the float in JSON text, an `f32` key without widening (`0.1f32` is `"0.1"`);
 //! - a repeated key keeps its first place and its last value.
 
-use super::{Object, Val};
+use super::{Key, Object, Val};
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::{Error, Number};
 use std::fmt::{self, Write as _};
@@ -68,7 +68,7 @@ fn string(s: &str) -> Val {
 /// The one-member object `{name: content}`, as serde_json writes an enum's non-unit variant.
 fn variant(name: &str, content: Val) -> Val {
     let mut object = Object::with_capacity(1);
-    object.push_unique(Arc::from(name), content);
+    object.push_unique(Key::from(name), content);
     Val::Object(Arc::new(object))
 }
 
@@ -332,6 +332,7 @@ impl Members {
     }
 
     fn add<T: Serialize + ?Sized>(&mut self, key: Arc<str>, value: &T) -> Result<(), Error> {
+        let key = Key::from(key);
         // A repeated key keeps its first place and takes the last value, as serde_json's map
         // (a big object finds it through its key index).
         self.object.insert(key, to_val(value)?);

@@ -6,8 +6,9 @@
 //!
 //! Objects keep their members in insertion order, as `serde_json`'s `preserve_order` map does,
 //! in a plain vector of (key, value): payload objects are small, and a scan of a few keys costs
-//! less than hashing one; past 16 members an object also indexes its keys. Keys are `Arc<str>`,
-//! so a template's keys are shared by every object it builds.
+//! less than hashing one; past 16 members an object also indexes its keys. Keys are [`Key`]s:
+//! a definition's are kept for the life of the process and copied without a reference count
+//! (a template's keys are in every object it builds), others are counted `Arc<str>`s.
 //!
 //! Task handlers, mocks and `#[task]` functions read a `&Val` as a serde `Deserializer` and
 //! write their output with [`to_val`], without a `serde_json::Value` in between.
@@ -19,6 +20,7 @@
 
 mod decode;
 mod encode;
+mod key;
 mod measure;
 
 /// A [`Val`] written as JSON, as `serde_json::json!` writes a `serde_json::Value`.
@@ -43,6 +45,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use encode::to_val;
+pub use key::{Key, LASTING_BUDGET};
 
 /// A JSON value with shared children.
 // A whole-word tag: with the default one-byte tag, `Bool`'s byte sits at offset 1 and LLVM
@@ -70,13 +73,13 @@ pub enum Val {
 /// The members of an object, in insertion order.
 #[derive(Clone, Debug, Default)]
 pub struct Object {
-    members: Vec<(Arc<str>, Val)>,
+    members: Vec<(Key, Val)>,
     /// Each key's position, kept once the object has more than [`INDEXED_FROM`] members
     /// (a scan of a few keys costs less than hashing one; a scan of thousands does not).
     // Boxed: most objects never have an index, and an empty `HashMap` would take 48 bytes of
     // every object where the box takes 8.
     #[allow(clippy::box_collection)]
-    index: Option<Box<HashMap<Arc<str>, usize>>>,
+    index: Option<Box<HashMap<Key, usize>>>,
     /// Its depth and JSON length once measured, until it changes.
     measured: measure::Measured,
 }
@@ -85,7 +88,7 @@ pub struct Object {
 /// as [`Object`] keeps it).
 #[allow(clippy::box_collection)]
 #[inline(never)]
-fn index_of(members: &[(Arc<str>, Val)]) -> Box<HashMap<Arc<str>, usize>> {
+fn index_of(members: &[(Key, Val)]) -> Box<HashMap<Key, usize>> {
     Box::new(
         members
             .iter()
@@ -176,12 +179,16 @@ impl Object {
 
     /// The value of `key`, to change; a member made by `make` is appended first when there
     /// is none.
-    pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Val) -> &mut Val {
+    pub fn get_or_insert_with<K: AsRef<str> + Into<Key>>(
+        &mut self,
+        key: K,
+        make: impl FnOnce() -> Val,
+    ) -> &mut Val {
         self.measured.forget();
-        let i = match self.position(key) {
+        let i = match self.position(key.as_ref()) {
             Some(i) => i,
             None => {
-                self.push_unique(Arc::from(key), make());
+                self.push_unique(key.into(), make());
                 self.members.len() - 1
             }
         };
@@ -195,7 +202,7 @@ impl Object {
 
     /// Sets `key` to `value`: in place when the key is there (its old value is returned),
     /// else at the end.
-    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Val) -> Option<Val> {
+    pub fn insert(&mut self, key: impl Into<Key>, value: Val) -> Option<Val> {
         self.measured.forget();
         let key = key.into();
         match self.position(&key) {
@@ -213,7 +220,7 @@ impl Object {
     /// memory (a store-forwarding stall). Inlined, so that a small object is written in place;
     /// the index of a large one is built out of line.
     #[inline]
-    pub fn from_unique(members: Vec<(Arc<str>, Val)>) -> Object {
+    pub fn from_unique(members: Vec<(Key, Val)>) -> Object {
         debug_assert!(
             {
                 let mut keys: Vec<&str> = members.iter().map(|(k, _)| &**k).collect();
@@ -232,7 +239,7 @@ impl Object {
 
     /// Appends a member whose key the caller knows is not there yet (a template's, a
     /// deserialized object's after its duplicates were resolved).
-    pub fn push_unique(&mut self, key: Arc<str>, value: Val) {
+    pub fn push_unique(&mut self, key: Key, value: Val) {
         self.measured.forget();
         debug_assert!(self.position(&key).is_none(), "duplicate key {key}");
         let at = self.members.len();
@@ -249,8 +256,8 @@ impl Object {
     /// end): one pass, in which the replaced member's value is neither copied nor dropped.
     /// The copy remembers the measurements this object does where its parts tell them.
     #[inline(never)]
-    pub fn with_member(&self, key: &str, value: Val) -> Object {
-        let at = self.position(key);
+    pub fn with_member<K: AsRef<str> + Into<Key>>(&self, key: K, value: Val) -> Object {
+        let at = self.position(key.as_ref());
         let mut members = Vec::with_capacity(self.members.len() + usize::from(at.is_none()));
         let mut value = Some(value);
         for (i, (k, v)) in self.members.iter().enumerate() {
@@ -268,7 +275,7 @@ impl Object {
             measured: measure::Measured::default(),
         };
         if let Some(new) = value {
-            copy.push_unique(Arc::from(key), new);
+            copy.push_unique(key.into(), new);
         }
         let new = &copy.members[at.unwrap_or(copy.members.len() - 1)].1;
         copy.measured = self
@@ -298,23 +305,23 @@ impl Object {
     }
 
     /// The members, taken out in order.
-    pub fn into_members(self) -> impl ExactSizeIterator<Item = (Arc<str>, Val)> {
+    pub fn into_members(self) -> impl ExactSizeIterator<Item = (Key, Val)> {
         self.members.into_iter()
     }
 
     /// The members in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Arc<str>, &Val)> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Key, &Val)> {
         self.members.iter().map(|(k, v)| (k, v))
     }
 
     /// The keys in order.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Arc<str>> {
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Key> {
         self.members.iter().map(|(k, _)| k)
     }
 }
 
 /// An object's values, in order.
-pub struct Values<'a>(std::slice::Iter<'a, (Arc<str>, Val)>);
+pub struct Values<'a>(std::slice::Iter<'a, (Key, Val)>);
 
 impl<'a> Iterator for Values<'a> {
     type Item = &'a Val;
@@ -349,9 +356,9 @@ impl PartialEq for Object {
     }
 }
 
-impl FromIterator<(Arc<str>, Val)> for Object {
+impl<K: Into<Key>> FromIterator<(K, Val)> for Object {
     /// Later duplicates replace earlier ones in place, as collecting into a `serde_json::Map`.
-    fn from_iter<I: IntoIterator<Item = (Arc<str>, Val)>>(iter: I) -> Self {
+    fn from_iter<I: IntoIterator<Item = (K, Val)>>(iter: I) -> Self {
         let iter = iter.into_iter();
         let mut object = Object::with_capacity(iter.size_hint().0);
         object.extend(iter);
@@ -359,10 +366,10 @@ impl FromIterator<(Arc<str>, Val)> for Object {
     }
 }
 
-impl Extend<(Arc<str>, Val)> for Object {
+impl<K: Into<Key>> Extend<(K, Val)> for Object {
     /// Each member inserted in turn: an existing key keeps its place and takes the new value,
     /// as extending a `serde_json::Map`.
-    fn extend<I: IntoIterator<Item = (Arc<str>, Val)>>(&mut self, iter: I) {
+    fn extend<I: IntoIterator<Item = (K, Val)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
         }
@@ -546,7 +553,7 @@ impl From<&serde_json::Value> for Val {
                 let mut object = Object::with_capacity(o.len());
                 for (k, v) in o {
                     // A `serde_json::Map` has no duplicate keys.
-                    object.push_unique(Arc::from(k.as_str()), Val::from(v));
+                    object.push_unique(Key::from(k.as_str()), Val::from(v));
                 }
                 Val::Object(Arc::new(object))
             }
@@ -589,7 +596,7 @@ impl From<serde_json::Value> for Val {
             serde_json::Value::Object(o) => {
                 let mut object = Object::with_capacity(o.len());
                 for (k, v) in o {
-                    object.push_unique(Arc::from(k), Val::from(v));
+                    object.push_unique(Key::from(k), Val::from(v));
                 }
                 Val::Object(Arc::new(object))
             }
@@ -823,8 +830,8 @@ mod tests {
     #[test]
     fn an_object_from_unique_members_is_the_object_pushed_member_by_member() {
         for n in [0usize, 1, 3, INDEXED_FROM, INDEXED_FROM + 1, 40] {
-            let members: Vec<(Arc<str>, Val)> = (0..n)
-                .map(|i| (Arc::from(format!("k{i}")), Val::from(i as u64)))
+            let members: Vec<(Key, Val)> = (0..n)
+                .map(|i| (Key::from(format!("k{i}")), Val::from(i as u64)))
                 .collect();
             let mut pushed = Object::new();
             for (k, v) in members.clone() {
@@ -863,11 +870,8 @@ mod tests {
 
     #[test]
     fn a_one_member_object_is_the_object_pushed_member_by_member() {
-        let key: Arc<str> = Arc::from("length");
-        let one = Val::object(Object::from_unique(vec![(
-            Arc::clone(&key),
-            Val::from(7u64),
-        )]));
+        let key = Key::from_static(&"length");
+        let one = Val::object(Object::from_unique(vec![(key.clone(), Val::from(7u64))]));
         let mut pushed = Object::with_capacity(1);
         pushed.push_unique(key, Val::from(7u64));
         let pushed = Val::object(pushed);

@@ -1,0 +1,288 @@
+//! An object's key: text that is copied without counting when it is one of a definition's
+//! keys, and shared with a reference count otherwise.
+//!
+//! A template's keys are in every object it builds, and a `ResultPath` copy of an object
+//! copies its keys: with counted keys, every copy was an atomic increment, and on Intel an
+//! atomic instruction waits for every store before it to reach the cache (perf annotate,
+//! pass-chain-1000: a third of its time followed the count of a key). A definition's keys are
+//! few and repeat from state to state, so they are kept for the life of the process
+//! ([`Key::lasting`], deduplicated, within [`LASTING_BUDGET`] bytes) and copied as pointers.
+//! Keys read from payloads are counted, as before: they are unbounded.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+
+/// An object's key. Equal, hashed and ordered as its text.
+///
+/// ```
+/// use workflow_core::value::{Key, Object, Val};
+/// // A key kept by the program, copied without a reference count:
+/// const LENGTH: Key = Key::from_static(&"length");
+/// let o = Object::from_unique(vec![(LENGTH, Val::from(3))]);
+/// assert_eq!(o.get("length"), Some(&Val::from(3)));
+/// assert_eq!(Key::from("length"), LENGTH);
+/// ```
+#[derive(Clone)]
+pub struct Key(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// Kept for the life of the process: a copy is a copy of the pointer. Behind a second
+    /// reference, so that a key is two words, as a counted one is.
+    Lasting(&'static &'static str),
+    /// Counted.
+    Shared(Arc<str>),
+}
+
+/// How many bytes [`Key::lasting`] keeps for the life of the process at most (the texts and
+/// their bookkeeping); past it, keys are counted. A process that compiles definitions with
+/// ever new keys thus keeps a bounded amount.
+pub const LASTING_BUDGET: usize = 1 << 20;
+
+/// The lasting keys so far, and the bytes they take.
+struct Lasting {
+    keys: BTreeMap<&'static str, &'static &'static str>,
+    bytes: usize,
+    budget: usize,
+}
+
+impl Lasting {
+    const fn new(budget: usize) -> Lasting {
+        Lasting {
+            keys: BTreeMap::new(),
+            bytes: 0,
+            budget,
+        }
+    }
+
+    /// `text` kept, or counted past the budget.
+    fn key(&mut self, text: &str) -> Key {
+        if let Some(known) = self.keys.get(text) {
+            return Key(Repr::Lasting(known));
+        }
+        // The text, the reference to it, and the table's entry.
+        let cost = text.len() + 5 * std::mem::size_of::<usize>();
+        if self.bytes + cost > self.budget {
+            return Key(Repr::Shared(Arc::from(text)));
+        }
+        self.bytes += cost;
+        let kept: &'static str = Box::leak(Box::from(text));
+        let cell: &'static &'static str = Box::leak(Box::new(kept));
+        self.keys.insert(kept, cell);
+        Key(Repr::Lasting(cell))
+    }
+}
+
+static LASTING: Mutex<Lasting> = Mutex::new(Lasting::new(LASTING_BUDGET));
+
+impl Key {
+    /// A key whose text lives as long as the program (`Key::from_static(&"name")`): copied
+    /// without a reference count.
+    pub const fn from_static(text: &'static &'static str) -> Key {
+        Key(Repr::Lasting(text))
+    }
+
+    /// `text` as a key kept for the life of the process (one copy per distinct text), copied
+    /// without a reference count; a counted key once [`LASTING_BUDGET`] is spent. For keys a
+    /// program holds (a definition's), not for keys read from payloads.
+    pub fn lasting(text: &str) -> Key {
+        LASTING.lock().unwrap_or_else(|e| e.into_inner()).key(text)
+    }
+
+    /// The text.
+    #[inline(always)]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Lasting(text) => text,
+            Repr::Shared(text) => text,
+        }
+    }
+
+    /// Whether copies of this key are made without a reference count.
+    pub fn is_lasting(&self) -> bool {
+        matches!(self.0, Repr::Lasting(_))
+    }
+}
+
+impl Deref for Key {
+    type Target = str;
+
+    #[inline(always)]
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Key {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialEq<str> for Key {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Key {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<&str> for Key {
+    fn from(text: &str) -> Key {
+        Key(Repr::Shared(Arc::from(text)))
+    }
+}
+
+impl From<String> for Key {
+    fn from(text: String) -> Key {
+        Key(Repr::Shared(Arc::from(text)))
+    }
+}
+
+impl From<&String> for Key {
+    fn from(text: &String) -> Key {
+        Key::from(text.as_str())
+    }
+}
+
+impl From<Arc<str>> for Key {
+    fn from(text: Arc<str>) -> Key {
+        Key(Repr::Shared(text))
+    }
+}
+
+impl From<&Arc<str>> for Key {
+    fn from(text: &Arc<str>) -> Key {
+        Key(Repr::Shared(Arc::clone(text)))
+    }
+}
+
+impl From<&Key> for Key {
+    fn from(key: &Key) -> Key {
+        key.clone()
+    }
+}
+
+impl From<Key> for Arc<str> {
+    fn from(key: Key) -> Arc<str> {
+        match key.0 {
+            Repr::Lasting(text) => Arc::from(*text),
+            Repr::Shared(text) => text,
+        }
+    }
+}
+
+impl From<Key> for String {
+    fn from(key: Key) -> String {
+        key.as_str().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_two_words_as_a_counted_string_is() {
+        assert_eq!(std::mem::size_of::<Key>(), std::mem::size_of::<Arc<str>>());
+    }
+
+    #[test]
+    fn lasting_keys_are_kept_once_per_text_and_copied_without_a_count() {
+        let (a, b) = (
+            Key::lasting("lasting-test-a"),
+            Key::lasting("lasting-test-a"),
+        );
+        let (Repr::Lasting(x), Repr::Lasting(y)) = (&a.0, &b.0) else {
+            panic!("not lasting: {a:?} {b:?}");
+        };
+        assert!(std::ptr::eq(*x, *y), "one copy of the text");
+        assert!(a.is_lasting() && a.clone().is_lasting());
+        assert_eq!(a, Key::from("lasting-test-a"));
+        assert_ne!(a, Key::lasting("lasting-test-b"));
+    }
+
+    #[test]
+    fn keys_compare_and_hash_as_their_text_whatever_they_are_held_by() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |k: &dyn Fn(&mut DefaultHasher)| {
+            let mut h = DefaultHasher::new();
+            k(&mut h);
+            h.finish()
+        };
+        let (lasting, counted) = (Key::from_static(&"k"), Key::from("k"));
+        assert_eq!(lasting, counted);
+        assert_eq!(hash(&|h| lasting.hash(h)), hash(&|h| "k".hash(h)));
+        assert_eq!(hash(&|h| counted.hash(h)), hash(&|h| "k".hash(h)));
+        let (a, b) = (Key::from("a"), Key::from_static(&"b"));
+        assert_eq!(a.cmp(&b), std::cmp::Ordering::Less);
+        assert_eq!(Arc::<str>::from(lasting), Arc::from("k"));
+    }
+
+    #[test]
+    fn past_the_budget_keys_are_counted() {
+        let mut table = Lasting::new(250);
+        let kept: Vec<Key> = (0..4)
+            .map(|i| table.key(&format!("{i}{}", "x".repeat(60))))
+            .collect();
+        let lasting: Vec<bool> = kept.iter().map(Key::is_lasting).collect();
+        assert_eq!(lasting, [true, true, false, false]);
+        assert!(
+            table.key(&kept[0]).is_lasting(),
+            "a kept text is found again"
+        );
+        assert!(table.bytes <= 250);
+    }
+}
