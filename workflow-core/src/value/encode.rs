@@ -331,8 +331,7 @@ impl Members {
         }
     }
 
-    fn add<T: Serialize + ?Sized>(&mut self, key: Arc<str>, value: &T) -> Result<(), Error> {
-        let key = Key::from(key);
+    fn add<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Error> {
         // A repeated key keeps its first place and takes the last value, as serde_json's map
         // (a big object finds it through its key index).
         self.object.insert(key, to_val(value)?);
@@ -355,7 +354,7 @@ impl ser::SerializeMap for Members {
             .next_key
             .take()
             .expect("serialize_value called before serialize_key");
-        self.add(key, value)
+        self.add(Key::known_or_new(&key), value)
     }
 
     fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
@@ -364,7 +363,7 @@ impl ser::SerializeMap for Members {
         value: &V,
     ) -> Result<(), Error> {
         let key = key.serialize(KeyEncoder)?;
-        self.add(key, value)
+        self.add(Key::known_or_new(&key), value)
     }
 
     fn end(self) -> Result<Val, Error> {
@@ -381,7 +380,7 @@ impl ser::SerializeStruct for Members {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.add(Arc::from(key), value)
+        self.add(Key::known_or_new(key), value)
     }
 
     fn end(self) -> Result<Val, Error> {
@@ -404,7 +403,7 @@ impl ser::SerializeStructVariant for VariantMembers {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.members.add(Arc::from(key), value)
+        self.members.add(Key::known_or_new(key), value)
     }
 
     fn end(self) -> Result<Val, Error> {

@@ -7,13 +7,17 @@
 //! pass-chain-1000: a third of its time followed the count of a key). A definition's keys are
 //! few and repeat from state to state, so they are kept for the life of the process
 //! ([`Key::lasting`], deduplicated, within [`LASTING_BUDGET`] bytes) and copied as pointers.
-//! Keys read from payloads are counted, as before: they are unbounded.
+//! A key read from a payload is the lasting one when the process keeps one for its text
+//! ([`Key::known_or_new`]: `value` in an input read by `$.value`), and counted otherwise:
+//! payloads never add lasting keys, since their keys are unbounded.
 
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// An object's key. Equal, hashed and ordered as its text.
@@ -43,11 +47,17 @@ enum Repr {
 /// ever new keys thus keeps a bounded amount.
 pub const LASTING_BUDGET: usize = 1 << 20;
 
-/// The lasting keys so far, and the bytes they take.
+/// The lasting keys by text.
+type Table = HashMap<&'static str, &'static &'static str>;
+
+/// The lasting keys so far, the bytes they take, and a copy of the table for readers.
 struct Lasting {
     keys: BTreeMap<&'static str, &'static &'static str>,
     bytes: usize,
     budget: usize,
+    /// A copy of `keys` for [`Key::known_or_new`], made when a reader first needs it after a
+    /// change.
+    copy: Option<Arc<Table>>,
 }
 
 impl Lasting {
@@ -56,6 +66,7 @@ impl Lasting {
             keys: BTreeMap::new(),
             bytes: 0,
             budget,
+            copy: None,
         }
     }
 
@@ -73,11 +84,30 @@ impl Lasting {
         let kept: &'static str = Box::leak(Box::from(text));
         let cell: &'static &'static str = Box::leak(Box::new(kept));
         self.keys.insert(kept, cell);
+        self.copy = None;
+        CHANGES.fetch_add(1, Ordering::Release);
         Key(Repr::Lasting(cell))
+    }
+
+    /// The readers' copy of the table.
+    fn copy(&mut self) -> Arc<Table> {
+        let keys = &self.keys;
+        Arc::clone(
+            self.copy
+                .get_or_insert_with(|| Arc::new(keys.iter().map(|(k, v)| (*k, *v)).collect())),
+        )
     }
 }
 
 static LASTING: Mutex<Lasting> = Mutex::new(Lasting::new(LASTING_BUDGET));
+
+/// How many keys were made lasting: a reader whose copy is older takes a new one.
+static CHANGES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's copy of the lasting keys, and the count of changes it has seen.
+    static KNOWN: RefCell<(usize, Arc<Table>)> = RefCell::new((usize::MAX, Arc::default()));
+}
 
 impl Key {
     /// A key whose text lives as long as the program (`Key::from_static(&"name")`): copied
@@ -91,6 +121,24 @@ impl Key {
     /// program holds (a definition's), not for keys read from payloads.
     pub fn lasting(text: &str) -> Key {
         LASTING.lock().unwrap_or_else(|e| e.into_inner()).key(text)
+    }
+
+    /// `text` read from a payload: the lasting key when the process keeps one for it (a
+    /// definition's key or path name, such as `value` for `$.value`), so that copies of the
+    /// objects a run reads cost no count; a counted key otherwise. Nothing new is kept.
+    pub fn known_or_new(text: &str) -> Key {
+        KNOWN.with(|known| {
+            let mut known = known.borrow_mut();
+            let changes = CHANGES.load(Ordering::Acquire);
+            if known.0 != changes {
+                let copy = LASTING.lock().unwrap_or_else(|e| e.into_inner()).copy();
+                *known = (changes, copy);
+            }
+            match known.1.get(text) {
+                Some(kept) => Key(Repr::Lasting(kept)),
+                None => Key::from(text),
+            }
+        })
     }
 
     /// The text.
@@ -269,6 +317,19 @@ mod tests {
         let (a, b) = (Key::from("a"), Key::from_static(&"b"));
         assert_eq!(a.cmp(&b), std::cmp::Ordering::Less);
         assert_eq!(Arc::<str>::from(lasting), Arc::from("k"));
+    }
+
+    #[test]
+    fn a_payload_key_is_the_lasting_one_when_there_is_one_and_nothing_new_is_kept() {
+        assert!(!Key::known_or_new("known-test-key").is_lasting());
+        let kept = Key::lasting("known-test-key");
+        let read = Key::known_or_new("known-test-key");
+        let (Repr::Lasting(a), Repr::Lasting(b)) = (&kept.0, &read.0) else {
+            panic!("not lasting: {read:?}");
+        };
+        assert!(std::ptr::eq(*a, *b));
+        assert!(!Key::known_or_new("known-test-other").is_lasting());
+        assert!(!Key::known_or_new("known-test-other").is_lasting());
     }
 
     #[test]

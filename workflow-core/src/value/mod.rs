@@ -553,7 +553,7 @@ impl From<&serde_json::Value> for Val {
                 let mut object = Object::with_capacity(o.len());
                 for (k, v) in o {
                     // A `serde_json::Map` has no duplicate keys.
-                    object.push_unique(Key::from(k.as_str()), Val::from(v));
+                    object.push_unique(Key::known_or_new(k), Val::from(v));
                 }
                 Val::Object(Arc::new(object))
             }
@@ -596,7 +596,7 @@ impl From<serde_json::Value> for Val {
             serde_json::Value::Object(o) => {
                 let mut object = Object::with_capacity(o.len());
                 for (k, v) in o {
-                    object.push_unique(Key::from(k), Val::from(v));
+                    object.push_unique(Key::known_or_new(&k), Val::from(v));
                 }
                 Val::Object(Arc::new(object))
             }
@@ -787,7 +787,7 @@ impl<'de> Visitor<'de> for ValVisitor {
         let mut object = Object::with_capacity(map.size_hint().unwrap_or(0));
         while let Some((k, v)) = map.next_entry::<String, Val>()? {
             // A repeated key keeps its first place and its last value, as serde_json's map.
-            object.insert(Arc::from(k), v);
+            object.insert(Key::known_or_new(&k), v);
         }
         Ok(Val::Object(Arc::new(object)))
     }
