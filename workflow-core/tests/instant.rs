@@ -524,6 +524,40 @@ async fn a_long_map_of_one_plain_task_counts_every_call() {
     assert_eq!(f.peak_concurrency, 1);
 }
 
+/// A Map's calls of one plain synchronous task are counted in a batch, where a call after the
+/// first is timed from the end of the call before it: every duration still covers its whole
+/// call, and together they cover no more than the run.
+#[tokio::test]
+async fn a_batch_of_calls_times_each_call_whole_and_none_twice() {
+    use workflow_core::task::sync_handler_fn;
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "End": true,
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f"}}}}}});
+    let mut tasks = TaskRegistry::new();
+    let pause = std::time::Duration::from_millis(2);
+    tasks.register(
+        "f",
+        sync_handler_fn(move |v| {
+            std::thread::sleep(pause);
+            Ok(v)
+        }),
+    );
+    let runner = Runner::new(
+        Machine::from_json(&def.to_string()).expect("compiles"),
+        tasks,
+    );
+    let started = std::time::Instant::now();
+    let exec = runner.run(json!([1, 2, 3, 4, 5])).await;
+    let wall = started.elapsed();
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.error);
+    let metrics = runner.metrics().snapshot();
+    let (_, f) = &metrics[0];
+    assert_eq!(f.durations.len(), 5);
+    assert!(f.durations.iter().all(|d| *d >= pause), "{:?}", f.durations);
+    let total: std::time::Duration = f.durations.iter().sum();
+    assert!(total <= wall, "{total:?} in {wall:?}");
+}
+
 /// A chain of instant states keeps a payload once where the events before hold it (a state
 /// entered with the output the state before exited with, a Choice exiting with its input):
 /// every event still reads back its own input or output, as the states saw them.

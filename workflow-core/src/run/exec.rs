@@ -8,7 +8,7 @@ use super::items::{batch, read_items, ItemSource};
 use super::jsonata_template::type_name;
 use super::metrics::{Batch, Counted, Entry, InFlight, Metrics};
 use super::mock::MockSession;
-use super::monotonic::{Mono, Ticks};
+use super::monotonic::Mono;
 use super::program::{
     Assign, Concurrency, Expr, IntField, Invoke, Kind, MapNode, Node, Percent, Program, ScopeId,
     Selector, StateId, TaskNode, Test, Wait,
@@ -1213,9 +1213,10 @@ impl Shared {
             run.retry_count,
             (&self.info.id, run.entered_id),
         );
-        // Two readings of the CPU's counter: the call's duration, and the end is when it
-        // settled (the start needs no time of its own).
-        let started_at = Ticks::now();
+        // The call's duration starts at a reading of the CPU's counter (in a batch, the end of
+        // the call before), and ends at the one that is also when it settled.
+        let mut count = count;
+        let started_at = count.start();
         // The outcome is written where it stays: moved out of `catch_unwind`'s result, it
         // would be read back right after it was written, which stalls on store forwarding.
         let mut outcome = Ok(Val::Null);
@@ -1226,11 +1227,12 @@ impl Shared {
                 handler.invoke_now(params, call),
             ));
         }));
-        let (ended_at, took) = Mono::now_since(started_at);
+        let (ended_at, took, end) = Mono::now_since(started_at);
         if let Err(p) = caught {
             outcome = Err(panic_error(p));
         }
-        count.finished_after(|| ended_at.before(took).to_std(), took, outcome.is_ok());
+        let started = || ended_at.before(took).to_std();
+        count.finished_after(started, (took, end), outcome.is_ok());
         let at = self.clock.millis_at(ended_at).max(run.entered_millis);
         self.task_settled(history, run.node, task, outcome, false, &events, prev, at)
     }

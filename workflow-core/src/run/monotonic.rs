@@ -55,7 +55,7 @@ thread_local! {
 /// A reading of the counter alone: the start of a duration ([`Mono::now_since`]), without
 /// the thread's anchor (the reading that gives the time as well costs a thread-local access
 /// and its arithmetic).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ticks(u64);
 
 impl Ticks {
@@ -74,14 +74,14 @@ impl Mono {
         Mono::at(source, source.counter.raw())
     }
 
-    /// Now, and the time since `start` (zero if the counter reads earlier: another core's,
-    /// out of step).
+    /// Now, the time since `start` (zero if the counter reads earlier: another core's, out
+    /// of step), and the counter's reading (the start of what follows).
     #[inline]
-    pub(crate) fn now_since(start: Ticks) -> (Mono, Duration) {
+    pub(crate) fn now_since(start: Ticks) -> (Mono, Duration, Ticks) {
         let source = source();
         let ticks = source.counter.raw();
         let took = Duration::from_nanos(source.counter.delta_as_nanos(start.0, ticks));
-        (Mono::at(source, ticks), took)
+        (Mono::at(source, ticks), took, Ticks(ticks))
     }
 
     /// The time the counter's reading `ticks` stands for.
@@ -154,7 +154,7 @@ mod tests {
         let before = Mono::now();
         let start = Ticks::now();
         std::thread::sleep(Duration::from_millis(5));
-        let (end, took) = Mono::now_since(start);
+        let (end, took, _) = Mono::now_since(start);
         let after = Mono::now();
         // The counter's duration and the anchored readings (the OS clock's, past the
         // re-anchoring interval) may differ by the counter's calibration error: tens of parts
