@@ -343,47 +343,46 @@ impl Shared {
 
     /// The context object `$$` for a state.
     pub(crate) fn context(&self, run: &StateRun<'_>, item: Option<(usize, &Val)>) -> Val {
-        let object = |members: &[(&str, Val)]| {
-            let mut o = Object::with_capacity(members.len());
-            for (k, v) in members {
-                o.push_unique(Key::from(*k), v.clone());
-            }
-            Val::object(o)
-        };
+        /// An object of the program's keys: copied without a reference count or an
+        /// allocation.
+        fn object<const N: usize>(members: [(&'static &'static str, Val); N]) -> Val {
+            let members = members.map(|(k, v)| (Key::from_static(k), v));
+            Val::object(Object::from_unique(Vec::from(members)))
+        }
         let mut ctx = Object::with_capacity(5);
-        let execution = object(&[
-            ("Id", Val::from(self.info.id.clone())),
-            ("Input", self.input.clone().unwrap_or_default()),
-            ("Name", Val::from(self.info.name.as_str())),
+        let execution = object([
+            (&"Id", Val::from(self.info.id.clone())),
+            (&"Input", self.input.clone().unwrap_or_default()),
+            (&"Name", Val::from(self.info.name.as_str())),
             (
-                "RoleArn",
+                &"RoleArn",
                 Val::from("arn:aws:iam::000000000000:role/workflow-local"),
             ),
             (
-                "StartTime",
+                &"StartTime",
                 Val::from(format_millis(self.info.start_millis)),
             ),
-            ("RedriveCount", Val::from(0)),
+            (&"RedriveCount", Val::from(0)),
         ]);
         ctx.push_unique(Key::from_static(&"Execution"), execution);
-        let state = object(&[
-            ("EnteredTime", Val::from(format_millis(run.entered_millis))),
-            ("Name", Val::from(run.node.name.clone())),
-            ("RetryCount", Val::from(run.retry_count)),
+        let state = object([
+            (&"EnteredTime", Val::from(format_millis(run.entered_millis))),
+            (&"Name", Val::from(run.node.name.clone())),
+            (&"RetryCount", Val::from(run.retry_count)),
         ]);
         ctx.push_unique(Key::from_static(&"State"), state);
-        let machine = object(&[
-            ("Id", Val::from(self.info.state_machine_id.as_str())),
-            ("Name", Val::from(self.info.state_machine_name.as_str())),
+        let machine = object([
+            (&"Id", Val::from(self.info.state_machine_id.as_str())),
+            (&"Name", Val::from(self.info.state_machine_name.as_str())),
         ]);
         ctx.push_unique(Key::from_static(&"StateMachine"), machine);
         if let Some((index, value)) = item {
-            let item = object(&[("Index", Val::from(index)), ("Value", value.clone())]);
-            ctx.push_unique(Key::from_static(&"Map"), object(&[("Item", item)]));
+            let item = object([(&"Index", Val::from(index)), (&"Value", value.clone())]);
+            ctx.push_unique(Key::from_static(&"Map"), object([(&"Item", item)]));
         }
         if matches!(run.node.kind, Kind::Task(_)) {
             let token = Val::from(self.task_token(run));
-            ctx.push_unique(Key::from_static(&"Task"), object(&[("Token", token)]));
+            ctx.push_unique(Key::from_static(&"Task"), object([(&"Token", token)]));
         }
         Val::object(ctx)
     }
