@@ -9,7 +9,8 @@ SCRIPT is the output of `perf script -F ip,sym,symoff` on a profile recorded wit
 (docs/performance.md, "2026-12-07, sixth session"). A sampled instruction is charged the time
 of the one before it still executing, so a sample on the instruction right after a locked one
 (`lock inc`, `lock xadd`: reference counts, counters) or an `rdtsc` is time spent in it: a
-locked instruction waits for every store before it to reach the cache. Counts, among the
+locked instruction waits for every store before it to reach the cache; a `rep movs` copy has
+a start-up of tens of cycles, and a load of what it stored is not forwarded. Counts, among the
 samples whose stack passes through `Runner::run_val` and not `quanta::Clock::new` (as
 timed-part.py does), the share after each kind of instruction and after each place, with its
 source line (`addr2line -i`, the innermost frames outside the standard library).
@@ -23,7 +24,7 @@ import re
 import subprocess
 import sys
 
-WAITS = re.compile(r"^(lock \w+|rdtsc|xchg)\b")
+WAITS = re.compile(r"^(lock \w+|rdtsc|xchg|rep movs\w*)\b")
 
 
 def instructions(binary):
