@@ -38,7 +38,7 @@ impl JsonPath {
     ) -> Result<Cow<'a, Val>, Miss> {
         match &self.body {
             Body::Definite(steps) => match (&steps[..], start) {
-                ([Step::Name(name)], Val::Object(map)) => match map.get(name) {
+                ([Step::Name(name)], Val::Object(map)) => match map.get_key(name) {
                     Some(value) => Ok(Cow::Borrowed(value)),
                     None => Err(Miss::NoResults),
                 },
@@ -114,7 +114,7 @@ fn walk<'a>(steps: &[Step], root: &'a Val) -> Result<Cow<'a, Val>, Miss> {
     for (at, step) in steps.iter().enumerate() {
         let last = at + 1 == steps.len();
         current = match (step, current) {
-            (Step::Name(name), Val::Object(map)) => match map.get(name) {
+            (Step::Name(name), Val::Object(map)) => match map.get_key(name) {
                 Some(value) => value,
                 None if last => return Err(Miss::NoResults),
                 None => return Err(Miss::MissingProperty(at)),
@@ -179,7 +179,7 @@ fn apply<'a>(
     out: &mut Vec<&'a Val>,
 ) {
     match (segment, node) {
-        (Segment::Step(Step::Name(name)), Val::Object(map)) => out.extend(map.get(name)),
+        (Segment::Step(Step::Name(name)), Val::Object(map)) => out.extend(map.get_key(name)),
         (Segment::Step(Step::Index(index)), Val::Array(items)) => {
             out.extend(resolve_index(*index, items.len()).and_then(|i| items.get(i)))
         }

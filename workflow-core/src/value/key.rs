@@ -150,6 +150,16 @@ impl Key {
         }
     }
 
+    /// Whether two keys are the same text: at once when both are the same kept text (kept
+    /// texts are one per text, but a [`from_static`](Self::from_static) key is its own).
+    #[inline(always)]
+    pub(crate) fn same_as(&self, other: &Key) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Lasting(a), Repr::Lasting(b)) if std::ptr::eq(*a, *b) => true,
+            _ => super::same_key(self, other),
+        }
+    }
+
     /// Whether copies of this key are made without a reference count.
     pub fn is_lasting(&self) -> bool {
         matches!(self.0, Repr::Lasting(_))
@@ -330,6 +340,26 @@ mod tests {
         assert!(std::ptr::eq(*a, *b));
         assert!(!Key::known_or_new("known-test-other").is_lasting());
         assert!(!Key::known_or_new("known-test-other").is_lasting());
+    }
+
+    #[test]
+    fn a_member_is_found_by_a_kept_key_a_static_one_or_a_counted_one() {
+        use crate::value::{Object, Val};
+        let kept = Key::lasting("same-as-test");
+        let o = Object::from_unique(vec![
+            (Key::from("other"), Val::from(0)),
+            (kept.clone(), Val::from(1)),
+        ]);
+        assert!(kept.same_as(&Key::lasting("same-as-test")));
+        for key in [
+            kept,
+            Key::from_static(&"same-as-test"),
+            Key::from("same-as-test"),
+        ] {
+            assert_eq!(o.get_key(&key), Some(&Val::from(1)), "{key:?}");
+        }
+        assert_eq!(o.get_key(&Key::from_static(&"same-as-tesT")), None);
+        assert!(!Key::from_static(&"a").same_as(&Key::from_static(&"b")));
     }
 
     #[test]

@@ -170,6 +170,21 @@ impl Object {
         self.position(key).map(|i| &self.members[i].1)
     }
 
+    /// The value of `key`, found by the key's address where both are kept keys (a path's
+    /// name and the objects a run builds or reads share the definition's), by its text
+    /// otherwise.
+    #[inline]
+    pub(crate) fn get_key(&self, key: &Key) -> Option<&Val> {
+        if self.index.is_none() {
+            return self
+                .members
+                .iter()
+                .find(|(k, _)| k.same_as(key))
+                .map(|(_, v)| v);
+        }
+        self.get(key)
+    }
+
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Val> {
         self.measured.forget();
