@@ -1191,7 +1191,7 @@ impl Shared {
         task: &TaskNode,
         params: &Val,
         prev: &mut u64,
-        count: Counted<'_, '_>,
+        mut count: Counted<'_, '_>,
     ) -> Result<(Val, i64), StatesError> {
         let events = TaskEvents::of(task);
         let function = &task.resource;
@@ -1214,7 +1214,6 @@ impl Shared {
         );
         // The call's duration starts at a reading of the CPU's counter (in a batch, the end of
         // the call before), and ends at the one that is also when it settled.
-        let mut count = count;
         let started_at = count.start();
         // The outcome is written where it stays: moved out of `catch_unwind`'s result, it
         // would be read back right after it was written, which stalls on store forwarding.

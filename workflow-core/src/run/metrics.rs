@@ -296,9 +296,9 @@ impl Drop for InFlight<'_> {
 /// recorded (each call's start is kept then).
 ///
 /// A call after the batch's first is timed from the end of the call before it: one reading
-/// of the CPU's counter a call instead of two (map-task-10k +16% on Intel, where a reading
-/// costs about 20 ns), so its duration includes the interpreter's work between the two calls
-/// (recording the iterations' events, a fraction of a microsecond).
+/// of the CPU's counter a call instead of two (map-task-10k +9% on Intel), so its duration
+/// includes the interpreter's work between the two calls (recording the iterations' events,
+/// a fraction of a microsecond).
 pub(crate) struct Batch<'m> {
     entry: &'m Entry,
     in_flight: bool,
