@@ -687,8 +687,14 @@ impl Shared {
                             parameters(node, Cow::Owned(effective), ctx.as_ref(), frame)
                         })
                         .and_then(|params| {
-                            let call = Counted::Alone(self.call_started(task, &task.resource));
-                            self.invoke_now(history, run, task, &params, prev, call)
+                            self.invoke_now(
+                                history,
+                                run,
+                                task,
+                                &params,
+                                prev,
+                                self.call_alone(task),
+                            )
                         })
                         .map(|(result, settled)| {
                             run.settled_millis = Some(settled);
@@ -698,8 +704,7 @@ impl Shared {
                 let attempt = select_input(node, &input, ctx.as_ref(), frame)
                     .and_then(|effective| parameters(node, effective, ctx.as_ref(), frame))
                     .and_then(|params| {
-                        let call = Counted::Alone(self.call_started(task, &task.resource));
-                        self.invoke_now(history, run, task, &params, prev, call)
+                        self.invoke_now(history, run, task, &params, prev, self.call_alone(task))
                     })
                     .and_then(|(result, settled)| {
                         run.settled_millis = Some(settled);
@@ -1240,6 +1245,11 @@ impl Shared {
     fn call_batch(&self, task: &TaskNode, calls: usize) -> Option<Batch<'_>> {
         let entry = self.kept_counters(task, &task.resource)?;
         self.metrics.batch(entry, calls)
+    }
+
+    /// Counts a call of `task`'s resource as started, on its own (not in a [`Batch`]).
+    fn call_alone(&self, task: &TaskNode) -> Counted<'_, '_> {
+        Counted::Alone(self.call_started(task, &task.resource))
     }
 
     /// Counts a call of `function` by `task` as started.
@@ -1912,7 +1922,7 @@ impl Shared {
                 batch.begin();
                 Counted::InBatch(batch)
             }
-            None => Counted::Alone(self.call_started(task, &task.resource)),
+            None => self.call_alone(task),
         };
         // What `enter` does, written out: a third caller of `enter` changed how it is inlined
         // into `run_instants`, which cost choice-loop 6% to 8% and pass-chain 3% to 4%.

@@ -133,9 +133,14 @@ impl Entry {
         (wraps << (64 - IN_FLIGHT_BITS)) | finished
     }
 
+    /// Takes back a call counted as started: no longer in flight, and not counted.
+    fn take_back(&self) {
+        self.calls.fetch_sub(ONE_IN_FLIGHT, Ordering::Relaxed);
+    }
+
     /// Counts a call in flight as abandoned.
     fn abandon(&self) {
-        self.calls.fetch_sub(ONE_IN_FLIGHT, Ordering::Relaxed);
+        self.take_back();
         self.abandoned.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -189,10 +194,11 @@ impl Entry {
             .and_then(|i| self.recent.get(i as usize))
     }
 
-    /// Records the duration of the `n`th call to finish (call times not recorded).
-    fn record_duration(&self, n: u64, took: Duration) {
+    /// Records the duration, in nanoseconds, of the `n`th call to finish (call times not
+    /// recorded).
+    fn record_duration(&self, n: u64, nanos: u64) {
         if let Some(slot) = self.slot(n) {
-            slot.store(duration_nanos(took), Ordering::Relaxed);
+            slot.store(nanos, Ordering::Relaxed);
         }
     }
 
@@ -266,7 +272,7 @@ impl InFlight<'_> {
             times.durations.push(took);
             times.starts.push(started());
         } else {
-            self.entry.record_duration(n, took);
+            self.entry.record_duration(n, duration_nanos(took));
         }
     }
 
@@ -274,7 +280,7 @@ impl InFlight<'_> {
     /// counted at all, though the peak it may have raised stays.
     pub(crate) fn never_called(mut self) {
         self.done = true;
-        self.entry.calls.fetch_sub(ONE_IN_FLIGHT, Ordering::Relaxed);
+        self.entry.take_back();
     }
 }
 
@@ -334,10 +340,8 @@ impl Batch<'_> {
             return;
         }
         let first = self.entry.finish_many(self.durations.len() as u64);
-        for (n, took) in (first..).zip(self.durations.drain(..)) {
-            if let Some(slot) = self.entry.slot(n) {
-                slot.store(took, Ordering::Relaxed);
-            }
+        for (n, nanos) in (first..).zip(self.durations.drain(..)) {
+            self.entry.record_duration(n, nanos);
         }
         if self.errors > 0 {
             self.entry.errors.fetch_add(self.errors, Ordering::Relaxed);

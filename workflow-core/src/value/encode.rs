@@ -331,7 +331,9 @@ impl Members {
         }
     }
 
-    fn add<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Error> {
+    /// Adds `key` (the kept key when the process keeps its text, [`Key::known_or_new`]).
+    fn add<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        let key = Key::known_or_new(key);
         // A repeated key keeps its first place and takes the last value, as serde_json's map
         // (a big object finds it through its key index).
         self.object.insert(key, to_val(value)?);
@@ -354,7 +356,7 @@ impl ser::SerializeMap for Members {
             .next_key
             .take()
             .expect("serialize_value called before serialize_key");
-        self.add(Key::known_or_new(&key), value)
+        self.add(&key, value)
     }
 
     fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
@@ -363,7 +365,7 @@ impl ser::SerializeMap for Members {
         value: &V,
     ) -> Result<(), Error> {
         let key = key.serialize(KeyEncoder)?;
-        self.add(Key::known_or_new(&key), value)
+        self.add(&key, value)
     }
 
     fn end(self) -> Result<Val, Error> {
@@ -380,7 +382,7 @@ impl ser::SerializeStruct for Members {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.add(Key::known_or_new(key), value)
+        self.add(key, value)
     }
 
     fn end(self) -> Result<Val, Error> {
@@ -403,7 +405,7 @@ impl ser::SerializeStructVariant for VariantMembers {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.members.add(Key::known_or_new(key), value)
+        self.members.add(key, value)
     }
 
     fn end(self) -> Result<Val, Error> {
