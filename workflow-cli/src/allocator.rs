@@ -2,8 +2,10 @@
 //!
 //! mimalloc instead of the system allocator: executions allocate and free many small JSON
 //! values, where glibc's malloc spent a third of the time of `workflow bench` (see
-//! docs/performance.md). Its 2.x line without transparent huge pages (the workspace's `v2`
-//! and `no_thp` features): as fast as 3.x here, with a third less peak memory.
+//! docs/performance.md). Its 2.x line without transparent huge pages (`libmimalloc-sys`'s `v2`
+//! and `no_thp` features): as fast as 3.x here, with a third less peak memory. Reached through
+//! `libmimalloc-sys` directly, not the `mimalloc` crate, whose allocator asks for alignment on
+//! every request ([`Mimalloc`]).
 
 use libmimalloc_sys as mi;
 use std::alloc::{GlobalAlloc, Layout};
@@ -13,8 +15,9 @@ use std::ffi::{c_long, c_void};
 static ALLOCATOR: Mimalloc = Mimalloc;
 
 /// mimalloc as the global allocator, asked for alignment only when a type needs more than every
-/// block has. `mimalloc::MiMalloc` calls `mi_malloc_aligned` for every allocation, whose checks
-/// (a power of two, the free block's address) were about 4% of map-task-10k's samples.
+/// block has. The `mimalloc` crate's `MiMalloc` calls `mi_malloc_aligned` for every allocation,
+/// whose checks (a power of two, the free block's address) were about 4% of map-task-10k's
+/// samples.
 struct Mimalloc;
 
 /// The alignment of every block mimalloc hands out: its size classes are whole words (and
