@@ -478,3 +478,51 @@ async fn a_map_iteration_counts_the_variables_of_its_enclosing_scope_but_not_its
         Some("The state 'Inner' assigned variables that bring the execution's variables to 614 bytes, more than the maximum of 600 bytes.")
     );
 }
+
+/// A Map of a lone Task whose results nest `levels` deep each (the handler wraps its number
+/// in that many arrays), under a depth limit of 3; `result_path` for the Map, if any.
+async fn map_of_depth(levels: u64, result_path: Option<&str>) -> workflow_core::run::Execution {
+    let mut map = json!({
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemProcessor": {
+            "StartAt": "T",
+            "States": {"T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:nest", "End": true}}
+        },
+        "End": true
+    });
+    if let Some(p) = result_path {
+        map["ResultPath"] = json!(p);
+    }
+    let m = machine(json!({"StartAt": "M", "States": {"M": map}}));
+    let mut tasks = TaskRegistry::new();
+    tasks.register(
+        "nest",
+        sync_handler_fn(|v: Value| Ok(deep_array(v.as_u64().unwrap_or(0) as usize, json!(1)))),
+    );
+    let runner = Runner::new(m, tasks).with_options(RunOptions {
+        max_json_depth: Some(3),
+        ..RunOptions::default()
+    });
+    runner.run(json!({"items": [levels, 0, levels]})).await
+}
+
+#[tokio::test]
+async fn a_maps_results_array_is_one_level_deeper_than_its_deepest_result() {
+    // Results two deep: the Map's array is three, the limit.
+    let exec = map_of_depth(2, None).await;
+    assert_eq!(exec.status, Status::Succeeded, "{:?}", exec.cause);
+    assert_eq!(exec.output, Some(json!([[[1]], 1, [[1]]])));
+    // Results three deep pass their own check; the Map's array of them is four.
+    for result_path in [None, Some("$.results")] {
+        let exec = map_of_depth(3, result_path).await;
+        assert_eq!(exec.status, Status::Failed, "ResultPath {result_path:?}");
+        assert_eq!(exec.error.as_deref(), Some("States.DataLimitExceeded"));
+        assert_eq!(
+            exec.cause.as_deref(),
+            Some(
+                "The state/task 'M' returned a result nested deeper than the maximum of 3 levels."
+            )
+        );
+    }
+}

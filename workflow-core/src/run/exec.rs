@@ -230,6 +230,10 @@ pub(crate) struct StateRun<'a> {
     /// When the current attempt's task succeeded, while nothing has waited since: the state
     /// exits at that time too (the two events are back to back).
     pub settled_millis: Option<i64>,
+    /// The depth of the current attempt's output when it is already known: a Map's array of
+    /// results, measured as each result came (one load for a result that remembers its own),
+    /// so that the output's check does not walk the array again (map-task-10k +1% to +1.5%).
+    pub output_depth: Option<usize>,
 }
 
 impl StateRun<'_> {
@@ -278,6 +282,20 @@ impl Shared {
             None => Ok(()),
             Some(over) => Err(self.over_limit(over, state)),
         }
+    }
+
+    /// [`check_size`](Self::check_size) of a state's output whose depth may be known already
+    /// ([`StateRun::output_depth`]).
+    fn check_output(&self, v: &Val, state: &str, depth: Option<usize>) -> Result<(), StatesError> {
+        let Some(depth) = depth else {
+            return self.check_size(v, state);
+        };
+        debug_assert_eq!(depth, v.depth(), "the known depth of `{state}`'s output");
+        let over = match self.limits.json_depth {
+            Some(max) if depth > max => Some(Over::Depth),
+            _ => measure_val(v, self.limits.payload_bytes, None),
+        };
+        over.map_or(Ok(()), |over| Err(self.over_limit(over, state)))
     }
 
     /// The error of [`check_size`](Self::check_size), made only when a limit is passed.
@@ -571,6 +589,7 @@ impl Shared {
             entered_millis: now,
             retry_count: 0,
             settled_millis: None,
+            output_depth: None,
         })
     }
 
@@ -590,7 +609,7 @@ impl Shared {
             Ok(Step::End(o)) => (o, None),
             Err(e) => return Err((run.runtime(e), *prev)),
         };
-        if let Err(e) = self.check_size(&output, &node.name) {
+        if let Err(e) = self.check_output(&output, &node.name, run.output_depth) {
             return Err((e, *prev));
         }
         // Readings on another thread (after an await) may be tens of nanoseconds behind this
@@ -912,6 +931,7 @@ impl Shared {
     ) -> Result<Step, StatesError> {
         let node = run.node;
         run.settled_millis = None;
+        run.output_depth = None;
         if node.jsonata.is_some() {
             return self.jsonata_attempt(run, &input, frame, prev).boxed().await;
         }
@@ -947,12 +967,15 @@ impl Shared {
                     .await?
             }
             Kind::Map(m) => {
-                let output = self
+                let (output, depth) = self
                     .map(run, m, &effective, ctx.as_ref(), frame, prev)
                     .boxed()
                     .await?;
                 // The effective input may be the input itself, which ResultPath may now own.
                 drop(effective);
+                if result_is_output(node) {
+                    run.output_depth = depth;
+                }
                 output
             }
             _ => unreachable!("only Task, Parallel and Map are attempted"),
@@ -1472,7 +1495,7 @@ impl Shared {
         ctx: Option<&Val>,
         frame: &Frame,
         prev: &mut u64,
-    ) -> Result<Val, StatesError> {
+    ) -> Result<(Val, Option<usize>), StatesError> {
         let iterations = self.map_items(run, m, effective, ctx, frame)?;
         self.map_iterations(run, m, iterations, frame, prev).await
     }
@@ -1627,7 +1650,8 @@ impl Shared {
         })
     }
 
-    /// Runs a Map's iterations, at most `limit` at once (0: all), results in item order.
+    /// Runs a Map's iterations, at most `limit` at once (0: all): the results in item order,
+    /// and the depth of their array when a depth limit is on (measured as they came).
     pub(crate) async fn map_iterations(
         &self,
         run: &StateRun<'_>,
@@ -1635,7 +1659,7 @@ impl Shared {
         iterations: Iterations,
         frame: &Frame,
         prev: &mut u64,
-    ) -> Result<Val, StatesError> {
+    ) -> Result<(Val, Option<usize>), StatesError> {
         let Iterations {
             inputs,
             limit,
@@ -1667,6 +1691,7 @@ impl Shared {
             failures: 0,
             last: started,
             ended: writer.as_ref().map(|_| (0..count).map(|_| None).collect()),
+            deepest: self.limits.json_depth.map(|_| 0),
         };
         let outcome = if self.instants.scope(m.processor) {
             // Iterations of instant states never wait, so whatever the concurrency, each runs
@@ -1800,7 +1825,9 @@ impl Shared {
                 let sink = self.result_sink.as_deref();
                 let machine = &self.info.state_machine_name;
                 match outcome {
-                    Ok(()) => plan.finish(sink, machine, &children).map(Val::from),
+                    Ok(()) => plan
+                        .finish(sink, machine, &children)
+                        .map(|v| (Val::from(v), None)),
                     Err(e) => {
                         // The results so far are written; the Map's own error stands.
                         if plan.export.is_some() {
@@ -1810,7 +1837,10 @@ impl Shared {
                     }
                 }
             }
-            _ => outcome.map(|()| Val::array(collected.results_in_order())),
+            _ => outcome.map(|()| {
+                let depth = collected.deepest.map(|d| d + 1);
+                (Val::array(collected.results_in_order()), depth)
+            }),
         };
         let t = match outcome {
             Ok(_) => EventType::MapStateSucceeded,
@@ -1940,6 +1970,7 @@ impl Shared {
             entered_millis: now,
             retry_count: 0,
             settled_millis: None,
+            output_depth: None,
         };
         let settled = self.invoke_now(history, &run, task, input, &mut prev, count);
         if let Some(p) = &self.progress {
@@ -2054,6 +2085,9 @@ struct Collected {
     last: u64,
     /// For a ResultWriter: each iteration, once it ended.
     ended: Option<Vec<Option<Ended>>>,
+    /// The depth of the deepest result so far, when a depth limit is on (the results' array
+    /// is one deeper).
+    deepest: Option<usize>,
 }
 
 /// How an iteration ended, for a ResultWriter: its error (if it failed), when it started and
@@ -2064,6 +2098,9 @@ impl Collected {
     /// Sets the result of iteration `index`.
     #[inline(always)]
     fn set(&mut self, index: usize, result: Val) {
+        if let Some(deepest) = &mut self.deepest {
+            *deepest = (*deepest).max(result.depth());
+        }
         if index == self.results.len() {
             super::prefetch::ahead(self.results.as_ptr().wrapping_add(index + 8));
             self.results.push(result);

@@ -444,6 +444,7 @@ impl Shared {
                 self.map_iterations(run, m, iterations, frame, prev)
                     .boxed()
                     .await?
+                    .0
             }
             _ => unreachable!("Choice, Succeed, Fail and Wait run in jsonata_state"),
         };
