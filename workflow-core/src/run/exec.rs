@@ -973,9 +973,8 @@ impl Shared {
                     .await?;
                 // The effective input may be the input itself, which ResultPath may now own.
                 drop(effective);
-                if result_is_output(node) {
-                    run.output_depth = depth;
-                }
+                // Known only when the results' array is the state's output.
+                run.output_depth = depth;
                 output
             }
             _ => unreachable!("only Task, Parallel and Map are attempted"),
@@ -1651,7 +1650,9 @@ impl Shared {
     }
 
     /// Runs a Map's iterations, at most `limit` at once (0: all): the results in item order,
-    /// and the depth of their array when a depth limit is on (measured as they came).
+    /// and the depth of their array, measured as they came, when a depth limit is on and the
+    /// array is the state's output (a JSONPath Map without ResultSelector, Assign, ResultPath,
+    /// OutputPath or ResultWriter).
     pub(crate) async fn map_iterations(
         &self,
         run: &StateRun<'_>,
@@ -1691,7 +1692,12 @@ impl Shared {
             failures: 0,
             last: started,
             ended: writer.as_ref().map(|_| (0..count).map(|_| None).collect()),
-            deepest: self.limits.json_depth.map(|_| 0),
+            // Measured only where it is used: a JSONPath Map whose output is its results.
+            deepest: (self.limits.json_depth.is_some()
+                && writer.is_none()
+                && run.node.jsonata.is_none()
+                && result_is_output(run.node))
+            .then_some(0),
         };
         let outcome = if self.instants.scope(m.processor) {
             // Iterations of instant states never wait, so whatever the concurrency, each runs
@@ -2085,8 +2091,8 @@ struct Collected {
     last: u64,
     /// For a ResultWriter: each iteration, once it ended.
     ended: Option<Vec<Option<Ended>>>,
-    /// The depth of the deepest result so far, when a depth limit is on (the results' array
-    /// is one deeper).
+    /// The depth of the deepest result so far, when it is measured (the results' array is
+    /// one deeper; see `map_iterations`).
     deepest: Option<usize>,
 }
 
