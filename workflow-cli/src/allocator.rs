@@ -30,6 +30,28 @@ fn word_aligned(layout: &Layout) -> bool {
     layout.align() <= WORD
 }
 
+/// A block for `layout` from `plain` when a word's alignment is enough, else from `aligned`.
+///
+/// # Safety
+///
+/// `layout`'s size is not zero (`GlobalAlloc::alloc`'s contract), and the two functions are
+/// mimalloc's allocations of a size, and of a size at an alignment.
+#[inline(always)]
+unsafe fn allocate(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    // SAFETY: the caller's.
+    unsafe {
+        match word_aligned(&layout) {
+            true => plain(layout.size()),
+            false => aligned(layout.size(), layout.align()),
+        }
+        .cast()
+    }
+}
+
 // SAFETY: every method hands the request to mimalloc, whose blocks are word-aligned (so plain
 // calls serve alignments up to a word, and the aligned calls the rest) and which frees and
 // reallocates any block it handed out, aligned or not, with `mi_free` and `mi_realloc`.
@@ -37,25 +59,13 @@ unsafe impl GlobalAlloc for Mimalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: see the impl.
-        unsafe {
-            match word_aligned(&layout) {
-                true => mi::mi_malloc(layout.size()),
-                false => mi::mi_malloc_aligned(layout.size(), layout.align()),
-            }
-            .cast()
-        }
+        unsafe { allocate(layout, mi::mi_malloc, mi::mi_malloc_aligned) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: see the impl.
-        unsafe {
-            match word_aligned(&layout) {
-                true => mi::mi_zalloc(layout.size()),
-                false => mi::mi_zalloc_aligned(layout.size(), layout.align()),
-            }
-            .cast()
-        }
+        unsafe { allocate(layout, mi::mi_zalloc, mi::mi_zalloc_aligned) }
     }
 
     #[inline]
