@@ -232,20 +232,28 @@ struct Bound {
     schema: Option<(Rc<TypeSchema>, Vec<String>)>,
 }
 
-#[derive(Debug, Clone, Default)]
-struct Env {
-    vars: Vec<(String, Bound)>,
+/// The bindings in scope, innermost last (a later binding of a name hides an earlier one).
+/// Each query language's lowering has its own kind of binding `B`.
+#[derive(Debug, Clone)]
+struct Env<B = Bound> {
+    vars: Vec<(String, B)>,
 }
 
-impl Env {
-    fn get(&self, name: &str) -> Option<&Bound> {
+impl<B> Default for Env<B> {
+    fn default() -> Self {
+        Env { vars: Vec::new() }
+    }
+}
+
+impl<B> Env<B> {
+    fn get(&self, name: &str) -> Option<&B> {
         self.vars
             .iter()
             .rev()
             .find(|(n, _)| n == name)
             .map(|(_, b)| b)
     }
-    fn set(&mut self, name: &str, b: Bound) {
+    fn set(&mut self, name: &str, b: B) {
         self.vars.push((name.to_owned(), b));
     }
 }
@@ -366,13 +374,21 @@ fn field_path(base: &str, fields: &[String]) -> String {
     p
 }
 
-impl Lowerer<'_> {
+/// What both query languages' lowerings share: the workflow being lowered and the state
+/// names its state machine has taken so far (each name once).
+trait Names {
+    /// The workflow being lowered.
+    fn workflow(&self) -> &Workflow;
+    /// The state names taken so far.
+    fn names(&mut self) -> &mut HashSet<String>;
+
     fn wf_name(&self) -> String {
-        self.wf.name.clone()
+        self.workflow().name.clone()
     }
 
+    /// Takes `name` for a state, or [`LowerError::DuplicateState`] when it is taken.
     fn claim(&mut self, name: &str) -> Result<(), LowerError> {
-        if self.names.insert(name.to_owned()) {
+        if self.names().insert(name.to_owned()) {
             Ok(())
         } else {
             Err(LowerError::DuplicateState {
@@ -382,12 +398,47 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Adds `state` under `name`, which must not be taken.
     fn insert(&mut self, states: &mut States, name: &str, state: State) -> Result<(), LowerError> {
         self.claim(name)?;
         states.insert(name.to_owned(), state);
         Ok(())
     }
 
+    /// [`LowerError::UnknownInputField`] when a struct literal handed to `call` sets a field
+    /// that its input type does not have in JSON.
+    fn check_input_fields(&self, call: &Call) -> Result<(), LowerError> {
+        let input_schema = match &call.callee {
+            Callee::Task(t) => &t.input,
+            Callee::Workflow(w) => &w.input,
+        };
+        if let Data::Object(fields) = &call.input {
+            let props = input_schema.properties();
+            if !props.is_empty() {
+                if let Some((k, _)) = fields.iter().find(|(k, _)| !props.contains(&k.as_str())) {
+                    return Err(LowerError::UnknownInputField {
+                        workflow: self.wf_name(),
+                        state: call.state.clone(),
+                        field: k.clone(),
+                        ty: input_schema.title().unwrap_or("the input").to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Names for Lowerer<'_> {
+    fn workflow(&self) -> &Workflow {
+        self.wf
+    }
+    fn names(&mut self) -> &mut HashSet<String> {
+        self.names
+    }
+}
+
+impl Lowerer<'_> {
     /// The state a jump must name: `Cont::End` needs a Succeed state to jump to.
     fn target(&mut self, states: &mut States, cont: &Cont) -> Result<String, LowerError> {
         Ok(target(self.names, states, cont))
@@ -751,23 +802,7 @@ impl Lowerer<'_> {
             Dest::Bind { path, .. } => Some(Some(path.clone())),
             Dest::Return => None,
         };
-        let input_schema = match &call.callee {
-            Callee::Task(t) => &t.input,
-            Callee::Workflow(w) => &w.input,
-        };
-        if let Data::Object(fields) = &call.input {
-            let props = input_schema.properties();
-            if !props.is_empty() {
-                if let Some((k, _)) = fields.iter().find(|(k, _)| !props.contains(&k.as_str())) {
-                    return Err(LowerError::UnknownInputField {
-                        workflow: self.wf_name(),
-                        state: call.state.clone(),
-                        field: k.clone(),
-                        ty: input_schema.title().unwrap_or("the input").to_owned(),
-                    });
-                }
-            }
-        }
+        self.check_input_fields(call)?;
         let (input_path, parameters) = match &call.input {
             Data::Var(v) => {
                 let (p, _) = self.resolve(env, v)?;
@@ -1378,16 +1413,46 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_state_names_are_refused() {
-        let wf = Workflow::new("w", "i").body(
-            Block::new()
-                .run(Call::task("T", lambda("f"), var("i")))
-                .value(Call::task("T", lambda("f"), var("i"))),
-        );
-        assert_eq!(
-            wf.to_asl().unwrap_err().to_string(),
-            "workflow `w`: two states are named `T`; state names must be unique in the whole machine"
-        );
+    fn duplicate_state_names_are_refused_in_either_query_language() {
+        for language in [QueryLanguage::JSONPath, QueryLanguage::JSONata] {
+            let wf = Workflow::new("w", "i").query_language(language).body(
+                Block::new()
+                    .run(Call::task("T", lambda("f"), var("i")))
+                    .value(Call::task("T", lambda("f"), var("i"))),
+            );
+            assert_eq!(
+                wf.to_asl().unwrap_err().to_string(),
+                "workflow `w`: two states are named `T`; state names must be unique in the whole machine",
+                "{language:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_input_field_its_type_does_not_have_is_refused_in_either_query_language() {
+        #[allow(dead_code)]
+        #[derive(schemars::JsonSchema)]
+        #[serde(rename_all = "camelCase")]
+        struct Word {
+            word_text: String,
+        }
+        let t = TaskDef::new("t", "t").input::<Word>();
+        for language in [QueryLanguage::JSONPath, QueryLanguage::JSONata] {
+            let input = Data::object([("word_text", Data::Var(var("i")))]);
+            let wf = Workflow::new("w", "i")
+                .query_language(language)
+                .body(Block::new().value(Call::task("T", t.clone(), input)));
+            assert_eq!(
+                wf.to_asl().unwrap_err(),
+                LowerError::UnknownInputField {
+                    workflow: "w".into(),
+                    state: "T".into(),
+                    field: "word_text".into(),
+                    ty: "Word".into(),
+                },
+                "{language:?}"
+            );
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@
 
 use super::{
     block_entry, callee_output, compare_family, pascal, retrier, stmt_entry, target, transition,
-    Cont, Dest, Flow, LowerError, LowerOptions,
+    Cont, Dest, Flow, LowerError, LowerOptions, Names,
 };
 use crate::ir::*;
 use crate::schema::TypeSchema;
@@ -60,23 +60,7 @@ struct Bound {
     schema: Option<(Rc<TypeSchema>, Vec<String>)>,
 }
 
-#[derive(Debug, Clone, Default)]
-struct Env {
-    vars: Vec<(String, Bound)>,
-}
-
-impl Env {
-    fn get(&self, name: &str) -> Option<&Bound> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b)
-    }
-    fn set(&mut self, name: &str, b: Bound) {
-        self.vars.push((name.to_owned(), b));
-    }
-}
+type Env = super::Env<Bound>;
 
 /// Where a step's value goes.
 #[derive(Debug, Clone)]
@@ -334,28 +318,16 @@ fn cmp_source(op: CmpOp) -> &'static str {
     }
 }
 
+impl Names for Lowerer<'_> {
+    fn workflow(&self) -> &Workflow {
+        self.wf
+    }
+    fn names(&mut self) -> &mut HashSet<String> {
+        self.names
+    }
+}
+
 impl Lowerer<'_> {
-    fn wf_name(&self) -> String {
-        self.wf.name.clone()
-    }
-
-    fn claim(&mut self, name: &str) -> Result<(), LowerError> {
-        if self.names.insert(name.to_owned()) {
-            Ok(())
-        } else {
-            Err(LowerError::DuplicateState {
-                workflow: self.wf_name(),
-                name: name.to_owned(),
-            })
-        }
-    }
-
-    fn insert(&mut self, states: &mut States, name: &str, state: State) -> Result<(), LowerError> {
-        self.claim(name)?;
-        states.insert(name.to_owned(), state);
-        Ok(())
-    }
-
     /// Starts building the state `name`: decides how the input binding reads in it.
     fn enter(&mut self, name: &str) -> Here {
         self.here = if self.entry.as_deref() == Some(name) {
@@ -811,23 +783,7 @@ impl Lowerer<'_> {
             To::Return => (None, Some(true)),
             _ => transition(cont),
         };
-        let input_schema = match &call.callee {
-            Callee::Task(t) => &t.input,
-            Callee::Workflow(w) => &w.input,
-        };
-        if let Data::Object(fields) = &call.input {
-            let props = input_schema.properties();
-            if !props.is_empty() {
-                if let Some((k, _)) = fields.iter().find(|(k, _)| !props.contains(&k.as_str())) {
-                    return Err(LowerError::UnknownInputField {
-                        workflow: self.wf_name(),
-                        state: call.state.clone(),
-                        field: k.clone(),
-                        ty: input_schema.title().unwrap_or("the input").to_owned(),
-                    });
-                }
-            }
-        }
+        self.check_input_fields(call)?;
         let arguments = self.arguments(env, &call.input)?;
         // A handler runs after this state failed, so its own Assign did not happen: where this
         // state reads the input as `$states.input`, the catcher assigns it.
