@@ -268,9 +268,19 @@ impl JsonPath {
         self.eval(root).ok()
     }
 
-    /// The value the path starts from.
-    #[inline]
+    /// The value the path starts from. The input, by far the commonest root, is inlined into
+    /// every caller; the other roots (and their errors) are a call.
+    #[inline(always)]
     fn root_value<'a>(&self, scope: &Scope<'a>) -> Result<&'a Val, StatesError> {
+        match &self.root {
+            Root::Input | Root::Current => Ok(scope.input),
+            _ => self.other_root_value(scope),
+        }
+    }
+
+    /// [`root_value`](Self::root_value) of a path from the context object or a variable.
+    #[inline(never)]
+    fn other_root_value<'a>(&self, scope: &Scope<'a>) -> Result<&'a Val, StatesError> {
         match &self.root {
             Root::Input | Root::Current => Ok(scope.input),
             Root::Context => scope.context.ok_or_else(|| {
