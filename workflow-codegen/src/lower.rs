@@ -382,6 +382,7 @@ trait Names {
     /// The state names taken so far.
     fn names(&mut self) -> &mut HashSet<String>;
 
+    /// The workflow's name, as errors name it.
     fn wf_name(&self) -> String {
         self.workflow().name.clone()
     }
