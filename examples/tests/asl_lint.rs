@@ -6,14 +6,9 @@ use std::process::Command;
 #[test]
 fn emitted_asl_passes_asl_lint() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let lint = root.join("../shared/tools/asl-lint/asl-lint");
-    if !lint.exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{} is missing", lint.display());
-        }
-        eprintln!("skipped: {} is absent", lint.display());
+    let Some(lint) = workflow_test_support::shared("tools/asl-lint/asl-lint") else {
         return;
-    }
+    };
     let files: Vec<_> = examples::all()
         .iter()
         .map(|wf| root.join(format!("examples/asl/{}.asl.json", wf.name)))

@@ -90,14 +90,9 @@ fn every_example_lowers_to_jsonata_that_validates_and_passes_asl_lint() {
         std::fs::write(&file, machine.to_json_pretty()).unwrap();
         files.push(file);
     }
-    let lint = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/asl-lint/asl-lint");
-    if !lint.exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{} is missing", lint.display());
-        }
-        eprintln!("skipped asl-lint: {} is absent", lint.display());
+    let Some(lint) = workflow_test_support::shared("tools/asl-lint/asl-lint") else {
         return;
-    }
+    };
     let out = Command::new(&lint)
         .arg("--strict")
         .args(&files)

@@ -173,25 +173,6 @@ fn usage_errors_exit_2() {
     assert_eq!(workflow(&[]).status.code(), Some(2));
 }
 
-/// `../shared` relative to the workspace root (or `$WORKFLOW_SHARED`); `None` skips, except
-/// under `CI=true`.
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("WORKFLOW_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-        PathBuf::from,
-    );
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is absent, and CI=true requires it",
-        dir.display()
-    );
-    eprintln!("skipped: {} is absent", dir.display());
-    None
-}
-
 fn json_files(dir: &Path) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .expect("test data directory")
@@ -204,11 +185,15 @@ fn json_files(dir: &Path) -> Vec<String> {
 
 #[test]
 fn asl_lint_test_data_and_origin_machines() {
-    let Some(shared) = shared() else { return };
-    let testdata = shared.join("tools/asl-lint/testdata");
+    let (Some(testdata), Some(origin)) = (
+        workflow_test_support::shared("tools/asl-lint/testdata"),
+        workflow_test_support::shared("origin"),
+    ) else {
+        return;
+    };
     let mut valid = json_files(&testdata.join("valid"));
     valid.extend(
-        json_files(&shared.join("origin"))
+        json_files(&origin)
             .into_iter()
             .filter(|f| f.ends_with(".asl.json")),
     );

@@ -9,30 +9,13 @@ use workflow_codegen::deploy::{
     cloudformation, lower_camel, placeholder, serverless, tasks_of, upper_camel, Format, Target,
 };
 use workflow_core::asl::StateMachine;
+use workflow_test_support::{shared, under_ci};
 
-/// `../shared` relative to the workspace root (or `$WORKFLOW_SHARED`); `None` skips, except
-/// under `CI=true`.
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("WORKFLOW_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-        PathBuf::from,
-    );
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is absent, and CI=true requires it",
-        dir.display()
-    );
-    eprintln!("skipped: {} is absent", dir.display());
-    None
-}
-
-fn definitions(shared: &Path) -> Vec<(String, StateMachine)> {
+/// The origin's machines and asl-lint's valid test data.
+fn definitions(origin: &Path, asl_lint: &Path) -> Vec<(String, StateMachine)> {
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["origin", "tools/asl-lint/testdata/valid"] {
-        for e in std::fs::read_dir(shared.join(dir)).expect("shared test data") {
+    for dir in [origin.to_owned(), asl_lint.join("testdata/valid")] {
+        for e in std::fs::read_dir(dir).expect("shared test data") {
             let p = e.expect("entry").path();
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             if name.ends_with(".json") && !name.ends_with(".input.json") {
@@ -72,12 +55,14 @@ fn substitute(v: &mut Value, from: &Value, to: &Value) {
 
 #[test]
 fn the_asl_inside_every_format_is_the_definition_and_passes_asl_lint() {
-    let Some(shared) = shared() else { return };
+    let (Some(origin), Some(asl_lint)) = (shared("origin"), shared("tools/asl-lint")) else {
+        return;
+    };
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats-lint");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let mut written = Vec::new();
-    for (name, def) in definitions(&shared) {
+    for (name, def) in definitions(&origin, &asl_lint) {
         let tasks = tasks_of(&def);
         let target = Target {
             name: &name,
@@ -122,10 +107,10 @@ fn the_asl_inside_every_format_is_the_definition_and_passes_asl_lint() {
         }
     }
     assert!(written.len() >= 3 * 13, "{}", written.len());
-    let lint = shared.join("tools/asl-lint/asl-lint");
+    let lint = asl_lint.join("asl-lint");
     match std::process::Command::new(&lint).args(&written).output() {
         // Status 2: asl-lint itself could not run (no node or npm here); CI must have it.
-        Ok(o) if o.status.code() == Some(2) && std::env::var("CI").as_deref() != Ok("true") => {
+        Ok(o) if o.status.code() == Some(2) && !under_ci() => {
             eprintln!(
                 "skipped asl-lint (it could not run): {}",
                 String::from_utf8_lossy(&o.stdout)

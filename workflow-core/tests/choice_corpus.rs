@@ -18,14 +18,6 @@ use workflow_core::StatesError;
 
 const AREAS: [&str; 2] = ["choice-operators", "choice-flow"];
 
-fn corpus_dir() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    root.ancestors()
-        .take(3)
-        .map(|dir| dir.join("../shared/conformance"))
-        .find(|dir| dir.join("index.tsv").is_file())
-}
-
 /// A path of object keys only: `$`, `$.a`, `$.a.b`.
 #[derive(Debug, Clone)]
 struct SimplePath(Vec<String>);
@@ -198,21 +190,9 @@ fn cases(corpus: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn corpus_or_skip() -> Option<PathBuf> {
-    let found = corpus_dir();
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the conformance corpus (../shared/conformance) is required when CI=true"
-        );
-        eprintln!("skipped: ../shared/conformance not found");
-    }
-    found
-}
-
 #[test]
 fn choice_conformance_cases() {
-    let Some(corpus) = corpus_or_skip() else {
+    let Some(corpus) = workflow_test_support::shared("conformance") else {
         return;
     };
     let cases = cases(&corpus);
@@ -253,7 +233,7 @@ fn choice_conformance_cases() {
 
 /// The choice rules of every corpus case, compiled once.
 fn corpus_rules() -> Vec<Rule<SimplePath>> {
-    let Some(corpus) = corpus_dir() else {
+    let Some(corpus) = workflow_test_support::shared("conformance") else {
         return Vec::new();
     };
     let mut rules = Vec::new();
@@ -309,7 +289,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 }
 
 fn proptest_cases() -> u32 {
-    if std::env::var("CI").as_deref() == Ok("true") {
+    if workflow_test_support::under_ci() {
         32
     } else {
         256

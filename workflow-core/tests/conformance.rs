@@ -33,16 +33,12 @@ fn main() {
         }
         return;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
-    let Some(cases) = load_index(&root) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            eprintln!("conformance: ../shared/conformance is missing, and CI=true requires it");
-            std::process::exit(1);
-        }
-        println!("conformance: skipped, ../shared/conformance is not present beside the workspace");
+    let Some(root) = workflow_test_support::shared("conformance/index.tsv") else {
         println!("conformance: 0 passed, 0 failed, 0 skipped");
         return;
     };
+    let root = root.parent().expect("the index's folder");
+    let cases = load_index(root);
     let filter = std::env::var("CONFORMANCE_FILTER").ok();
     let verbose = std::env::var("CONFORMANCE_VERBOSE").is_ok();
     let mut table: BTreeMap<String, [u32; 2]> = BTreeMap::new();
@@ -82,24 +78,23 @@ fn main() {
     }
 }
 
-fn load_index(root: &Path) -> Option<Vec<Case>> {
-    let index = std::fs::read_to_string(root.join("index.tsv")).ok()?;
-    Some(
-        index
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| {
-                let mut cols = l.split('\t');
-                let id = cols.next()?.to_owned();
-                let area = cols.next()?.to_owned();
-                Some(Case {
-                    dir: root.join("cases").join(&id),
-                    id,
-                    area,
-                })
+fn load_index(root: &Path) -> Vec<Case> {
+    let index = std::fs::read_to_string(root.join("index.tsv"))
+        .unwrap_or_else(|e| panic!("{}/index.tsv: {e}", root.display()));
+    index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            let id = cols.next()?.to_owned();
+            let area = cols.next()?.to_owned();
+            Some(Case {
+                dir: root.join("cases").join(&id),
+                id,
+                area,
             })
-            .collect(),
-    )
+        })
+        .collect()
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {

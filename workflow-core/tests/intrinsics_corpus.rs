@@ -6,7 +6,7 @@
 //!
 //! Without the corpus the test skips with a message, and fails when `CI=true`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{looks_like_call, Call};
@@ -214,17 +214,6 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// `shared/conformance` beside the workspace root (or beside one of its ancestors, which is
-/// where it sits for a git worktree).
-fn corpus_dir() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    workspace
-        .ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/conformance"))
-        .find(|dir| dir.join("index.tsv").is_file())
-}
-
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -232,12 +221,7 @@ fn read_json(path: &Path) -> Value {
 
 #[test]
 fn intrinsic_functions_corpus() {
-    let Some(dir) = corpus_dir() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the conformance corpus (../shared/conformance) is missing"
-        );
-        eprintln!("skipped: ../shared/conformance is absent");
+    let Some(dir) = workflow_test_support::shared("conformance") else {
         return;
     };
     let index = std::fs::read_to_string(dir.join("index.tsv")).expect("index.tsv");
@@ -306,12 +290,7 @@ fn calls_in<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
 
 #[test]
 fn every_intrinsic_call_in_the_corpus_parses() {
-    let Some(dir) = corpus_dir() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the conformance corpus (../shared/conformance) is missing"
-        );
-        eprintln!("skipped: ../shared/conformance is absent");
+    let Some(dir) = workflow_test_support::shared("conformance") else {
         return;
     };
     let mut count = 0;

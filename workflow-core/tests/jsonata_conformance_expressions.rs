@@ -4,17 +4,9 @@
 //! `SHARED_DIR` overrides the location of shared/.
 
 use std::fs;
-use std::path::PathBuf;
 
 use serde_json::Value;
 use workflow_core::jsonata::{strip_delimiters, Expression};
-
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
 
 fn collect<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
     match value {
@@ -27,19 +19,10 @@ fn collect<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
 
 #[test]
 fn every_recorded_jsonata_expression_parses() {
-    let cases = shared_dir().join("conformance/cases");
-    let Ok(entries) = fs::read_dir(&cases) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{} is missing (CI=true)",
-            cases.display()
-        );
-        println!(
-            "conformance cases not found at {}; skipped",
-            cases.display()
-        );
+    let Some(cases) = workflow_test_support::shared("conformance/cases") else {
         return;
     };
+    let entries = fs::read_dir(&cases).unwrap_or_else(|e| panic!("{}: {e}", cases.display()));
     let mut count = 0;
     let mut failures = Vec::new();
     for entry in entries.flatten() {

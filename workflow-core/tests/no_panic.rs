@@ -8,14 +8,10 @@ use workflow_core::run::{Machine, RunOptions, Runner};
 use workflow_core::task::{sync_handler_fn, TaskRegistry};
 
 fn definitions() -> Vec<Machine> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("../shared/conformance is missing, and CI=true requires it");
-        }
-        eprintln!("skipped: ../shared/conformance is not present beside the workspace");
+    let Some(dir) = workflow_test_support::shared("conformance/cases") else {
         return Vec::new();
     };
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut paths: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path().join("definition.asl.json"))
@@ -96,7 +92,7 @@ fn random_inputs_never_panic_the_conformance_definitions() {
     if machines.is_empty() {
         return;
     }
-    let cases = if std::env::var("CI").is_ok_and(|v| v == "true") {
+    let cases = if workflow_test_support::under_ci() {
         64
     } else {
         256

@@ -1,25 +1,16 @@
 //! The state machines the project grew from (`../shared/origin`), run with Rust handlers.
 
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use workflow_core::run::{Machine, Runner, Status};
 use workflow_core::task::{handler_fn, sync_handler_fn, TaskRegistry};
 use workflow_core::StatesError;
 
+/// The text of `../shared/origin/<file>`, or `None` (skip) when it is absent.
 fn origin(file: &str) -> Option<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/origin");
-    match std::fs::read_to_string(dir.join(file)) {
-        Ok(t) => Some(t),
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("../shared/origin/{file} is missing, and CI=true requires it")
-        }
-        Err(_) => {
-            eprintln!("skipped: ../shared/origin/{file} is not present beside the workspace");
-            None
-        }
-    }
+    let path = workflow_test_support::shared(&format!("origin/{file}"))?;
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 /// `mapFunction`: `{"word": w}` -> `{"length": chars(w)}`; `reduceFunction`: a list of

@@ -8,7 +8,6 @@
 //! `CI=true`, where it fails.
 
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
 use workflow_core::asl::{PassState, QueryLanguage, State, StateMachine};
 use workflow_core::path::{set_result_path, JsonPath, Scope, Template};
 use workflow_core::val;
@@ -18,23 +17,9 @@ use workflow_core::StatesError;
 /// The pinned execution start time of the corpus (see its README).
 const START_TIME: &str = "2026-11-25T13:41:53Z";
 
-fn corpus_dir() -> Option<PathBuf> {
-    let shared = match std::env::var_os("WORKFLOW_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    let cases = shared.join("conformance/cases");
-    cases.is_dir().then_some(cases)
-}
-
 #[test]
 fn pass_chains_match_the_recorded_service() {
-    let Some(dir) = corpus_dir() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the conformance corpus (../shared/conformance) is missing and CI=true"
-        );
-        eprintln!("path_dialect: skipped, ../shared/conformance not found");
+    let Some(dir) = workflow_test_support::shared("conformance/cases") else {
         return;
     };
     let mut names: Vec<_> = std::fs::read_dir(&dir)

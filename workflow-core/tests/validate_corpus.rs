@@ -4,24 +4,7 @@
 use std::path::{Path, PathBuf};
 use workflow_core::load;
 
-/// `../shared` relative to the workspace root (or `$WORKFLOW_SHARED`, for a checkout that sits
-/// elsewhere), or `None` (skip) when it is absent. Under `CI=true` an absent corpus is a failure.
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("WORKFLOW_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-        PathBuf::from,
-    );
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is absent, and CI=true requires it",
-        dir.display()
-    );
-    eprintln!("skipped: {} is absent", dir.display());
-    None
-}
+use workflow_test_support::shared;
 
 fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -56,8 +39,9 @@ fn assert_clean(paths: &[PathBuf]) {
 
 #[test]
 fn every_conformance_definition_is_valid() {
-    let Some(shared) = shared() else { return };
-    let cases = shared.join("conformance/cases");
+    let Some(cases) = shared("conformance/cases") else {
+        return;
+    };
     let mut paths = Vec::new();
     for case in std::fs::read_dir(&cases).expect("conformance cases") {
         let def = case.expect("entry").path().join("definition.asl.json");
@@ -72,16 +56,20 @@ fn every_conformance_definition_is_valid() {
 
 #[test]
 fn asl_lint_valid_definitions_are_valid() {
-    let Some(shared) = shared() else { return };
-    let paths = files(&shared.join("tools/asl-lint/testdata/valid"), ".json");
+    let Some(valid) = shared("tools/asl-lint/testdata/valid") else {
+        return;
+    };
+    let paths = files(&valid, ".json");
     assert_eq!(paths.len(), 10);
     assert_clean(&paths);
 }
 
 #[test]
 fn origin_machines_are_valid() {
-    let Some(shared) = shared() else { return };
-    let paths = files(&shared.join("origin"), ".asl.json");
+    let Some(origin) = shared("origin") else {
+        return;
+    };
+    let paths = files(&origin, ".asl.json");
     assert_eq!(paths.len(), 3);
     assert_clean(&paths);
 }
@@ -149,8 +137,9 @@ const INVALID: &[(&str, &str, usize)] = &[
 
 #[test]
 fn asl_lint_invalid_and_gap_definitions_are_rejected_at_the_right_place() {
-    let Some(shared) = shared() else { return };
-    let testdata = shared.join("tools/asl-lint/testdata");
+    let Some(testdata) = shared("tools/asl-lint/testdata") else {
+        return;
+    };
     let mut listed: Vec<PathBuf> = files(&testdata.join("invalid"), ".json");
     listed.extend(files(&testdata.join("gaps"), ".json"));
     assert_eq!(listed.len(), INVALID.len(), "every file has an expectation");
@@ -204,9 +193,12 @@ fn pointers(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
 /// object, gives a model or diagnostics with a pointer into the document: never a panic.
 #[test]
 fn damaged_definitions_never_panic_and_point_into_the_document() {
-    let Some(shared) = shared() else { return };
-    let mut sources: Vec<PathBuf> = files(&shared.join("tools/asl-lint/testdata/valid"), ".json");
-    sources.extend(files(&shared.join("origin"), ".asl.json"));
+    let (Some(valid), Some(origin)) = (shared("tools/asl-lint/testdata/valid"), shared("origin"))
+    else {
+        return;
+    };
+    let mut sources: Vec<PathBuf> = files(&valid, ".json");
+    sources.extend(files(&origin, ".asl.json"));
     let mut checked = 0;
     for path in sources {
         let original: serde_json::Value = serde_json::from_str(&read(&path)).expect("JSON");
@@ -314,17 +306,20 @@ fn the_projects_own_asl_round_trips_through_the_model() {
 
 #[test]
 fn every_shared_definition_round_trips_through_the_model() {
-    let Some(shared) = shared() else { return };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(shared.join("conformance/cases"))
+    let (Some(cases), Some(valid), Some(origin)) = (
+        shared("conformance/cases"),
+        shared("tools/asl-lint/testdata/valid"),
+        shared("origin"),
+    ) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(cases)
         .expect("conformance cases")
         .map(|case| case.expect("entry").path().join("definition.asl.json"))
         .filter(|def| def.is_file())
         .collect();
-    paths.extend(files(
-        &shared.join("tools/asl-lint/testdata/valid"),
-        ".json",
-    ));
-    paths.extend(files(&shared.join("origin"), ".asl.json"));
+    paths.extend(files(&valid, ".json"));
+    paths.extend(files(&origin, ".asl.json"));
     paths.sort();
     assert_round_trips(&paths);
 }
