@@ -1,7 +1,7 @@
 //! Every `{% ... %}` expression in the recorded conformance definitions
 //! (../shared/conformance/cases/*/definition.asl.json, relative to the workspace root) parses.
-//! Skipped with a message when ../shared is absent, and failing then if CI=true.
-//! `SHARED_DIR` overrides the location of shared/.
+//! Skipped with a message when ../shared is absent, and failing then if CI=true
+//! (`workflow_test_support::shared`).
 
 use std::fs;
 

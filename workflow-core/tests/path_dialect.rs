@@ -3,9 +3,8 @@
 //! through `workflow_core::path` (InputPath -> Parameters or Result -> ResultPath -> OutputPath)
 //! and must give the recorded output or error.
 //!
-//! The corpus is read from `../shared/conformance` next to the workspace (or from
-//! `$WORKFLOW_SHARED_DIR/conformance`). Without it the test skips with a message, except under
-//! `CI=true`, where it fails.
+//! The corpus is `../shared/conformance` (`workflow_test_support::shared`: without it the test
+//! skips with a message, except under `CI=true`, where it fails).
 
 use serde_json::{json, Value};
 use workflow_core::asl::{PassState, QueryLanguage, State, StateMachine};
