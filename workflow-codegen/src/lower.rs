@@ -374,9 +374,9 @@ fn field_path(base: &str, fields: &[String]) -> String {
     p
 }
 
-/// What both query languages' lowerings share: the workflow being lowered and the state
-/// names its state machine has taken so far (each name once).
-trait Names {
+/// What both query languages' lowerings share: the workflow being lowered, the state names
+/// its state machine has taken so far (each name once), and the check of a call's input.
+trait Lowering {
     /// The workflow being lowered.
     fn workflow(&self) -> &Workflow;
     /// The state names taken so far.
@@ -430,7 +430,7 @@ trait Names {
     }
 }
 
-impl Names for Lowerer<'_> {
+impl Lowering for Lowerer<'_> {
     fn workflow(&self) -> &Workflow {
         self.wf
     }

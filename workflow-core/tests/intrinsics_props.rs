@@ -10,7 +10,7 @@ use workflow_core::value::Val;
 use workflow_core::StatesError;
 
 fn cases() -> u32 {
-    if std::env::var("CI").as_deref() == Ok("true") {
+    if workflow_test_support::under_ci() {
         32
     } else {
         512

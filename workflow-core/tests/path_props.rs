@@ -8,7 +8,7 @@ use workflow_core::value::{Object, Val};
 
 /// Few cases under CI, more locally.
 fn config() -> ProptestConfig {
-    let cases = if std::env::var("CI").as_deref() == Ok("true") {
+    let cases = if workflow_test_support::under_ci() {
         64
     } else {
         512

@@ -28,7 +28,7 @@
 
 use super::{
     block_entry, callee_output, compare_family, pascal, retrier, stmt_entry, target, transition,
-    Cont, Dest, Flow, LowerError, LowerOptions, Names,
+    Cont, Dest, Flow, LowerError, LowerOptions, Lowering,
 };
 use crate::ir::*;
 use crate::schema::TypeSchema;
@@ -318,7 +318,7 @@ fn cmp_source(op: CmpOp) -> &'static str {
     }
 }
 
-impl Names for Lowerer<'_> {
+impl Lowering for Lowerer<'_> {
     fn workflow(&self) -> &Workflow {
         self.wf
     }
