@@ -9,10 +9,11 @@
 # more, the whole comparison is repeated, one table row per workload and round, and a summary
 # gives each workload's ratios over the rounds and how many of them reached 100x (the issue's
 # target is every same-run ratio at 100x or more). PROBE (default 1 where `taskset` exists; 0
-# to leave it out): each vCPU's speed is read right before ours, between ours and the peer,
-# and right after the peer, as pass-chain-1000's transitions/s (millions) of our own binary
-# pinned to that vCPU (`taskset -c N`, median of 3), and printed per row as
-# `before | between | after`, each `vCPU0/vCPU1`. This machine's vCPUs fall into a slow mode
+# to leave it out): each vCPU's speed (each CPU the script may run on) is read right before
+# ours, between ours and the peer, and right after the peer, as pass-chain-1000's
+# transitions/s (millions) of our own binary pinned to that vCPU (`taskset -c N`, median of
+# 3), and printed per row as `before | between | after`, each `vCPU0/vCPU1` ("?" where a
+# reading failed). This machine's vCPUs fall into a slow mode
 # (0.42x to 0.6x, one vCPU at a time, from outside the VM: docs/performance.md, eighth and
 # ninth sessions); the probe tells which rounds ran in one. Ours and the peer are never
 # pinned.
@@ -42,11 +43,20 @@ field() { # field LINE KEY
   tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
 }
 
-cpus() { # cpus: each vCPU's speed now, as pass-chain-1000's millions of transitions/s, "A/B"
-  local c line speeds=()
-  for c in $(seq 0 $(($(nproc) - 1))); do
+# The CPUs this script may run on (a cpuset need not start at 0).
+allowed=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
+
+cpus() { # cpus: each allowed CPU's speed now, as pass-chain-1000's millions of transitions/s,
+  # "A/B" ("?" for a reading that failed)
+  local c line rate speeds=()
+  for c in $allowed; do
     line=$(taskset -c "$c" "$ours" bench --repeats 3 "$workloads" pass-chain-1000 2>/dev/null) || line=
-    speeds+=("$(awk -v r="$(field "$line" transitions_per_s)" 'BEGIN { printf "%.1f", r / 1e6 }')")
+    rate=$(field "$line" transitions_per_s)
+    if [ -n "$rate" ]; then
+      speeds+=("$(awk -v r="$rate" 'BEGIN { printf "%.1f", r / 1e6 }')")
+    else
+      speeds+=("?")
+    fi
   done
   (IFS=/; echo "${speeds[*]}")
 }
@@ -107,13 +117,14 @@ probe = os.environ["PROBE"] == "1"
 rows = []
 for line in sys.stdin:
     name, ratio, *speeds = line.split()
-    readings = [float(x) for x in speeds[0].split("/") if x] if speeds else []
+    # None for a reading that failed: such a round is not counted as fast.
+    readings = [None if x == "?" else float(x) for x in speeds[0].split("/") if x] if speeds else []
     rows.append((name, float(ratio), readings))
 # A vCPU is fast when it reads at least 0.8 of the fastest reading of the whole set.
-fastest = max((x for _, _, r in rows for x in r), default=0)
+fastest = max((x for _, _, r in rows for x in r if x is not None), default=0)
 by = {}
 for name, ratio, readings in rows:
-    quiet = bool(readings) and min(readings) >= 0.8 * fastest
+    quiet = bool(readings) and all(x is not None and x >= 0.8 * fastest for x in readings)
     by.setdefault(name, []).append((ratio, quiet))
 for name, got in by.items():
     r = [x for x, _ in got]
