@@ -13,10 +13,9 @@
 # ours, between ours and the peer, and right after the peer, as pass-chain-1000's
 # transitions/s (millions) of our own binary pinned to that vCPU (`taskset -c N`, median of
 # 3), and printed per row as `before | between | after`, each `vCPU0/vCPU1` ("?" where a
-# reading failed). This machine's vCPUs fall into a slow mode
-# (0.42x to 0.6x, one vCPU at a time, from outside the VM: docs/performance.md, eighth and
-# ninth sessions); the probe tells which rounds ran in one. Ours and the peer are never
-# pinned.
+# reading failed). This machine's vCPUs fall into a slow mode (0.5x to 0.6x and as deep as
+# 0.25x, one vCPU or both, from outside the VM: docs/performance.md, eighth to tenth
+# sessions); the probe tells which rounds ran in one. Ours and the peer are not pinned.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${BENCH_DIR:-$root/../shared/bench}
