@@ -70,19 +70,24 @@ else
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 fi
 status=0
-ratios=() # "NAME RATIO" per workload and round, for the summary
+ratios=() # "NAME RATIO READINGS" per workload and round, for the summary
+failed() { # failed NAME WHO: a row for a run that failed, as wide as the header
+  local pad="| | | | | | |"
+  if [ "$probe" = 1 ]; then pad="$pad | | |"; fi
+  echo "| $1 | $2 failed $pad"
+}
 for round in $(seq "$rounds"); do
 for name in "${names[@]}"; do
   before= between= after=
   if [ "$probe" = 1 ]; then before=$(cpus); fi
   if ! mine=$("$ours" bench --repeats "$repeats" --runtime "$runtime" "$workloads" "$name" 2>/dev/null); then
-    echo "| $name | ours failed | | | | | | |"
+    failed "$name" ours
     status=1
     continue
   fi
   if [ "$probe" = 1 ]; then between=$(cpus); fi
   if ! peer=$("$bench/peer" "$name" "$repeats" 2>/dev/null); then
-    echo "| $name | peer failed | | | | | | |"
+    failed "$name" peer
     status=1
     continue
   fi
