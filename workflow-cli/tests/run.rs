@@ -428,6 +428,21 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn a_timeout_past_the_services_largest_is_refused_as_the_flags_value() {
+    let def = file("long-timeout.asl.json", PASS);
+    let out = workflow(&["run", s(&def), "--timeout", "100000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    // The flag is named, and the definition (which has no TimeoutSeconds) is not blamed.
+    assert!(err.contains("--timeout"), "{err}");
+    assert!(err.contains("1..=99999999"), "{err}");
+    assert!(!err.contains("/TimeoutSeconds"), "{err}");
+    let input = r#"{"name": "world"}"#;
+    let out = workflow(&["run", s(&def), "--timeout", "99999999", "--input", input]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn error_causes_hide_the_input_unless_include_payloads_is_given() {
     let def = file(
         "leak.asl.json",

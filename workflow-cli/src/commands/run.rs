@@ -42,8 +42,12 @@ pub struct Args {
     #[arg(long)]
     history: bool,
     /// Stop the execution after this many seconds (it ends TIMED_OUT, as with the
-    /// definition's own `TimeoutSeconds`, whichever is shorter).
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// definition's own `TimeoutSeconds`, whichever is shorter; at most 99999999, as there).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=workflow_core::validate::MAX_SECONDS)
+    )]
     timeout: Option<u64>,
     /// Answer every Task that no mock answers with its own input.
     #[arg(long)]

@@ -7,8 +7,9 @@ use super::{is_jsonata, Checker, StateCx};
 use crate::asl::{IntOrExpr, MapState, NumberOrExpr, ProcessorMode, State, TaskState};
 use serde_json::Value;
 
-/// The largest number of seconds the service accepts in a duration field.
-pub(super) const MAX_SECONDS: u64 = 99_999_999;
+/// The largest number of seconds the service accepts in a duration field (`TimeoutSeconds`,
+/// a Wait's `Seconds`, a retrier's `IntervalSeconds` and `MaxDelaySeconds`).
+pub const MAX_SECONDS: u64 = 99_999_999;
 /// The largest `MaxInputBytesPerBatch` (256 KiB).
 const MAX_BATCH_BYTES: i64 = 262_144;
 /// The longest Map `Label`.

@@ -38,6 +38,8 @@ mod retry;
 mod structure;
 mod wait;
 
+pub use fields::MAX_SECONDS;
+
 use crate::asl::{QueryLanguage, State, StateMachine, States};
 use crate::source::push_token;
 use std::fmt;
