@@ -4,6 +4,7 @@
 //! into a *sequence*; a sequence of one item collapses to the item and an empty one to
 //! undefined (`Val::Undef`), unless `[]` asks to keep it as an array.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -523,14 +524,9 @@ impl<'a> Evaluator<'a> {
                 }))
             }
             BinOp::Concat => {
-                let mut s = String::new();
-                if !left.is_undef() {
-                    s.push_str(&functions::to_string(&left, pos)?);
-                }
-                if !right.is_undef() {
-                    s.push_str(&functions::to_string(&right, pos)?);
-                }
-                Ok(Val::string(s))
+                let (l, r) = (concat_part(&left, pos)?, concat_part(&right, pos)?);
+                functions::check_string_len(l.len().saturating_add(r.len()), "`&`", pos)?;
+                Ok(Val::string(l.into_owned() + &r))
             }
             BinOp::In => {
                 if left.is_undef() || right.is_undef() {
@@ -690,7 +686,8 @@ impl<'a> Evaluator<'a> {
                 let args = builtin
                     .signature()
                     .validate(builtin.name, args, input, pos)?;
-                (builtin.f)(self, args, pos)
+                let result = (builtin.f)(self, args, pos)?;
+                functions::checked_result(builtin.name, result, pos)
             }
             Func::Partial { func, args: bound } => {
                 let mut supplied = args.into_iter();
@@ -1085,5 +1082,17 @@ fn procedure_name(node: &Node) -> String {
             _ => "function".into(),
         },
         _ => "function".into(),
+    }
+}
+
+/// One side of `&` as text: a string read in place (so that the result's length is checked
+/// before anything is copied), nothing for an undefined side, `$string` of anything else.
+fn concat_part<'v>(v: &'v Val<'_>, pos: usize) -> Result<Cow<'v, str>, JsonataError> {
+    if v.is_undef() {
+        return Ok(Cow::Borrowed(""));
+    }
+    match v.as_str() {
+        Some(s) => Ok(Cow::Borrowed(s)),
+        None => functions::to_string(v, pos).map(Cow::Owned),
     }
 }

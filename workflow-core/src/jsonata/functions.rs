@@ -139,6 +139,41 @@ fn err(code: &str, message: impl Into<String>, pos: usize) -> JsonataError {
     JsonataError::new(code, message, pos)
 }
 
+/// The longest string an expression may make, in bytes: V8's limit (2^29 - 24 UTF-16 code
+/// units), where JSONata's reference implementation, on Node, stops with `RangeError: Invalid
+/// string length`. Without it, `$pad("x", 1e12)`, a `$replace` or `$join` that multiplies its
+/// input, or a recursion that doubles a string with `&` would run out of memory.
+pub(crate) const MAX_STRING_BYTES: usize = (1 << 29) - 24;
+
+/// What the built-in `name` returned, refused when it is a string past [`MAX_STRING_BYTES`].
+/// Functions that multiply their input (`$pad`, `$join`, `$replace`) refuse before making such
+/// a string; the others (`$string`, `$base64encode`...) grow their input by a small factor at
+/// most, so checking what they return bounds a chain of them.
+pub(crate) fn checked_result<'a>(name: &str, result: Val<'a>, pos: usize) -> R<'a> {
+    match result.as_str() {
+        Some(text) if text.len() > MAX_STRING_BYTES => {
+            check_string_len(text.len(), &format!("`{name}`"), pos)?;
+            Ok(result)
+        }
+        _ => Ok(result),
+    }
+}
+
+/// Refuses to make a string of `len` bytes past [`MAX_STRING_BYTES`], before making it.
+pub(crate) fn check_string_len(len: usize, what: &str, pos: usize) -> Result<(), JsonataError> {
+    if len > MAX_STRING_BYTES {
+        return Err(err(
+            super::STRING_TOO_LONG,
+            format!(
+                "Invalid string length: {what} would make a string of {len} bytes, over the \
+                 {MAX_STRING_BYTES} a JSONata string can hold"
+            ),
+            pos,
+        ));
+    }
+    Ok(())
+}
+
 fn arg<'a>(args: &[Val<'a>], i: usize) -> Val<'a> {
     args.get(i).cloned().unwrap_or(Val::Undef)
 }
@@ -433,7 +468,7 @@ fn fn_trim<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, _: usize) -> R<'a> {
     Ok(Val::string(words.join(" ")))
 }
 
-fn fn_pad<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, _: usize) -> R<'a> {
+fn fn_pad<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
     let Some(s) = str_arg(&args, 0) else {
         return Ok(Val::Undef);
     };
@@ -446,7 +481,14 @@ fn fn_pad<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, _: usize) -> R<'a> {
     if width.abs() <= len {
         return Ok(Val::string(s));
     }
+    // Saturates for a width past usize (or infinite), which the check then refuses.
     let missing = (width.abs() - len) as usize;
+    let chars = pad.chars().count();
+    let rest: usize = pad.chars().take(missing % chars).map(char::len_utf8).sum();
+    let padded = (missing / chars)
+        .saturating_mul(pad.len())
+        .saturating_add(rest);
+    check_string_len(s.len().saturating_add(padded), "`pad`", pos)?;
     let padding: String = pad.chars().cycle().take(missing).collect();
     Ok(Val::string(if width > 0.0 {
         format!("{s}{padding}")
@@ -530,7 +572,7 @@ fn fn_split<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
     ))
 }
 
-fn fn_join<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, _: usize) -> R<'a> {
+fn fn_join<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
     let list = arg(&args, 0);
     if list.is_undef() {
         return Ok(Val::Undef);
@@ -540,6 +582,9 @@ fn fn_join<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, _: usize) -> R<'a> {
         .items()
         .map(|v| v.as_str().unwrap_or_default().to_string())
         .collect();
+    let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    let seps = sep.len().saturating_mul(parts.len().saturating_sub(1));
+    check_string_len(len.saturating_add(seps), "`join`", pos)?;
     Ok(Val::string(parts.join(sep)))
 }
 
@@ -621,6 +666,11 @@ fn fn_replace<'a>(ev: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
     }
     if let Some(p) = pattern.as_str() {
         if let Some(r) = replacement.as_str() {
+            if r.len() > p.len() {
+                let n = s.matches(p).take(limit).count();
+                let grown = n.saturating_mul(r.len() - p.len());
+                check_string_len(s.len().saturating_add(grown), "`replace`", pos)?;
+            }
             return Ok(Val::string(s.replacen(p, r, limit)));
         }
     }
@@ -674,11 +724,13 @@ fn fn_replace<'a>(ev: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
                 }
             }
         }
+        check_string_len(out.len(), "`replace`", pos)?;
         last = m.end();
         from = m.end();
         count += 1;
     }
     out.push_str(&s[last..]);
+    check_string_len(out.len(), "`replace`", pos)?;
     Ok(Val::string(out))
 }
 
@@ -688,7 +740,14 @@ fn expand_replacement(r: &str, caps: &regex::Captures<'_>, out: &mut String) {
     let bytes = r.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'$' && i + 1 < bytes.len() {
+        if bytes[i] != b'$' {
+            // Text up to the next `$` is copied as it is, at once.
+            let end = r[i..].find('$').map_or(r.len(), |j| i + j);
+            out.push_str(&r[i..end]);
+            i = end;
+            continue;
+        }
+        if i + 1 < bytes.len() {
             if bytes[i + 1] == b'$' {
                 out.push('$');
                 i += 2;
@@ -715,9 +774,9 @@ fn expand_replacement(r: &str, caps: &regex::Captures<'_>, out: &mut String) {
                 continue;
             }
         }
-        let c = r[i..].chars().next().expect("in bounds");
-        out.push(c);
-        i += c.len_utf8();
+        // A `$` that starts neither `$$` nor a group number is itself.
+        out.push('$');
+        i += 1;
     }
 }
 
@@ -1570,6 +1629,17 @@ fn fn_clone<'a>(_: &Evaluator<'a>, args: Vec<Val<'a>>, pos: usize) -> R<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_builtins_string_result_past_the_limit_is_refused() {
+        assert!(checked_result("string", Val::string("x"), 0).is_ok());
+        let past = Val::string("x".repeat(MAX_STRING_BYTES + 1));
+        let e = checked_result("base64encode", past, 7).expect_err("past the limit");
+        assert_eq!(e.code, super::super::STRING_TOO_LONG);
+        assert_eq!(e.position, 7);
+        assert!(e.message.contains("`base64encode`"), "{}", e.message);
+        assert!(checked_result("sum", Val::Num(1.0), 0).is_ok());
+    }
 
     #[test]
     fn numbers_print_like_javascript() {

@@ -50,6 +50,11 @@ use value::{Arr, Val};
 /// "returned an unsupported result type").
 pub const UNSUPPORTED_RESULT: &str = "UnsupportedResult";
 
+/// The error code of an expression that would make a string longer than JSONata's reference
+/// implementation can hold (2^29 - 24 code units on Node): the name of the error it throws,
+/// which has no JSONata code.
+pub const STRING_TOO_LONG: &str = "RangeError";
+
 /// A syntax or evaluation error: JSONata's error code (`S0202`, `T2001`, `D3030`...), a
 /// message, and the byte offset in the expression text where it was detected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

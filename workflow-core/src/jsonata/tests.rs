@@ -620,3 +620,42 @@ fn conformance_expressions_evaluate_as_recorded() {
     let err = in_state(" $fn := function($x){$x} ", json!({}), json!({})).unwrap_err();
     assert!(err.is_unsupported_result());
 }
+
+#[test]
+fn strings_longer_than_the_reference_implementation_can_hold_are_refused_before_they_are_made() {
+    use super::STRING_TOO_LONG;
+    // Each of these once tried to allocate the whole string (or looped for ever on an
+    // infinite width); now each fails at once, as jsonata-js on Node fails with
+    // `RangeError: Invalid string length` past 2^29 - 24 code units.
+    for expr in [
+        r#"$pad("x", 1e12)"#,
+        r#"$pad("x", -1e300)"#,
+        r#"$pad("x", 536870889)"#,
+        r#"$pad("x", 300000000, "é")"#,
+        r#"$join($map([1..10000], function($v) { "x" }), $pad("", 60000))"#,
+        r#"$replace($pad("", 10000, "a"), "a", $pad("", 60000, "b"))"#,
+        r#"$replace($pad("", 10000, "a"), /a/, $pad("", 60000, "b"))"#,
+    ] {
+        fails(expr, json!({}), STRING_TOO_LONG);
+    }
+    // Strings within it are made as before.
+    gives(r#"$length($pad("", 2000, "ab"))"#, json!({}), json!(2000));
+    gives(r#"$pad("x", 3, "é")"#, json!({}), json!("xéé"));
+}
+
+#[test]
+fn a_string_doubled_with_ampersand_past_the_limit_is_refused() {
+    use super::STRING_TOO_LONG;
+    // 2^20 doubled 9 times is 2^29, 24 bytes past the limit: the last `&` is refused
+    // before its result is made (the two sides are read in place, not copied).
+    let expr = r#"(
+        $double := function($s, $n) { $n = 0 ? $s : $double($s & $s, $n - 1) };
+        $double($pad("", 1048576, "x"), 9)
+    )"#;
+    fails(expr, json!({}), STRING_TOO_LONG);
+    let expr = r#"(
+        $double := function($s, $n) { $n = 0 ? $s : $double($s & $s, $n - 1) };
+        $length($double($pad("", 1048576, "x"), 8))
+    )"#;
+    gives(expr, json!({}), json!(268435456));
+}
