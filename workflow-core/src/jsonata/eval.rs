@@ -329,6 +329,8 @@ impl<'a> Evaluator<'a> {
                 Val::Json(Value::Array(a)) => out.extend(a.iter().map(Val::Json)),
                 _ => out.push(res),
             }
+            // Checked as it grows: past the limit by one result's items at most.
+            functions::check_items(out.len(), "a path step", step.pos)?;
         }
         Ok(Val::seq(out))
     }
@@ -558,7 +560,7 @@ impl<'a> Evaluator<'a> {
                     return Ok(Val::Undef);
                 }
                 let size = r - l + 1.0;
-                if size > 1e7 {
+                if size > functions::MAX_ITEMS as f64 {
                     return Err(JsonataError::new("D2014", format!("the range operator (..) cannot allocate more than 1e7 items, asked for {size}"), pos));
                 }
                 let (l, r) = (l as i64, r as i64);

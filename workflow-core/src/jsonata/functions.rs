@@ -145,18 +145,43 @@ fn err(code: &str, message: impl Into<String>, pos: usize) -> JsonataError {
 /// input, or a recursion that doubles a string with `&` would run out of memory.
 pub(crate) const MAX_STRING_BYTES: usize = (1 << 29) - 24;
 
-/// What the built-in `name` returned, refused when it is a string past [`MAX_STRING_BYTES`].
-/// Functions that multiply their input (`$pad`, `$join`, `$replace`) refuse before making such
-/// a string; the others (`$string`, `$base64encode`...) grow their input by a small factor at
-/// most, so checking what they return bounds a chain of them.
-pub(crate) fn checked_result<'a>(name: &str, result: Val<'a>, pos: usize) -> R<'a> {
-    match result.as_str() {
-        Some(text) if text.len() > MAX_STRING_BYTES => {
-            check_string_len(text.len(), &format!("`{name}`"), pos)?;
-            Ok(result)
-        }
-        _ => Ok(result),
+/// The most items a sequence or array that an expression makes may hold: the reference
+/// implementation's limit for the range operator (`D2014`), applied here to every path step's
+/// result and every built-in's as well, so that a cross product (`[1..10000].([1..10000])`)
+/// or a recursion that doubles an array with `$append` fails instead of exhausting memory
+/// (the reference is bounded elsewhere only by Node's heap).
+pub(crate) const MAX_ITEMS: usize = 10_000_000;
+
+/// Refuses a sequence or array of `n` items past [`MAX_ITEMS`].
+pub(crate) fn check_items(n: usize, what: &str, pos: usize) -> Result<(), JsonataError> {
+    if n > MAX_ITEMS {
+        return Err(err(
+            "D2014",
+            format!("{what} would make a sequence of {n} items; at most {MAX_ITEMS} are allowed"),
+            pos,
+        ));
     }
+    Ok(())
+}
+
+/// What the built-in `name` returned, refused when it is a string past [`MAX_STRING_BYTES`]
+/// or an array past [`MAX_ITEMS`]. Functions that multiply their input (`$pad`, `$join`,
+/// `$replace`) refuse before making such a string; the others (`$string`, `$base64encode`,
+/// `$append`...) grow their input by a small factor at most, so checking what they return
+/// bounds a chain of them.
+pub(crate) fn checked_result<'a>(name: &str, result: Val<'a>, pos: usize) -> R<'a> {
+    match &result {
+        Val::Arr(_) | Val::Json(Value::Array(_)) if result.len() > MAX_ITEMS => {
+            check_items(result.len(), &format!("`{name}`"), pos)?;
+        }
+        _ => match result.as_str() {
+            Some(text) if text.len() > MAX_STRING_BYTES => {
+                check_string_len(text.len(), &format!("`{name}`"), pos)?;
+            }
+            _ => {}
+        },
+    }
+    Ok(result)
 }
 
 /// Refuses to make a string of `len` bytes past [`MAX_STRING_BYTES`], before making it.
@@ -1639,6 +1664,16 @@ mod tests {
         assert_eq!(e.position, 7);
         assert!(e.message.contains("`base64encode`"), "{}", e.message);
         assert!(checked_result("sum", Val::Num(1.0), 0).is_ok());
+    }
+
+    #[test]
+    fn a_builtins_array_result_past_the_item_limit_is_refused() {
+        let within = Val::array(vec![Val::Null; 3]);
+        assert!(checked_result("append", within, 0).is_ok());
+        let past = Val::array(vec![Val::Null; MAX_ITEMS + 1]);
+        let e = checked_result("append", past, 3).expect_err("past the limit");
+        assert_eq!((e.code.as_str(), e.position), ("D2014", 3));
+        assert!(e.message.contains("`append`"), "{}", e.message);
     }
 
     #[test]

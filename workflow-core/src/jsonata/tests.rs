@@ -659,3 +659,18 @@ fn a_string_doubled_with_ampersand_past_the_limit_is_refused() {
     )"#;
     gives(expr, json!({}), json!(268435456));
 }
+
+#[test]
+fn sequences_past_ten_million_items_are_refused_as_they_grow() {
+    // A cross product of two ranges: 10,001 x 1,000 items, one step past the limit.
+    fails("[1..10001].([1..1000])", json!({}), "D2014");
+    // Within the limit it is made as before.
+    gives("$count([1..100].([1..100]))", json!({}), json!(10000));
+    // A recursion doubling an array with $append stops at the limit instead of running
+    // out of memory.
+    let expr = r#"(
+        $double := function($a, $n) { $n = 0 ? $a : $double($append($a, $a), $n - 1) };
+        $count($double([1], 40))
+    )"#;
+    fails(expr, json!({}), "D2014");
+}
