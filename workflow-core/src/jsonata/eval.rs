@@ -528,7 +528,10 @@ impl<'a> Evaluator<'a> {
             BinOp::Concat => {
                 let (l, r) = (concat_part(&left, pos)?, concat_part(&right, pos)?);
                 functions::check_string_len(l.len().saturating_add(r.len()), "`&`", pos)?;
-                Ok(Val::string(l.into_owned() + &r))
+                let mut s = String::with_capacity(l.len() + r.len());
+                s.push_str(&l);
+                s.push_str(&r);
+                Ok(Val::string(s))
             }
             BinOp::In => {
                 if left.is_undef() || right.is_undef() {
