@@ -28,6 +28,13 @@
 //! dispose(deep);
 //! ```
 
+/// The longest string, in bytes, that an expression may make: an intrinsic function's result
+/// or a JSONata value. It is V8's limit (2^29 - 24 UTF-16 code units), where JSONata's
+/// reference implementation, on Node, stops with `RangeError: Invalid string length`; the
+/// intrinsics take it too, so that no expression (`States.Format` with thousands of
+/// placeholders over a large input, say) can exhaust memory before a payload limit is checked.
+pub const MAX_STRING_BYTES: usize = (1 << 29) - 24;
+
 use crate::asl::{ChoiceRule, State, StateMachine, States};
 use crate::source::push_token;
 use crate::value::Val;

@@ -27,6 +27,7 @@ use super::random::JavaRandom;
 use super::text;
 use super::Function;
 use crate::error::StatesError;
+use crate::limits::MAX_STRING_BYTES;
 
 /// `States.ArrayRange` produces at most this many items.
 const MAX_RANGE_ITEMS: i64 = 1000;
@@ -52,8 +53,12 @@ pub(super) fn apply(
         Function::Format => format(f, template, args),
         Function::StringToJson => string_to_json(f, &args[0]),
         Function::JsonToString => {
+            // Bounded before it is written: an array of many references to one large value
+            // (`States.Array`) is small to hold and huge as text.
+            check_result_len(f, json_len_at_least(&args[0]))?;
             let mut out = String::new();
             text::write_json(&mut out, &args[0]);
+            check_result_len(f, out.len())?;
             Ok(Val::from(out))
         }
         Function::Array => Ok(Val::array(args.drain(..).map(Cow::into_owned).collect())),
@@ -248,14 +253,55 @@ fn fill<'t>(
             values.len()
         )));
     }
+    // The strings' part of the length is known before anything is written; other values are
+    // checked as they are written.
+    let strings = values.iter().filter_map(|v| v.as_str()).map(str::len);
+    check_result_len(f, strings.fold(0usize, usize::saturating_add))?;
     let mut out = String::new();
     for (i, piece) in pieces.enumerate() {
         out.push_str(piece);
         if let Some(value) = values.get(i) {
             text::write_display(&mut out, value);
         }
+        check_result_len(f, out.len())?;
     }
     Ok(Val::from(out))
+}
+
+/// A lower bound of the length of `value`'s JSON text, found without reading its strings'
+/// bytes (their escapes are not counted), and given up once it is past [`MAX_STRING_BYTES`].
+pub(super) fn json_len_at_least(value: &Val) -> usize {
+    let mut stack = vec![value];
+    let mut len = 0usize;
+    while let Some(v) = stack.pop() {
+        if len > MAX_STRING_BYTES {
+            break;
+        }
+        len = len.saturating_add(match v {
+            Val::String(s) => s.len() + 2,
+            Val::Array(items) => {
+                stack.extend(items.iter());
+                items.len().max(1) + 1
+            }
+            Val::Object(o) => {
+                stack.extend(o.values());
+                // `"key":` for each member, and the braces (commas not counted).
+                o.keys().map(|k| k.len() + 3).sum::<usize>() + 2
+            }
+            _ => 1,
+        });
+    }
+    len
+}
+
+/// Refuses a result string of `len` bytes past [`MAX_STRING_BYTES`].
+fn check_result_len(f: Func, len: usize) -> Result<()> {
+    if len > MAX_STRING_BYTES {
+        return Err(f.fail(format_args!(
+            "the result would be {len} bytes long; at most {MAX_STRING_BYTES} are allowed"
+        )));
+    }
+    Ok(())
 }
 
 fn string_to_json(f: Func, value: &Val) -> Result<Val> {

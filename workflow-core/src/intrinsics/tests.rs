@@ -587,3 +587,46 @@ fn a_parsed_call_evaluates_many_times() {
         assert_eq!(out, val!(n + 1));
     }
 }
+
+#[test]
+fn results_longer_than_an_expression_may_make_are_refused_before_they_are_written() {
+    // A 1 MB string referred to 600 times: 600 MB of text, past the limit, from an input and
+    // a definition that are both small enough for the service. Refused at once, not after
+    // the text is made (the input is shared, so the test holds 1 MB).
+    let mut o = crate::value::Object::new();
+    o.insert("s", Val::from("y".repeat(1 << 20)));
+    let input = Val::Object(std::sync::Arc::new(o));
+    let args = vec!["$.s"; 600].join(", ");
+    let holes = "{}".repeat(600);
+    for text in [
+        format!("States.Format('{holes}', {args})"),
+        format!("States.JsonToString(States.Array({args}))"),
+    ] {
+        let e = eval(&text, &input).expect_err(&text[..20]);
+        assert_eq!(e.error, "States.Runtime", "{e}");
+        assert!(e.cause.contains("at most 536870888"), "{}", e.cause);
+    }
+    // Within the limit, as before.
+    let v = eval("States.Format('{}-{}', $.s, $.s)", &input).expect("2 MB");
+    assert_eq!(v.as_str().map(str::len), Some(2 * (1 << 20) + 1));
+}
+
+#[test]
+fn the_bound_on_a_values_json_length_never_exceeds_it() {
+    for v in [
+        val!(null),
+        val!([]),
+        val!({}),
+        val!("a\"b"),
+        val!([1, "two", [3, []], {"k": {"": null}}]),
+        val!({"a": 1, "bc": [true, false], "d\n": "\u{0}"}),
+    ] {
+        let at_least = super::functions::json_len_at_least(&v);
+        assert!(
+            at_least <= v.json_len(),
+            "{v}: {at_least} > {}",
+            v.json_len()
+        );
+        assert!(at_least > 0, "{v}");
+    }
+}

@@ -139,11 +139,10 @@ fn err(code: &str, message: impl Into<String>, pos: usize) -> JsonataError {
     JsonataError::new(code, message, pos)
 }
 
-/// The longest string an expression may make, in bytes: V8's limit (2^29 - 24 UTF-16 code
-/// units), where JSONata's reference implementation, on Node, stops with `RangeError: Invalid
-/// string length`. Without it, `$pad("x", 1e12)`, a `$replace` or `$join` that multiplies its
-/// input, or a recursion that doubles a string with `&` would run out of memory.
-pub(crate) const MAX_STRING_BYTES: usize = (1 << 29) - 24;
+/// The longest string an expression may make ([`crate::limits::MAX_STRING_BYTES`]). Without
+/// it, `$pad("x", 1e12)`, a `$replace` or `$join` that multiplies its input, or a recursion
+/// that doubles a string with `&` would run out of memory.
+pub(crate) use crate::limits::MAX_STRING_BYTES;
 
 /// The most items a sequence or array that an expression makes may hold: the reference
 /// implementation's limit for the range operator (`D2014`), applied here to every path step's
