@@ -42,8 +42,11 @@ field() { # field LINE KEY
   tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
 }
 
-# The CPUs this script may run on (a cpuset need not start at 0).
-allowed=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
+# The CPUs this script may run on (a cpuset need not start at 0), when the probe reads them.
+allowed=
+if [ "$probe" = 1 ]; then
+  allowed=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
+fi
 
 cpus() { # cpus: each allowed CPU's speed now, as pass-chain-1000's millions of transitions/s,
   # "A/B" ("?" for a reading that failed)

@@ -2,6 +2,7 @@
 //! rejects) and the service's additions (`$partition`, `$range`, `$hash`, `$random` with a
 //! seed, `$uuid`, `$parse`).
 
+use std::fmt;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -139,10 +140,10 @@ fn err(code: &str, message: impl Into<String>, pos: usize) -> JsonataError {
     JsonataError::new(code, message, pos)
 }
 
-/// The longest string an expression may make ([`crate::limits::MAX_STRING_BYTES`]). Without
-/// it, `$pad("x", 1e12)`, a `$replace` or `$join` that multiplies its input, or a recursion
-/// that doubles a string with `&` would run out of memory.
-pub(crate) use crate::limits::MAX_STRING_BYTES;
+// The longest string an expression may make. Without it, `$pad("x", 1e12)`, a `$replace` or
+// `$join` that multiplies its input, or a recursion that doubles a string with `&` would run
+// out of memory.
+use crate::limits::MAX_STRING_BYTES;
 
 /// The most items a sequence or array that an expression makes may hold: the reference
 /// implementation's limit for the range operator (`D2014`), applied here to every path step's
@@ -152,7 +153,11 @@ pub(crate) use crate::limits::MAX_STRING_BYTES;
 pub(crate) const MAX_ITEMS: usize = 10_000_000;
 
 /// Refuses a sequence or array of `n` items past [`MAX_ITEMS`].
-pub(crate) fn check_items(n: usize, what: &str, pos: usize) -> Result<(), JsonataError> {
+pub(crate) fn check_items(
+    n: usize,
+    what: impl fmt::Display,
+    pos: usize,
+) -> Result<(), JsonataError> {
     if n > MAX_ITEMS {
         return Err(err(
             "D2014",
@@ -169,22 +174,20 @@ pub(crate) fn check_items(n: usize, what: &str, pos: usize) -> Result<(), Jsonat
 /// `$append`...) grow their input by a small factor at most, so checking what they return
 /// bounds a chain of them.
 pub(crate) fn checked_result<'a>(name: &str, result: Val<'a>, pos: usize) -> R<'a> {
-    match &result {
-        Val::Arr(_) | Val::Json(Value::Array(_)) if result.len() > MAX_ITEMS => {
-            check_items(result.len(), &format!("`{name}`"), pos)?;
-        }
-        _ => match result.as_str() {
-            Some(text) if text.len() > MAX_STRING_BYTES => {
-                check_string_len(text.len(), &format!("`{name}`"), pos)?;
-            }
-            _ => {}
-        },
+    let what = format_args!("`{name}`");
+    match result.as_str() {
+        Some(text) => check_string_len(text.len(), what, pos)?,
+        None => check_items(result.len(), what, pos)?,
     }
     Ok(result)
 }
 
 /// Refuses to make a string of `len` bytes past [`MAX_STRING_BYTES`], before making it.
-pub(crate) fn check_string_len(len: usize, what: &str, pos: usize) -> Result<(), JsonataError> {
+pub(crate) fn check_string_len(
+    len: usize,
+    what: impl fmt::Display,
+    pos: usize,
+) -> Result<(), JsonataError> {
     if len > MAX_STRING_BYTES {
         return Err(err(
             super::STRING_TOO_LONG,
